@@ -1,0 +1,3 @@
+from streammsa.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""``streammsa`` command line: one module per subcommand under streammsa.commands.
+
+Exit codes: 0 ok, 1 runtime failure, 2 usage error or bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from streammsa import __version__
+from streammsa import log as logsetup
+from streammsa.errors import StreamMSAError
+
+# name -> module under streammsa.commands; each has HELP, add_arguments(parser), run(args) -> int
+COMMANDS: dict[str, str] = {
+    "live": "live",
+    "replay": "replay",
+    "demo": "demo",
+    "train": "train",
+    "eval": "evaluate",
+    "bench": "bench",
+    "devices": "devices",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="streammsa",
+        description="Real-time multimodal sentiment monitor: sentiment intensity (-3..+3), "
+        "per-modality readings and cross-modal conflict scores from webcam + microphone or recordings.",
+        epilog="Exit codes: 0 ok, 1 runtime failure, 2 usage error or bad input.",
+    )
+    parser.add_argument("--version", action="version", version=f"streammsa {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    group = common.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    group.add_argument("-q", "--quiet", action="store_true", help="errors only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, modname in COMMANDS.items():
+        mod = importlib.import_module(f"streammsa.commands.{modname}")
+        p = sub.add_parser(name, parents=[common], help=mod.HELP, description=getattr(mod, "DESCRIPTION", mod.HELP))
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    logger = logsetup.configure(-1 if args.quiet else args.verbose)
+    try:
+        return int(args._run(args) or 0)
+    except StreamMSAError as exc:
+        print(f"streammsa {args.command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(f"streammsa {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback only with -v
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.exception("unexpected failure")
+        print(f"streammsa {args.command}: error: {type(exc).__name__}: {exc} (rerun with -v for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

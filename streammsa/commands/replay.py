@@ -1,0 +1,17 @@
+"""`streammsa replay`: Replay a recorded meeting or clip through the monitor."""
+
+from __future__ import annotations
+
+import argparse
+
+from streammsa.errors import NotReadyError
+
+HELP = "Replay a recorded meeting or clip through the monitor (not implemented yet: issue #4)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+def run(args: argparse.Namespace) -> int:
+    raise NotReadyError("this command is not implemented yet (tracked in issue #4)")

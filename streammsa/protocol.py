@@ -1,0 +1,186 @@
+"""The one schema for everything the monitor emits: over the WebSocket, into timeline.jsonl.
+
+Every message is a JSON object with ``type`` and ``v`` (protocol version). The
+engine builds these dataclasses; the recorder writes ``to_json()`` lines; the
+dashboard hub broadcasts the same dicts. docs/protocol.md documents each field.
+Client -> server messages: ``subscribe`` and ``ping`` (see streammsa.server).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+PROTOCOL_VERSION = 1
+
+
+def _clean(value: Any) -> Any:
+    # JSON has no NaN/Inf: missing numbers go over the wire as null.
+    if isinstance(value, float):
+        return None if (math.isnan(value) or math.isinf(value)) else round(value, 4)
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    return value
+
+
+@dataclass
+class Message:
+    type: ClassVar[str] = "message"
+
+    def to_dict(self) -> dict[str, Any]:
+        body = _clean(dataclasses.asdict(self))
+        return {"type": self.type, "v": PROTOCOL_VERSION, **body}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False)
+
+
+@dataclass
+class ModalityReading:
+    """One modality inside a reading. ``intensity``/``conflict`` are None when absent."""
+
+    present: bool
+    intensity: float | None
+    conflict: float | None
+    weight: float | None
+
+
+@dataclass
+class Reading(Message):
+    """One model output for one window of one stream.
+
+    t_start/t_end: window bounds in seconds on the stream clock.
+    intensity: overall sentiment intensity in [-3, 3].
+    modalities: "text" / "audio" / "vision" -> ModalityReading.
+    transcript: committed words inside the window.
+    alerts: names of alerts active for this stream after this reading.
+    latency_ms: wall time from the window's end on the stream clock to emission.
+    trained: False when the model is untrained (numbers are not sentiment then).
+    """
+
+    type: ClassVar[str] = "reading"
+    stream: str
+    seq: int
+    t_start: float
+    t_end: float
+    intensity: float
+    modalities: dict[str, ModalityReading]
+    transcript: str
+    alerts: list[str]
+    latency_ms: float
+    model: str
+    trained: bool
+
+
+@dataclass
+class TranscriptEvent(Message):
+    """ASR output. kind="partial" text may still change; "committed" text is final."""
+
+    type: ClassVar[str] = "transcript"
+    stream: str
+    kind: Literal["partial", "committed"]
+    text: str
+    t_start: float
+    t_end: float
+    words: list[dict[str, Any]] = field(default_factory=list)  # {"w", "start", "end", "p"}
+
+
+@dataclass
+class AlertEvent(Message):
+    """A conflict or sustained-negative alert that was raised or cleared, with its evidence."""
+
+    type: ClassVar[str] = "alert"
+    stream: str
+    alert_id: str
+    kind: Literal["conflict", "sustained_negative"]
+    state: Literal["raised", "cleared"]
+    t: float
+    modality: str | None
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StatusEvent(Message):
+    """Source and pipeline health: state ("starting", "running", "stalled", "retrying", "ended", "error")."""
+
+    type: ClassVar[str] = "status"
+    stream: str
+    state: str
+    detail: str = ""
+    t: float = 0.0
+    fps: float | None = None
+    latency_ms: float | None = None
+    drops: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Hello(Message):
+    """First message on every connection."""
+
+    type: ClassVar[str] = "hello"
+    version: str
+    streams: list[str]
+    model: str
+    trained: bool
+    presence: dict[str, bool]
+    thresholds: dict[str, float]
+    window_s: float
+    hop_s: float
+    history: int = 0  # how many past messages follow as replay for late joiners
+
+
+@dataclass
+class ErrorMessage(Message):
+    type: ClassVar[str] = "error"
+    code: str
+    message: str
+
+
+@dataclass
+class Dropped(Message):
+    """Server -> one client: ``count`` messages (oldest readings first) were dropped because this
+    client read too slowly; ``total`` is the running total for the connection."""
+
+    type: ClassVar[str] = "dropped"
+    count: int
+    total: int
+
+
+@dataclass
+class Pong(Message):
+    """Server -> client reply to ``ping``: echoes ``id``; ``server_time`` is Unix time in seconds."""
+
+    type: ClassVar[str] = "pong"
+    id: str | int | None
+    server_time: float
+
+
+@dataclass
+class Subscribe(Message):
+    """Client -> server: receive only these streams (None = all); the server answers with
+    a fresh ``hello`` and the matching history."""
+
+    type: ClassVar[str] = "subscribe"
+    streams: list[str] | None = None
+
+
+@dataclass
+class Ping(Message):
+    """Client -> server: liveness / round-trip check; answered with ``pong``."""
+
+    type: ClassVar[str] = "ping"
+    id: str | int | None = None
+
+
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    cls.type: cls for cls in (Reading, TranscriptEvent, AlertEvent, StatusEvent, Hello, ErrorMessage, Dropped, Pong)
+}
+
+CLIENT_MESSAGE_TYPES: dict[str, type[Message]] = {cls.type: cls for cls in (Subscribe, Ping)}
+"""Messages a dashboard client may send to the server."""

@@ -1,0 +1,39 @@
+"""Shared fixtures. Data tests skip outside CI when ../shared/data is absent and fail under CI=true."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("STREAMMSA_SHARED_DATA", REPO.parent / "shared" / "data"))
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _require(path: Path) -> Path:
+    if path.exists():
+        return path
+    msg = f"{path} is absent: these tests read real data from ../shared/data (see README, 'Data')"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(msg + "; CI must have it")
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """Root of ../shared/data."""
+    return _require(SHARED_DATA)
+
+
+@pytest.fixture(scope="session")
+def grid_clip(shared_data: Path) -> Path:
+    return _require(shared_data / "grid" / "bbaf2n.mpg")
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests save screenshots and reports worth looking at after a run."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
