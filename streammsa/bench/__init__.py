@@ -1,0 +1,1 @@
+"""Benchmarks behind ``streammsa bench``: speed and memory figures, measured, never asserted in unit tests."""

@@ -1,0 +1,53 @@
+"""Small timing helpers shared by the benchmarks."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Timing:
+    """Wall-clock statistics of repeated calls, in milliseconds."""
+
+    n: int
+    p50_ms: float
+    p95_ms: float
+    mean_ms: float
+
+    @classmethod
+    def of(cls, samples_s: list[float]) -> "Timing":
+        ms = sorted(s * 1000.0 for s in samples_s)
+        return cls(n=len(ms), p50_ms=percentile(ms, 50), p95_ms=percentile(ms, 95), mean_ms=statistics.fmean(ms))
+
+
+def percentile(sorted_values: list[float], q: float) -> float:
+    """Linear-interpolated percentile of an already sorted list (numpy's default method)."""
+    if not sorted_values:
+        return float("nan")
+    k = (len(sorted_values) - 1) * q / 100.0
+    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def time_calls(fn: Callable[[], object], repeats: int, warmup: int = 3, sync: Callable[[], None] | None = None) -> Timing:
+    for _ in range(warmup):
+        fn()
+    if sync:
+        sync()
+    samples = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        if sync:
+            sync()
+        samples.append(time.perf_counter() - t0)
+    return Timing.of(samples)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

@@ -1,0 +1,136 @@
+"""FaceFeatureExtractor: real MediaPipe FaceLandmarker + FER TFLite on real faces."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from streammsa.errors import InputError
+from streammsa.features.vision import (
+    BLENDSHAPE_SLICE,
+    BLENDSHAPES,
+    DIM,
+    FEATURE_NAMES,
+    FER_SLICE,
+    POSE_SLICE,
+    FaceFeatureExtractor,
+    default_vision_spec,
+)
+
+pytestmark = pytest.mark.data
+
+
+@pytest.fixture(scope="module")
+def grid_frames(grid_clip: Path) -> list[tuple[np.ndarray, float]]:
+    with av.open(str(grid_clip)) as container:
+        return [(f.to_ndarray(format="rgb24"), float(f.time)) for f in container.decode(video=0)]
+
+
+@pytest.fixture()
+def extractor():
+    with FaceFeatureExtractor() as fx:
+        yield fx
+
+
+def test_grid_frames_give_blendshapes_pose_and_expression_probabilities(extractor, grid_frames):
+    for img, t in grid_frames[:3]:
+        v = extractor.process(img, t)
+        assert v is not None and v.shape == (DIM,) and v.dtype == np.float32
+        bs = v[BLENDSHAPE_SLICE]
+        assert bs.shape == (52,) and np.all((bs >= 0) & (bs <= 1))
+        fer = v[FER_SLICE]
+        assert fer.shape == (7,) and fer.sum() == pytest.approx(1.0, abs=1e-4) and np.all(fer >= 0)
+        assert np.all(np.abs(v[POSE_SLICE]) < np.radians(20))  # a GRID speaker faces the camera
+    assert extractor.frames_analysed == extractor.faces_found == 3
+    x0, y0, x1, y1 = extractor.last_bbox
+    assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1
+
+
+def test_blank_frame_has_no_face(extractor):
+    assert extractor.process(np.zeros((288, 360, 3), dtype=np.uint8), 0.0) is None
+    assert extractor.process_image(np.full((200, 200), 128, dtype=np.uint8)) is None
+    assert extractor.frames_analysed == 2 and extractor.faces_found == 0
+
+
+def test_rate_gate_analyses_10_of_25_frames_per_second(extractor, grid_frames):
+    analysed = [t for img, t in grid_frames if extractor.due(t) and extractor.process(img, t) is not None]
+    duration = grid_frames[-1][1] + 0.04
+    assert len(analysed) == pytest.approx(duration * 10, abs=1)
+    assert extractor.frames_analysed == len(analysed)
+    # exactly one analysed frame in each 0.1 s slot: the first frame at or after the slot start
+    slots = np.floor(np.asarray(analysed) / 0.1 + 1e-6).astype(int)
+    assert list(slots) == list(range(len(analysed)))
+    assert not extractor.due(0.0)  # a clock that restarts waits for the old schedule...
+    extractor.reset_rate()
+    assert extractor.due(0.0)  # ...unless the gate is reset for the new stream
+
+
+def test_repeated_or_equal_timestamps_are_accepted(extractor, grid_frames):
+    img = grid_frames[0][0]
+    assert extractor.process(img, 1.0) is not None
+    assert extractor.process(img, 1.0) is not None  # same ms: bumped to stay strictly increasing
+    assert extractor.process(img, 0.9995) is not None
+
+
+def test_blendshape_order_matches_mediapipe():
+    from mediapipe.tasks.python.vision.face_landmarker import Blendshapes
+
+    def snake(name: str) -> str:
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name.lstrip("_")).upper()
+
+    assert [snake(n) for n in BLENDSHAPES] == [b.name for b in sorted(Blendshapes, key=int)]
+    assert len(FEATURE_NAMES) == DIM == default_vision_spec().dim == 52 + 3 + 7
+
+
+def test_mirroring_flips_yaw_and_roll_and_rotation_changes_roll(extractor, grid_frames):
+    img = grid_frames[0][0]
+    yaw, pitch, roll = extractor.process_image(img)[POSE_SLICE]
+    m_yaw, m_pitch, m_roll = extractor.process_image(np.ascontiguousarray(img[:, ::-1]))[POSE_SLICE]
+    assert np.sign(m_yaw) == -np.sign(yaw) and np.sign(m_roll) == -np.sign(roll)
+    assert m_pitch == pytest.approx(pitch, abs=np.radians(3))
+    h, w = img.shape[:2]
+    rolls = []
+    for angle in (-15, 15):
+        rot = cv2.warpAffine(img, cv2.getRotationMatrix2D((w * 0.45, h * 0.6), angle, 1.0), (w, h))
+        rolls.append(extractor.process_image(rot)[POSE_SLICE][2])
+    assert np.degrees(rolls[1] - rolls[0]) == pytest.approx(30, abs=5)
+
+
+def test_face_photos_work_and_expressions_separate_happy_from_neutral(extractor, shared_data: Path):
+    with open(shared_data / "faces" / "labels.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    happy_i, smile_i = FEATURE_NAMES.index("fer_happy"), FEATURE_NAMES.index("bs_mouthSmileLeft")
+    means = {}
+    for emotion in ("happiness", "neutral"):
+        names = sorted(r["image"] for r in rows if r["emotion"].lower() == emotion)[:8]
+        feats = []
+        for name in names:
+            grey = cv2.imread(str(shared_data / "faces" / "images" / name), cv2.IMREAD_GRAYSCALE)
+            v = extractor.process_image(grey)
+            if v is not None:
+                feats.append(v)
+        assert len(feats) >= 6, f"MediaPipe found faces in only {len(feats)} of 8 {emotion} photos"
+        means[emotion] = np.mean(feats, axis=0)
+    assert means["happiness"][happy_i] > 0.5 > means["neutral"][happy_i]
+    assert means["happiness"][smile_i] > means["neutral"][smile_i] + 0.2
+
+
+def test_bad_images_are_clear_errors(extractor):
+    with pytest.raises(InputError, match="uint8"):
+        extractor.process(np.zeros((64, 64, 3), dtype=np.float32), 0.0)
+    with pytest.raises(InputError, match="HxWx3"):
+        extractor.process(np.zeros((64, 64, 2), dtype=np.uint8), 0.0)
+
+
+def test_closed_extractor_refuses_work(grid_frames):
+    fx = FaceFeatureExtractor()
+    fx.close()
+    fx.close()  # idempotent
+    with pytest.raises(RuntimeError, match="closed"):
+        fx.process(grid_frames[0][0], 0.0)
