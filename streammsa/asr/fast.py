@@ -1,0 +1,100 @@
+"""``BatchASRProcessor``: the ``--fast`` replay path, same interface as ``OnlineASRProcessor``.
+
+Instead of re-decoding a growing buffer every ``min_chunk_s`` (streaming: each second of
+audio is decoded several times), it waits for ``chunk_s`` of audio (default 60 s; faster-whisper
+windows long audio itself), decodes
+it once with word timestamps and commits every word except those of the last Whisper
+segment, which may be cut mid-sentence by the chunk boundary; that segment's audio is
+carried into the next chunk. ``finish()`` decodes the rest and commits everything.
+
+Trade-off: about one decode per sample instead of ``buffer length / min_chunk_s`` decodes,
+and Whisper sees whole sentences and can afford beam search (usually fewer errors), but a word is committed only
+when its chunk is decoded, so commit latency is up to ``chunk_s`` and there are no useful
+partials. Use it for offline replay as fast as possible, never for live monitoring.
+``committed_at`` records the audio end at decode time, as in streaming.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from streammsa.asr.online import ASRStep, Recogniser
+from streammsa.asr.words import CommittedWord
+from streammsa.capture.packets import SAMPLE_RATE
+
+
+@dataclass
+class BatchConfig:
+    chunk_s: float = 60.0  # decode once this much audio is buffered
+    max_buffer_s: float = 28.0  # below Whisper's 30 s window: force a commit inside one long segment
+    prompt_chars: int = 200
+    beam_size: int = 5  # each sample is decoded about once here, so beam search is affordable
+
+
+class BatchASRProcessor:
+    def __init__(self, backend: Recogniser, config: BatchConfig | None = None,
+                 clock: Callable[[], float | None] | None = None) -> None:
+        self.backend = backend
+        self.config = config or BatchConfig()
+        self.clock = clock
+        self.audio = np.zeros(0, dtype=np.float32)
+        self.buffer_offset = 0.0
+        self._anchored = False
+        self.committed: list[CommittedWord] = []
+        self.decodes = 0
+
+    @property
+    def audio_end(self) -> float:
+        return self.buffer_offset + len(self.audio) / SAMPLE_RATE
+
+    def insert_audio_chunk(self, samples: np.ndarray, t: float | None = None) -> None:
+        x = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if t is not None and not self._anchored:
+            self.buffer_offset = t
+        elif t is not None:
+            gap = int(round((t - self.audio_end) * SAMPLE_RATE))
+            x = np.concatenate([np.zeros(gap, dtype=np.float32), x]) if gap > 0 else x[max(0, -gap):]
+        self._anchored = True
+        self.audio = np.concatenate([self.audio, x])
+
+    @property
+    def ready(self) -> bool:
+        return len(self.audio) >= self.config.chunk_s * SAMPLE_RATE
+
+    def _prompt(self) -> str:
+        return "".join(w.text for w in self.committed[-60:]).strip()[-self.config.prompt_chars:]
+
+    def _decode(self, final: bool) -> list[CommittedWord]:
+        result = self.backend.transcribe(self.audio, init_prompt=self._prompt(), beam_size=self.config.beam_size)
+        self.decodes += 1
+        words = [w.shifted(self.buffer_offset) for w in result.words]
+        cut = self.audio_end
+        if not final:
+            if len(result.segment_ends) > 1:
+                # Hold back the last segment: the chunk boundary may have cut it.
+                cut = self.buffer_offset + result.segment_ends[-2]
+            elif len(self.audio) < self.config.max_buffer_s * SAMPLE_RATE or len(words) < 3:
+                return []  # one unfinished segment: wait for more audio
+            else:
+                cut = words[-3].end  # one very long segment: commit all but its last words
+            words = [w for w in words if w.end <= cut + 1e-6]
+        now = self.clock() if self.clock is not None else None
+        now = self.audio_end if now is None else now
+        out = [CommittedWord(w.start, w.end, w.text, w.p, committed_at=max(now, w.end)) for w in words
+               if not self.committed or w.start >= self.committed[-1].end - 0.05]
+        self.committed.extend(out)
+        n = min(len(self.audio), int(round((cut - self.buffer_offset) * SAMPLE_RATE)))
+        self.audio = self.audio[n:]
+        self.buffer_offset += n / SAMPLE_RATE
+        return out
+
+    def process_iter(self, force: bool = False) -> ASRStep:
+        if not len(self.audio) or not (force or self.ready):
+            return ASRStep()
+        return ASRStep(committed=self._decode(final=False))
+
+    def finish(self) -> list[CommittedWord]:
+        return self._decode(final=True) if len(self.audio) else []

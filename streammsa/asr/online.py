@@ -1,0 +1,213 @@
+"""``OnlineASRProcessor``: streaming Whisper with a LocalAgreement-2 commit policy.
+
+In the spirit of ufal/whisper_streaming: audio accumulates in a buffer; each
+``process_iter()`` re-transcribes the whole buffer (prompted with the last
+``prompt_chars`` of committed text that has already left the buffer), commits the words
+two consecutive hypotheses agree on (``HypothesisBuffer``), and returns
+``ASRStep(committed, partial)``. When the buffer grows past ``buffer_trimming_s`` it is
+cut at the end of the last Whisper segment that is fully committed (or, failing that, at
+the last committed word), so each decode stays short; silence the recogniser finds no
+words in is dropped too. ``finish()`` commits what is still pending at the end of input.
+
+All state is small and explicit (buffer, its stream-time offset, the hypothesis buffer,
+the committed list) and decoding is deterministic, so the same audio in the same chunks
+gives the same words.
+
+Times are seconds on the stream clock: the first ``insert_audio_chunk(samples, t)``
+anchors the buffer at ``t`` (default 0); later chunks are assumed contiguous unless their
+``t`` says otherwise (a gap is filled with silence, an overlap is trimmed).
+
+Each ``CommittedWord.committed_at`` is the stream time at which it was committed: by
+default the end of the audio received so far (the earliest moment the commit could
+happen); pass ``clock=StreamClock.now`` (live) or ``clock=capture.pacer.stream_now`` (paced
+replay) to include compute time.
+
+``step_events(step, stream)`` turns a step into ``streammsa.protocol.TranscriptEvent``s
+(one "committed" event for new final words, one "partial" for the pending tail).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from streammsa.asr.hypothesis import HypothesisBuffer
+from streammsa.asr.whisper_backend import Transcript
+from streammsa.asr.words import CommittedWord, TimedWord, join_words
+from streammsa.capture.packets import SAMPLE_RATE
+from streammsa.protocol import TranscriptEvent
+
+
+KEEP_COMMITTED = 300  # committed words kept for the prompt and trimming (state stays small)
+
+
+class Recogniser(Protocol):
+    def transcribe(self, audio: np.ndarray, init_prompt: str = "", beam_size: int | None = None) -> Transcript: ...
+
+
+@dataclass
+class OnlineConfig:
+    min_chunk_s: float = 1.0  # process_iter does nothing until this much new audio arrived
+    buffer_trimming_s: float = 15.0  # trim the buffer at committed segment ends beyond this length
+    prompt_chars: int = 200  # committed text passed to Whisper as its prompt
+    max_buffer_s: float = 30.0  # Whisper's window: never let the buffer exceed it
+    silence_keep_s: float = 1.0  # when no words are heard at all, keep only this much of the buffer
+
+
+@dataclass
+class ASRStep:
+    committed: list[CommittedWord] = field(default_factory=list)
+    partial: list[TimedWord] = field(default_factory=list)
+
+
+def step_events(step: ASRStep, stream: str = "main") -> list[TranscriptEvent]:
+    """TranscriptEvents for one step: "committed" (if any) then "partial" (always: an empty
+    partial clears the previous one on the dashboard)."""
+    events = []
+    if step.committed:
+        events.append(_event(stream, "committed", step.committed))
+    events.append(_event(stream, "partial", step.partial))
+    return events
+
+
+def _event(stream: str, kind: str, words: list) -> TranscriptEvent:
+    dicts = [w.to_dict() if isinstance(w, CommittedWord) else
+             {"w": w.text.strip(), "start": w.start, "end": w.end, "p": w.p} for w in words]
+    t0 = words[0].start if words else 0.0
+    t1 = words[-1].end if words else 0.0
+    return TranscriptEvent(stream=stream, kind=kind, text=join_words(words), t_start=t0, t_end=t1, words=dicts)  # type: ignore[arg-type]
+
+
+class OnlineASRProcessor:
+    def __init__(self, backend: Recogniser, config: OnlineConfig | None = None,
+                 clock: Callable[[], float | None] | None = None) -> None:
+        self.backend = backend
+        self.config = config or OnlineConfig()
+        self.clock = clock  # may return None (e.g. an unpaced replay): then the audio end is used
+        self.reset()
+
+    def reset(self, t: float | None = None) -> None:
+        self.audio = np.zeros(0, dtype=np.float32)
+        self.buffer_offset = 0.0 if t is None else t  # stream time of self.audio[0]
+        self._anchored = t is not None
+        self.hyp = HypothesisBuffer()
+        if t is not None:
+            self.hyp.last_committed_time = t
+        self.committed: list[CommittedWord] = []
+        self._forced: list[CommittedWord] = []  # committed by a runaway trim, returned with the step
+        self._unprocessed = 0  # samples inserted since the last decode
+        self.decodes = 0
+
+    @property
+    def audio_end(self) -> float:
+        return self.buffer_offset + len(self.audio) / SAMPLE_RATE
+
+    def insert_audio_chunk(self, samples: np.ndarray, t: float | None = None) -> None:
+        x = np.asarray(samples, dtype=np.float32).reshape(-1)
+        if t is not None and not self._anchored:
+            self.buffer_offset, self._anchored = t, True
+            self.hyp.last_committed_time = t
+        elif t is not None:
+            gap = int(round((t - self.audio_end) * SAMPLE_RATE))
+            if gap > 0:
+                x = np.concatenate([np.zeros(gap, dtype=np.float32), x])
+            elif gap < 0:
+                x = x[-gap:]
+        self._anchored = True
+        self.audio = np.concatenate([self.audio, x])
+        self._unprocessed += len(x)
+
+    @property
+    def ready(self) -> bool:
+        """Enough new audio for ``process_iter`` to decode."""
+        return self._unprocessed >= self.config.min_chunk_s * SAMPLE_RATE
+
+    def prompt(self) -> str:
+        """Committed text that is no longer in the audio buffer (last ``prompt_chars``)."""
+        out = []
+        length = 0
+        for w in reversed(self.committed):
+            if w.end > self.buffer_offset:
+                continue
+            out.append(w.text)
+            length += len(w.text)
+            if length >= self.config.prompt_chars:
+                break
+        return "".join(reversed(out)).strip()[-self.config.prompt_chars:]
+
+    def _now(self) -> float:
+        now = self.clock() if self.clock is not None else None
+        return self.audio_end if now is None else now
+
+    def _commit(self, words: list[TimedWord]) -> list[CommittedWord]:
+        now = self._now()
+        out = [CommittedWord(w.start, w.end, w.text, w.p, committed_at=max(now, w.end)) for w in words]
+        self.committed.extend(out)
+        if len(self.committed) > 2 * KEEP_COMMITTED:
+            # Only the prompt and the trimming look back; the caller keeps the full transcript.
+            del self.committed[:-KEEP_COMMITTED]
+        return out
+
+    def process_iter(self, force: bool = False) -> ASRStep:
+        """Decode the buffer once if ``min_chunk_s`` of new audio arrived (or ``force``)."""
+        if not len(self.audio) or (not force and not self.ready):
+            return ASRStep(partial=self.hyp.complete())
+        self._unprocessed = 0
+        result = self.backend.transcribe(self.audio, init_prompt=self.prompt())
+        self.decodes += 1
+        self.hyp.insert(result.words, self.buffer_offset)
+        committed = self._commit(self.hyp.flush())
+        self._trim(result)
+        committed += self._forced
+        self._forced = []
+        return ASRStep(committed=committed, partial=self.hyp.complete())
+
+    def _trim(self, result: Transcript) -> None:
+        cfg = self.config
+        if len(self.audio) / SAMPLE_RATE > cfg.buffer_trimming_s:
+            if not result.words:
+                # Nothing heard in a long buffer: keep just enough to catch a word starting now.
+                self._cut(self.audio_end - cfg.silence_keep_s)
+            elif self.committed:
+                last_committed = self.committed[-1].end
+                # Segment ends (stream time) inside fully committed speech; cut at the last one.
+                ends = [self.buffer_offset + e for e in result.segment_ends]
+                done = [e for e in ends[:-1] if e <= last_committed]
+                self._cut(done[-1] if done else last_committed)
+        if len(self.audio) / SAMPLE_RATE > cfg.max_buffer_s:
+            # Runaway (hypotheses never agree, e.g. noisy speech): Whisper cannot see past 30 s,
+            # so finalise the pending words that fall before the cut rather than lose them.
+            cut = self.audio_end - cfg.buffer_trimming_s
+            forced = [w for w in self.hyp.previous if w.end <= cut]
+            if forced:
+                self.hyp.previous = self.hyp.previous[len(forced):]
+                self.hyp.last_committed_time = forced[-1].end
+                self._forced.extend(self._commit(forced))
+            self._cut(cut)
+
+    def _cut(self, t: float) -> None:
+        """Drop buffer audio before stream time ``t``."""
+        n = int(round((t - self.buffer_offset) * SAMPLE_RATE))
+        if n <= 0:
+            return
+        n = min(n, len(self.audio))
+        self.audio = self.audio[n:]
+        self.buffer_offset += n / SAMPLE_RATE
+        self.hyp.pop_committed(self.buffer_offset)
+        # Words pending before the cut can no longer be confirmed by a later decode.
+        self.hyp.previous = [w for w in self.hyp.previous if w.start >= self.buffer_offset]
+
+    def finish(self) -> list[CommittedWord]:
+        """End of input: decode anything not yet decoded, then commit all pending words."""
+        out: list[CommittedWord] = []
+        if self._unprocessed and len(self.audio):
+            out.extend(self.process_iter(force=True).committed)
+        pending = self.hyp.complete()
+        self.hyp.previous = []
+        if pending:
+            self.hyp.last_committed_time = pending[-1].end
+        out.extend(self._commit(pending))
+        return out

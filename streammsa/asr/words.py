@@ -1,0 +1,49 @@
+"""Timed words: what the recogniser produces and what the commit policy commits.
+
+Times are seconds on the stream clock once they leave the ``OnlineASRProcessor``
+(the backend returns them relative to the audio it was given).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_PUNCT = re.compile(r"[^\w']+")
+
+
+def normalise(text: str) -> str:
+    """Comparison key: case, surrounding spaces and punctuation do not make two words differ."""
+    return _PUNCT.sub("", text.strip().lower())
+
+
+@dataclass(frozen=True)
+class TimedWord:
+    start: float
+    end: float
+    text: str  # as Whisper wrote it, including its leading space
+    p: float = 1.0
+
+    def shifted(self, offset: float) -> TimedWord:
+        return TimedWord(self.start + offset, self.end + offset, self.text, self.p)
+
+    @property
+    def key(self) -> str:
+        return normalise(self.text)
+
+
+@dataclass(frozen=True)
+class CommittedWord(TimedWord):
+    """A final word; ``committed_at`` is the stream time at which the policy committed it
+    (so ``committed_at - end`` is the word's commit latency)."""
+
+    committed_at: float = 0.0
+
+    def to_dict(self) -> dict[str, float | str]:
+        return {"w": self.text.strip(), "start": self.start, "end": self.end, "p": self.p,
+                "committed_at": self.committed_at}
+
+
+def join_words(words: list[TimedWord] | list[CommittedWord]) -> str:
+    """Whisper words carry their own leading spaces; join and tidy."""
+    return "".join(w.text for w in words).strip()
