@@ -1,0 +1,200 @@
+"""Alerts raised from the stream of readings: cross-modal conflict and sustained negativity.
+
+Both rules need evidence over several consecutive windows (one noisy window never
+alerts), clear at a lower threshold than they raise (hysteresis: no flicker around
+the threshold) and stay quiet for a cooldown after clearing. Every AlertEvent carries
+the readings' values that triggered it.
+
+Defaults (AlertConfig):
+- conflict: raise when modality m is present, its conflict C_m > 0.6 for 3 consecutive
+  windows and its unimodal polarity disagrees with the others (sign of m's intensity vs
+  the mean of the other present modalities, both outside a dead zone of +-0.3); clear
+  when for 2 consecutive windows C_m < 0.4, m is absent or the polarities agree; cooldown 10 s.
+  C_m is a mean cosine distance in [0, 2]; 0.6 is well above the spread of agreeing modalities.
+- sustained negative: raise when the overall intensity < -1.0 for 5 consecutive windows;
+  clear when it is > -0.5 for 2 consecutive windows; cooldown 10 s.
+Times are on the stream clock, so replays at any speed alert identically.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from streammsa import MODALITIES
+from streammsa.errors import UsageError
+from streammsa.protocol import AlertEvent, Reading
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    conflict_raise: float = 0.6
+    conflict_clear: float = 0.4
+    conflict_windows: int = 3
+    polarity_dead_zone: float = 0.3
+    negative_raise: float = -1.0
+    negative_clear: float = -0.5
+    negative_windows: int = 5
+    clear_windows: int = 2
+    cooldown_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not self.conflict_clear < self.conflict_raise:
+            raise UsageError(f"alert config: conflict_clear ({self.conflict_clear}) must be below conflict_raise ({self.conflict_raise})")
+        if not self.negative_raise < self.negative_clear:
+            raise UsageError(f"alert config: negative_raise ({self.negative_raise}) must be below negative_clear ({self.negative_clear})")
+        for name in ("conflict_windows", "negative_windows", "clear_windows"):
+            if getattr(self, name) < 1:
+                raise UsageError(f"alert config: {name} must be at least 1")
+        if self.cooldown_s < 0 or self.polarity_dead_zone < 0:
+            raise UsageError("alert config: cooldown_s and polarity_dead_zone must be non-negative")
+
+    def thresholds(self) -> dict[str, float]:
+        """For the Hello message: what the dashboard shows next to the gauges."""
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def _polarity(value: float, dead_zone: float) -> int:
+    if value > dead_zone:
+        return 1
+    if value < -dead_zone:
+        return -1
+    return 0
+
+
+def polarity_disagreement(reading: Reading, modality: str, dead_zone: float) -> tuple[bool, float | None, float | None]:
+    """Does ``modality`` point the other way from the other present modalities?
+
+    Returns (disagrees, its intensity, mean intensity of the others). With no other present
+    modality the overall intensity stands in for them.
+    """
+    mine = reading.modalities[modality]
+    if not mine.present or mine.intensity is None:
+        return False, None, None
+    others = [
+        r.intensity for m, r in reading.modalities.items() if m != modality and r.present and r.intensity is not None
+    ]
+    other = sum(others) / len(others) if others else reading.intensity
+    a, b = _polarity(mine.intensity, dead_zone), _polarity(other, dead_zone)
+    return (a != 0 and b != 0 and a != b), mine.intensity, other
+
+
+@dataclass
+class _RuleState:
+    active: bool = False
+    streak: deque = field(default_factory=deque)  # evidence rows of the current raise streak
+    clear_streak: int = 0
+    cleared_at: float | None = None
+    alert_id: str = ""
+
+
+class AlertEngine:
+    """Feeds on readings of one or many streams; returns the AlertEvents each reading causes."""
+
+    def __init__(self, config: AlertConfig | None = None) -> None:
+        self.config = config or AlertConfig()
+        self._state: dict[tuple[str, str, str | None], _RuleState] = {}
+        self._counter = 0
+
+    def active(self, stream: str) -> list[str]:
+        """Names of the alerts active for ``stream`` (what Reading.alerts carries)."""
+        out = []
+        for (s, kind, modality), st in self._state.items():
+            if s == stream and st.active:
+                out.append(f"{kind}:{modality}" if modality else kind)
+        return sorted(out)
+
+    def update(self, reading: Reading) -> list[AlertEvent]:
+        cfg = self.config
+        events: list[AlertEvent] = []
+        for m in MODALITIES:
+            mr = reading.modalities.get(m)
+            if mr is None:
+                continue
+            disagrees, mine, other = polarity_disagreement(reading, m, cfg.polarity_dead_zone)
+            conflict = mr.conflict if (mr.present and mr.conflict is not None) else None
+            row = {
+                "seq": reading.seq,
+                "t_end": reading.t_end,
+                "conflict": conflict,
+                "intensity": mine,
+                "others_intensity": other,
+                "overall": reading.intensity,
+            }
+            hot = conflict is not None and conflict > cfg.conflict_raise and disagrees
+            cool = conflict is None or conflict < cfg.conflict_clear or not disagrees
+            ev = self._step(reading, "conflict", m, row, hot, cool, cfg.conflict_windows)
+            if ev:
+                events.append(ev)
+        row = {"seq": reading.seq, "t_end": reading.t_end, "overall": reading.intensity}
+        ev = self._step(
+            reading,
+            "sustained_negative",
+            None,
+            row,
+            hot=reading.intensity < cfg.negative_raise,
+            cool=reading.intensity > cfg.negative_clear,
+            need=cfg.negative_windows,
+        )
+        if ev:
+            events.append(ev)
+        return events
+
+    def _step(
+        self, reading: Reading, kind: str, modality: str | None, row: dict[str, Any], hot: bool, cool: bool, need: int
+    ) -> AlertEvent | None:
+        cfg = self.config
+        st = self._state.setdefault((reading.stream, kind, modality), _RuleState())
+        if not st.active:
+            if not hot:
+                st.streak.clear()
+                return None
+            st.streak.append(row)
+            while len(st.streak) > need:
+                st.streak.popleft()
+            if len(st.streak) < need:
+                return None
+            if st.cleared_at is not None and reading.t_end - st.cleared_at < cfg.cooldown_s:
+                return None  # cooling down: keep the streak, raise once the cooldown has passed
+            st.active, st.clear_streak = True, 0
+            self._counter += 1
+            st.alert_id = f"{reading.stream}-{kind}-{modality or 'overall'}-{self._counter}"
+            evidence = {"windows": list(st.streak), "trained": reading.trained}
+            st.streak.clear()
+            return self._event(reading, kind, modality, "raised", st.alert_id, evidence)
+        # active: clear only after clear_windows consecutive cool windows (hysteresis)
+        st.clear_streak = st.clear_streak + 1 if cool else 0
+        if st.clear_streak < cfg.clear_windows:
+            return None
+        st.active, st.clear_streak, st.cleared_at = False, 0, reading.t_end
+        return self._event(reading, kind, modality, "cleared", st.alert_id, {"windows": [row], "trained": reading.trained})
+
+    def _event(
+        self, reading: Reading, kind: str, modality: str | None, state: str, alert_id: str, evidence: dict[str, Any]
+    ) -> AlertEvent:
+        cfg = self.config
+        if kind == "conflict":
+            if state == "raised":
+                text = (
+                    f"{modality} conflicts with the other modalities: conflict > {cfg.conflict_raise:g} with opposite "
+                    f"polarity for {cfg.conflict_windows} windows"
+                )
+            else:
+                text = f"{modality} conflict cleared"
+        elif state == "raised":
+            text = f"overall intensity below {cfg.negative_raise:g} for {cfg.negative_windows} windows"
+        else:
+            text = f"overall intensity back above {cfg.negative_clear:g}"
+        if not reading.trained:
+            text = "(untrained model: not sentiment) " + text
+        return AlertEvent(
+            stream=reading.stream,
+            alert_id=alert_id,
+            kind=kind,  # type: ignore[arg-type]
+            state=state,  # type: ignore[arg-type]
+            t=reading.t_end,
+            modality=modality,
+            message=text,
+            evidence=evidence,
+        )

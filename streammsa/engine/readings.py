@@ -1,0 +1,77 @@
+"""ModelOutput row + window -> protocol.Reading (the unit the dashboard and recorder see)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Iterable
+
+from streammsa import MODALITIES
+from streammsa.models.io import ModelOutput
+from streammsa.protocol import ModalityReading, Reading
+
+INTENSITY_RANGE = 3.0
+
+
+@dataclass(frozen=True)
+class Word:
+    """One committed ASR word on the stream clock."""
+
+    w: str
+    start: float
+    end: float
+    p: float = 1.0
+
+
+def clamp_intensity(x: float) -> float:
+    if math.isnan(x):
+        return 0.0
+    return max(-INTENSITY_RANGE, min(INTENSITY_RANGE, float(x)))
+
+
+def words_in_window(words: Iterable[Word], t_start: float, t_end: float) -> str:
+    """Committed words whose midpoint lies inside [t_start, t_end): each word belongs to one place in time."""
+    picked = [w.w.strip() for w in words if t_start <= (w.start + w.end) / 2 < t_end]
+    return " ".join(p for p in picked if p)
+
+
+def build_reading(
+    output: ModelOutput,
+    row: int,
+    *,
+    stream: str,
+    seq: int,
+    t_start: float,
+    t_end: float,
+    transcript: str,
+    latency_ms: float,
+    model: str,
+    trained: bool,
+    alerts: list[str] | None = None,
+) -> Reading:
+    """Row ``row`` of a (CPU) ModelOutput as a Reading; absent modalities read None, never 0."""
+    present = output.present[row].tolist()
+    mods: dict[str, ModalityReading] = {}
+    for i, m in enumerate(MODALITIES):
+        if present[i]:
+            mods[m] = ModalityReading(
+                present=True,
+                intensity=clamp_intensity(float(output.modality_intensity[row, i])),
+                conflict=float(output.conflict[row, i]),
+                weight=float(output.weight[row, i]),
+            )
+        else:
+            mods[m] = ModalityReading(present=False, intensity=None, conflict=None, weight=None)
+    return Reading(
+        stream=stream,
+        seq=seq,
+        t_start=float(t_start),
+        t_end=float(t_end),
+        intensity=clamp_intensity(float(output.intensity[row])),
+        modalities=mods,
+        transcript=transcript,
+        alerts=list(alerts or []),
+        latency_ms=float(latency_ms),
+        model=model,
+        trained=trained,
+    )

@@ -1,0 +1,131 @@
+"""Typed configuration of the monitor pipeline; the CLI flags of replay/live/demo map onto it."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streammsa.asr.online import OnlineConfig
+from streammsa.asr.whisper_backend import WhisperConfig
+from streammsa.engine.alerts import AlertConfig
+from streammsa.engine.inference import EngineConfig
+from streammsa.errors import UsageError
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token: str | None = None
+    open_browser: bool = False
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How the capture -> features path is buffered and how often ASR decodes."""
+
+    queue_packets: int = 256  # per worker; a paced/fast replay blocks when full, live drops the oldest video
+    text_max_lag_s: float = 3.0  # live/paced: a window waits at most this long for words (LocalAgreement commits ~1.5-2 s after a word)
+    poll_s: float = 0.02  # how often the engine loop looks for ready windows
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    stream: str = "main"
+    out_dir: Path | None = None  # None: no recorder (tests of the engine alone)
+    speed: float | None = 1.0  # replay pacing: x real time; None = as fast as possible (--fast)
+    live: bool = False
+    progress: bool = True
+    write_report: bool = True
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    alerts: AlertConfig = field(default_factory=AlertConfig)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    workers: WorkerConfig = field(default_factory=WorkerConfig)
+    whisper: WhisperConfig = field(default_factory=WhisperConfig)
+    online_asr: OnlineConfig = field(default_factory=OnlineConfig)  # paced/live; --fast uses the batch recogniser
+    keep_dashboard_open: bool = False  # after a replay ends, serve the dashboard until Ctrl-C
+
+    @property
+    def fast(self) -> bool:
+        return self.speed is None
+
+
+def default_out_dir(source_name: str, root: Path = Path("runs")) -> Path:
+    """runs/<UTC timestamp>-<source name>/ (a fresh folder per run)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", source_name).strip("_") or "stream"
+    return root / f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{safe}"
+
+
+# ---- CLI flags shared by replay / live / demo ---------------------------------------------------
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("model")
+    g.add_argument("--checkpoint", type=Path, metavar="PATH", help="trained checkpoint (default: models/<model>_live.pt when it exists)")
+    g.add_argument("--model", default="cacr", help="model architecture when no checkpoint is given: cacr (default) or dbr")
+    g.add_argument(
+        "--untrained",
+        action="store_true",
+        help="run an UNTRAINED model when no trained checkpoint exists (readings are marked trained=false: not sentiment)",
+    )
+    g.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto", help="inference device (default: auto = CUDA when available)")
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("output")
+    g.add_argument("--out", type=Path, metavar="DIR", help="run folder for timeline.jsonl/csv and the report (default: runs/<timestamp>-<source>/)")
+    g.add_argument("--stream", default="main", help="stream id shown on the dashboard and in the timeline (default: main)")
+    g.add_argument("--conflict-threshold", type=float, default=AlertConfig.conflict_raise, help="conflict alert raise threshold (default: %(default)s)")
+    g.add_argument("--negative-threshold", type=float, default=AlertConfig.negative_raise, help="sustained-negative alert threshold (default: %(default)s)")
+
+
+def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("dashboard")
+    g.add_argument("--no-dashboard", action="store_true", help="run headless: no WebSocket/HTTP server")
+    g.add_argument("--host", default="127.0.0.1", help="dashboard bind address (default: %(default)s; non-loopback needs --token)")
+    g.add_argument("--port", type=int, default=8765, help="dashboard port (default: %(default)s; 0 = any free port)")
+    g.add_argument("--token", default=None, help="access token required by the dashboard (needed off loopback)")
+    g.add_argument("--open", action="store_true", help="open the dashboard in a browser")
+
+
+def _alert_config(args: argparse.Namespace) -> AlertConfig:
+    base = AlertConfig()
+    conflict = float(args.conflict_threshold)
+    negative = float(args.negative_threshold)
+    # keep the hysteresis gap of the defaults when a threshold is moved
+    return AlertConfig(
+        conflict_raise=conflict,
+        conflict_clear=conflict - (base.conflict_raise - base.conflict_clear),
+        negative_raise=negative,
+        negative_clear=negative + (base.negative_clear - base.negative_raise),
+    )
+
+
+def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float | None, live: bool) -> PipelineConfig:
+    if speed is not None and speed <= 0:
+        raise UsageError(f"--speed must be positive, got {speed}")
+    from streammsa.asr.options import configs_from_args
+
+    out = args.out if args.out is not None else default_out_dir(source_name)
+    whisper, online = configs_from_args(args)
+    return PipelineConfig(
+        whisper=whisper,
+        online_asr=online,
+        stream=args.stream,
+        out_dir=Path(out),
+        speed=speed,
+        live=live,
+        progress=not getattr(args, "quiet", False),
+        engine=EngineConfig(model=args.model, checkpoint=args.checkpoint, untrained=args.untrained, device=args.device),
+        alerts=_alert_config(args),
+        dashboard=DashboardConfig(
+            enabled=not args.no_dashboard, host=args.host, port=args.port, token=args.token, open_browser=args.open
+        ),
+        # someone at a terminal watching a replay keeps the finished dashboard to look at; scripts do not hang
+        keep_dashboard_open=(not args.no_dashboard) and not live and sys.stdin.isatty(),
+    )

@@ -1,0 +1,43 @@
+"""``timeline.csv``: one row per reading, flat columns, for spreadsheets and pandas."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any, Iterable
+
+from streammsa import MODALITIES
+
+CSV_NAME = "timeline.csv"
+
+COLUMNS: list[str] = (
+    ["stream", "seq", "t_start", "t_end", "intensity"]
+    + [f"{m}_{k}" for m in MODALITIES for k in ("present", "intensity", "conflict", "weight")]
+    + ["transcript", "alerts", "latency_ms", "model", "trained"]
+)
+
+
+def reading_row(msg: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {k: msg.get(k) for k in ("stream", "seq", "t_start", "t_end", "intensity", "transcript", "latency_ms", "model", "trained")}
+    for m in MODALITIES:
+        mr = (msg.get("modalities") or {}).get(m) or {}
+        row[f"{m}_present"] = bool(mr.get("present", False))
+        for k in ("intensity", "conflict", "weight"):
+            v = mr.get(k)
+            row[f"{m}_{k}"] = "" if v is None else v
+    row["alerts"] = ";".join(msg.get("alerts") or [])
+    return row
+
+
+def write_csv(messages: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write the readings among ``messages`` to ``path``; returns the number of rows."""
+    n = 0
+    with Path(path).open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS)
+        w.writeheader()
+        for msg in messages:
+            if msg.get("type") != "reading":
+                continue
+            w.writerow(reading_row(msg))
+            n += 1
+    return n
