@@ -26,6 +26,14 @@ COMMANDS: dict[str, str] = {
 }
 
 
+def _add_verbosity(parser: argparse.ArgumentParser, defaults: bool) -> None:
+    group = parser.add_mutually_exclusive_group()
+    kw_v = {"default": 0} if defaults else {"default": argparse.SUPPRESS}
+    kw_q = {"default": False} if defaults else {"default": argparse.SUPPRESS}
+    group.add_argument("-v", "--verbose", action="count", help="more log output (-vv for debug)", **kw_v)
+    group.add_argument("-q", "--quiet", action="store_true", help="errors only", **kw_q)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="streammsa",
@@ -34,10 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 ok, 1 runtime failure, 2 usage error or bad input.",
     )
     parser.add_argument("--version", action="version", version=f"streammsa {__version__}")
+    # -v/-q work before or after the command; the subcommand copies default to SUPPRESS so an
+    # option given before the command is not overwritten by the subparser's default
+    _add_verbosity(parser, defaults=True)
     common = argparse.ArgumentParser(add_help=False)
-    group = common.add_mutually_exclusive_group()
-    group.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
-    group.add_argument("-q", "--quiet", action="store_true", help="errors only")
+    _add_verbosity(common, defaults=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, modname in COMMANDS.items():
         mod = importlib.import_module(f"streammsa.commands.{modname}")

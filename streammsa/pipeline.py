@@ -220,6 +220,11 @@ class Monitor:
             self.audio_worker.put(pkt)
             self.asr_worker.put(pkt)
             self.clock.observe(pkt.t_end)
+            if not self.config.fast:
+                # the lag bound lives here, not in the ASR thread: a decode in progress must not
+                # hold readings back longer than --text-wait (words committed later still join
+                # the later windows that contain them)
+                self.scheduler.advance("text", pkt.t_end - self.config.workers.text_max_lag_s)
         elif isinstance(pkt, VideoFrame):
             if self.vision_worker is not None:
                 self.vision_worker.put(pkt)

@@ -30,7 +30,11 @@ class WorkerConfig:
     """How the capture -> features path is buffered and how often ASR decodes."""
 
     queue_packets: int = 256  # per worker; a paced/fast replay blocks when full, live drops the oldest video
-    text_max_lag_s: float = 3.0  # live/paced: a window waits at most this long for words (LocalAgreement commits ~1.5-2 s after a word)
+    # live/paced: how long a window may wait for words still being decided. LocalAgreement commits a
+    # word ~1.5-2.5 s after it is spoken; waiting for that would put every reading seconds behind.
+    # 0 = readings on time (latency goal p50 <= 150 ms); a word committed later still joins the
+    # later windows that contain it (each word lies in window_s/hop_s = 4 windows).
+    text_max_lag_s: float = 0.0
     poll_s: float = 0.02  # how often the engine loop looks for ready windows
 
 
@@ -80,6 +84,14 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("output")
     g.add_argument("--out", type=Path, metavar="DIR", help="run folder for timeline.jsonl/csv and the report (default: runs/<timestamp>-<source>/)")
     g.add_argument("--stream", default="main", help="stream id shown on the dashboard and in the timeline (default: main)")
+    g.add_argument(
+        "--text-wait",
+        type=float,
+        default=WorkerConfig.text_max_lag_s,
+        metavar="S",
+        help="live/paced: seconds a reading may wait for words still being recognised "
+        "(default %(default)s: on time; e.g. 2.5 puts nearly every word in every window that holds it, readings ~2.5 s later)",
+    )
     g.add_argument("--conflict-threshold", type=float, default=AlertConfig.conflict_raise, help="conflict alert raise threshold (default: %(default)s)")
     g.add_argument("--negative-threshold", type=float, default=AlertConfig.negative_raise, help="sustained-negative alert threshold (default: %(default)s)")
 
@@ -127,5 +139,6 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
             enabled=not args.no_dashboard, host=args.host, port=args.port, token=args.token, open_browser=args.open
         ),
         # someone at a terminal watching a replay keeps the finished dashboard to look at; scripts do not hang
+        workers=WorkerConfig(text_max_lag_s=max(0.0, float(getattr(args, "text_wait", WorkerConfig.text_max_lag_s)))),
         keep_dashboard_open=(not args.no_dashboard) and not live and sys.stdin.isatty(),
     )

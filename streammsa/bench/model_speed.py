@@ -87,7 +87,7 @@ def measure_cuda(model: torch.nn.Module, spec: FeatureSpec, batch: int, repeats:
 
 
 def stream_capacity(model: torch.nn.Module, spec: FeatureSpec, device: str, dtype: torch.dtype | None,
-                    budget_ms: float = 150.0, max_batch: int = 65536) -> dict[str, float]:
+                    budget_ms: float = 150.0, max_batch: int = 16384) -> dict[str, float]:
     """How many concurrent streams, each emitting one window per hop, the model alone sustains.
 
     Every hop the engine batches one window per stream into a single forward, so N streams are
@@ -104,7 +104,13 @@ def stream_capacity(model: torch.nn.Module, spec: FeatureSpec, device: str, dtyp
                 model(b)
 
         sync = torch.cuda.synchronize if device == "cuda" else None
-        t = time_calls(run, repeats=10, warmup=2, sync=sync)
+        try:
+            t = time_calls(run, repeats=10, warmup=2, sync=sync)
+        except torch.OutOfMemoryError:  # memory, not time, is the limit from here on
+            torch.cuda.empty_cache()
+            break
+        finally:
+            del b
         if t.p95_ms <= hop_ms:
             best_hop = n
         if t.p95_ms <= budget_ms:
@@ -112,7 +118,9 @@ def stream_capacity(model: torch.nn.Module, spec: FeatureSpec, device: str, dtyp
         if t.p95_ms > hop_ms:
             break
         n *= 2
-    return {"streams_within_hop": best_hop, "streams_within_latency_budget": best_budget, "budget_ms": budget_ms}
+    if device == "cuda":
+        torch.cuda.empty_cache()
+    return {"max_batch_tried": max_batch, "streams_within_hop": best_hop, "streams_within_latency_budget": best_budget, "budget_ms": budget_ms}
 
 
 def environment() -> dict[str, str]:

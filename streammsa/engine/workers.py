@@ -233,6 +233,10 @@ class AsrWorker(QueueWorker):
         self._audio_end = chunk.t_end
         if not getattr(self.processor, "ready", True):
             return
+        if self.streaming and not self.queue.empty():
+            # audio piled up while the last decode ran: take all of it in before decoding again,
+            # or each queued chunk would trigger its own decode and the recogniser would never catch up
+            return
         t0 = time.perf_counter()
         step = self.processor.process_iter()
         self.decode_s += time.perf_counter() - t0
