@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from streammsa.asr.online import OnlineConfig
 from streammsa.asr.options import add_arguments, configs_from_args
 
 
@@ -12,7 +13,7 @@ def test_defaults_are_the_offline_streaming_defaults():
     add_arguments(parser)
     whisper, online = configs_from_args(parser.parse_args([]))
     assert whisper.model is None and whisper.vad and whisper.beam_size == 1 and whisper.language == "en"
-    assert online.min_chunk_s == 1.0 and online.buffer_trimming_s == 15.0
+    assert online.min_chunk_s == 1.0 and online.buffer_trimming_s == OnlineConfig().buffer_trimming_s
 
 
 def test_flags_reach_the_configs():
@@ -28,4 +29,4 @@ def test_flags_reach_the_configs():
 
 def test_a_parser_without_the_flags_gets_the_defaults():
     whisper, online = configs_from_args(argparse.Namespace())
-    assert whisper.model is None and online.buffer_trimming_s == 15.0
+    assert whisper.model is None and online.buffer_trimming_s == OnlineConfig().buffer_trimming_s

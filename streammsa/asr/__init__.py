@@ -4,14 +4,14 @@ Public API (all times in seconds on the stream clock)::
 
     from streammsa.asr import WhisperBackend, WhisperConfig, OnlineASRProcessor, OnlineConfig
     backend = WhisperBackend(WhisperConfig(model=None))       # bundled tiny.en, offline
-    asr = OnlineASRProcessor(backend, OnlineConfig(min_chunk_s=1.0, buffer_trimming_s=15))
+    asr = OnlineASRProcessor(backend, OnlineConfig(min_chunk_s=1.0, buffer_trimming_s=6))
     asr.insert_audio_chunk(chunk.samples, chunk.t)           # float32 mono 16 kHz
     step = asr.process_iter()                                # ASRStep(committed, partial)
     for ev in step_events(step, stream="main"): ...          # protocol.TranscriptEvent
     tail = asr.finish()                                      # list[CommittedWord]
 
-``ASRWorker(processor, audio_ring, on_event, source_done=cap.finished.is_set)`` runs a
-processor in a thread fed from an ``AudioRing`` (see streammsa.asr.worker).
+The monitor runs a processor on its own thread (``streammsa.engine.workers.AsrWorker``), fed
+the same audio packets as the audio feature worker.
 ``BatchASRProcessor`` (``--fast`` replay) has the same methods; see streammsa.asr.fast for
 the trade-off. ``CommittedWord`` has start/end/text/p and ``committed_at`` (commit latency
 = committed_at - end). ``HypothesisBuffer`` is the commit policy on its own.
@@ -21,10 +21,9 @@ from streammsa.asr.fast import BatchASRProcessor, BatchConfig
 from streammsa.asr.hypothesis import HypothesisBuffer
 from streammsa.asr.online import ASRStep, OnlineASRProcessor, OnlineConfig, step_events
 from streammsa.asr.whisper_backend import Transcript, WhisperBackend, WhisperConfig
-from streammsa.asr.worker import ASRWorker
 from streammsa.asr.words import CommittedWord, TimedWord, join_words
 
 __all__ = [
-    "ASRStep", "ASRWorker", "BatchASRProcessor", "BatchConfig", "CommittedWord", "HypothesisBuffer", "OnlineASRProcessor",
+    "ASRStep", "BatchASRProcessor", "BatchConfig", "CommittedWord", "HypothesisBuffer", "OnlineASRProcessor",
     "OnlineConfig", "TimedWord", "Transcript", "WhisperBackend", "WhisperConfig", "join_words", "step_events",
 ]

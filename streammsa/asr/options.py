@@ -25,8 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--no-vad", action="store_true", help="do not skip silence with Silero VAD")
     g.add_argument("--asr-min-chunk", type=float, default=1.0, metavar="S",
                    help="seconds of new audio between decodes (default 1.0; lower = faster words, more CPU)")
-    g.add_argument("--asr-buffer", type=float, default=15.0, metavar="S",
-                   help="trim the audio buffer at committed sentence ends beyond S seconds (default 15)")
+    g.add_argument("--asr-buffer", type=float, default=OnlineConfig.buffer_trimming_s, metavar="S",
+                   help="trim the audio buffer at committed sentence ends beyond S seconds (default %(default)s)")
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[WhisperConfig, OnlineConfig]:
