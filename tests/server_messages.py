@@ -50,7 +50,14 @@ def alert(alert_id: str, state: str, t: float, stream: str = "meeting", modality
     return AlertEvent(
         stream=stream, alert_id=alert_id, kind="conflict", state=state, t=t, modality=modality,
         message="Face disagrees with the words: vision conflict above threshold for 3 windows",
-        evidence={"conflict": 1.12, "threshold": 0.8, "windows": 3, "text_intensity": 1.6, "vision_intensity": -1.4},
+        # the shape streammsa.engine.alerts writes: the windows that raised it, plus the trained flag
+        evidence={
+            "windows": [
+                {"seq": 10 + i, "t_end": t - 2 + i, "conflict": 1.12 - 0.01 * i, "intensity": -1.4, "others_intensity": 1.6, "overall": 0.6}
+                for i in range(3)
+            ],
+            "trained": True,
+        },
     )
 
 

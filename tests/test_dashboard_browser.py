@@ -102,7 +102,10 @@ def test_alert_banner_and_list_show_then_clear(page, server):
     expect(page.get_by_test_id("alert-banner-text")).to_contain_text("since 0:12")
     item = page.get_by_test_id("alert-item")
     expect(item).to_have_attribute("data-state", "active")
-    expect(item.locator(".evidence dd").first).to_have_text("1.12")
+    evidence = item.locator(".evidence-table")
+    expect(evidence.locator("tbody tr")).to_have_count(3)
+    expect(evidence.locator("tbody tr").first.locator("td").nth(1)).to_have_text("1.12")  # conflict of the first window
+    expect(item.locator(".evidence dd").first).to_have_text("yes")  # trained
     expect(page.get_by_test_id("alert-count")).to_have_text("1 active")
     server.publish(alert("c-1", "cleared", 19.0))
     expect(banner).to_be_hidden()

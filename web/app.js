@@ -367,11 +367,27 @@ function renderAlerts() {
         el("span", { class: "alert-kind", text: alertTitle(a) }),
         el("span", { class: "alert-state", text: cleared ? `cleared ${fmtClock(cleared.t)}` : "active" })),
       el("p", { class: "alert-msg" }, raised ? el("time", { text: fmtClock(raised.t) }) : null, a.message),
-      Object.keys(ev).length ? el("dl", { class: "evidence" },
-        ...Object.entries(ev).map(([k, v]) => el("div", {}, el("dt", { text: k.replace(/_/g, " ") + ":" }), el("dd", { text: fmtNum(v) })))) : null);
+      renderEvidence(ev));
   });
   $("alert-list").replaceChildren(...items);
   $("alerts-empty").hidden = items.length > 0;
+}
+
+// Evidence: the windows that raised (or cleared) the alert, as a small table; other keys as a list.
+const EVIDENCE_COLUMNS = [["t_end", "window end"], ["conflict", "conflict"], ["intensity", "this modality"],
+  ["others_intensity", "others"], ["overall", "overall"]];
+function renderEvidence(ev) {
+  if (!ev || !Object.keys(ev).length) return null;
+  const rows = Array.isArray(ev.windows) ? ev.windows : [];
+  const cols = EVIDENCE_COLUMNS.filter(([k]) => rows.some((r) => r && r[k] !== undefined && r[k] !== null));
+  const table = rows.length && cols.length ? el("table", { class: "evidence-table" },
+    el("thead", {}, el("tr", {}, ...cols.map(([, label]) => el("th", { scope: "col", text: label })))),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...cols.map(([k]) =>
+      el("td", { text: k === "t_end" ? fmtClock(r[k]) : fmtNum(r[k]) })))))) : null;
+  const rest = Object.entries(ev).filter(([k, v]) => k !== "windows" && (typeof v !== "object" || v === null));
+  const list = rest.length ? el("dl", { class: "evidence" },
+    ...rest.map(([k, v]) => el("div", {}, el("dt", { text: k.replace(/_/g, " ") + ":" }), el("dd", { text: fmtNum(v) })))) : null;
+  return el("div", { class: "evidence-block" }, table, list);
 }
 
 function renderTrained() {
