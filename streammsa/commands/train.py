@@ -59,15 +59,12 @@ def read_config_file(path: str) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise InputError(f"--config: file not found: {p}")
+    import yaml
+
     text = p.read_text()
     try:
-        if p.suffix == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except (ValueError, Exception) as exc:  # noqa: BLE001 - json and yaml raise different types
+        data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:  # json.JSONDecodeError is a ValueError
         raise InputError(f"--config: {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'} ({exc.__class__.__name__})") from None
     if data is None:
         return {}
