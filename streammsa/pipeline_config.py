@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from streammsa.asr.online import OnlineConfig
@@ -92,8 +92,18 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         help="live/paced: seconds a reading may wait for words still being recognised "
         "(default %(default)s: on time; e.g. 2.5 puts nearly every word in every window that holds it, readings ~2.5 s later)",
     )
-    g.add_argument("--conflict-threshold", type=float, default=AlertConfig.conflict_raise, help="conflict alert raise threshold (default: %(default)s)")
-    g.add_argument("--negative-threshold", type=float, default=AlertConfig.negative_raise, help="sustained-negative alert threshold (default: %(default)s)")
+    g.add_argument(
+        "--conflict-threshold",
+        type=float,
+        default=None,
+        help=f"conflict alert raise threshold (default: the checkpoint's calibrated value, else {AlertConfig.conflict_raise})",
+    )
+    g.add_argument(
+        "--negative-threshold",
+        type=float,
+        default=None,
+        help=f"sustained-negative alert threshold (default: the checkpoint's calibrated value, else {AlertConfig.negative_raise})",
+    )
 
 
 def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
@@ -105,17 +115,35 @@ def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--open", action="store_true", help="open the dashboard in a browser")
 
 
-def _alert_config(args: argparse.Namespace) -> AlertConfig:
-    base = AlertConfig()
-    conflict = float(args.conflict_threshold)
-    negative = float(args.negative_threshold)
-    # keep the hysteresis gap of the defaults when a threshold is moved
-    return AlertConfig(
-        conflict_raise=conflict,
-        conflict_clear=conflict - (base.conflict_raise - base.conflict_clear),
-        negative_raise=negative,
-        negative_clear=negative + (base.negative_clear - base.negative_raise),
-    )
+def alert_config_for(engine: EngineConfig) -> AlertConfig:
+    """The alert thresholds for the checkpoint ``engine`` will load: its calibrated ones (meta["alerts"]), else the defaults."""
+    from streammsa.engine.inference import resolve_checkpoint
+    from streammsa.errors import InputError
+
+    try:
+        ckpt = resolve_checkpoint(engine)
+    except (UsageError, InputError):
+        return AlertConfig()  # building the engine reports the missing checkpoint with its own message
+    if ckpt is None:
+        return AlertConfig()
+    from streammsa.training.checkpoint import read_checkpoint
+
+    return AlertConfig.from_calibration(read_checkpoint(ckpt).get("alerts"))
+
+
+def _alert_config(args: argparse.Namespace, engine: EngineConfig) -> AlertConfig:
+    base = alert_config_for(engine)
+    conflict = args.conflict_threshold
+    negative = args.negative_threshold
+    if conflict is None and negative is None:
+        return base
+    # a threshold moved on the command line keeps the hysteresis gap of the one it replaces
+    kw = {}
+    if conflict is not None:
+        kw.update(conflict_raise=float(conflict), conflict_clear=float(conflict) - (base.conflict_raise - base.conflict_clear))
+    if negative is not None:
+        kw.update(negative_raise=float(negative), negative_clear=float(negative) + (base.negative_clear - base.negative_raise))
+    return replace(base, **kw)
 
 
 def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float | None, live: bool) -> PipelineConfig:
@@ -125,6 +153,7 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
 
     out = args.out if args.out is not None else default_out_dir(source_name)
     whisper, online = configs_from_args(args)
+    engine = EngineConfig(model=args.model, checkpoint=args.checkpoint, untrained=args.untrained, device=args.device)
     return PipelineConfig(
         whisper=whisper,
         online_asr=online,
@@ -133,8 +162,8 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         speed=speed,
         live=live,
         progress=not getattr(args, "quiet", False),
-        engine=EngineConfig(model=args.model, checkpoint=args.checkpoint, untrained=args.untrained, device=args.device),
-        alerts=_alert_config(args),
+        engine=engine,
+        alerts=_alert_config(args, engine),
         dashboard=DashboardConfig(
             enabled=not args.no_dashboard, host=args.host, port=args.port, token=args.token, open_browser=args.open
         ),

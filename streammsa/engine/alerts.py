@@ -14,17 +14,25 @@ Defaults (AlertConfig):
 - sustained negative: raise when the overall intensity < -1.0 for 5 consecutive windows;
   clear when it is > -0.5 for 2 consecutive windows; cooldown 10 s.
 Times are on the stream clock, so replays at any speed alert identically.
+
+A trained checkpoint may carry calibrated thresholds in its metadata (``meta["alerts"]``, written by
+scripts/calibrate_alerts.py from held-out data); ``AlertConfig.from_calibration`` applies them, and the
+CLI uses them unless the user passes --conflict-threshold / --negative-threshold.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
 from streammsa import MODALITIES
 from streammsa.errors import UsageError
 from streammsa.protocol import AlertEvent, Reading
+
+
+CALIBRATED_FIELDS = ("conflict_raise", "conflict_clear", "negative_raise", "negative_clear")
+"""The AlertConfig fields a checkpoint's calibration may set."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,15 @@ class AlertConfig:
                 raise UsageError(f"alert config: {name} must be at least 1")
         if self.cooldown_s < 0 or self.polarity_dead_zone < 0:
             raise UsageError("alert config: cooldown_s and polarity_dead_zone must be non-negative")
+
+    @classmethod
+    def from_calibration(cls, calibration: Mapping[str, Any] | None) -> "AlertConfig":
+        """The defaults with a checkpoint's calibrated thresholds (``meta["alerts"]["thresholds"]``) applied."""
+        values = dict((calibration or {}).get("thresholds") or {})
+        unknown = sorted(set(values) - set(CALIBRATED_FIELDS))
+        if unknown:
+            raise UsageError(f"checkpoint alert calibration has unknown fields {unknown}; recalibrate with scripts/calibrate_alerts.py")
+        return cls(**{k: float(v) for k, v in values.items()})
 
     def thresholds(self) -> dict[str, float]:
         """For the Hello message: what the dashboard shows next to the gauges."""

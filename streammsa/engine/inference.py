@@ -50,6 +50,25 @@ def default_checkpoint_candidates(model: str) -> list[Path]:
     return seen
 
 
+def resolve_checkpoint(cfg: EngineConfig) -> Path | None:
+    """The checkpoint ``from_config`` loads: --checkpoint, else the default one; None = untrained (--untrained)."""
+    ckpt = cfg.checkpoint
+    if ckpt is None and not cfg.untrained:
+        ckpt = next((c for c in default_checkpoint_candidates(cfg.model) if c.exists()), None)
+        if ckpt is None:
+            where = default_checkpoint_candidates(cfg.model)[-1]
+            raise UsageError(
+                f"no trained checkpoint found ({where} does not exist); pass --checkpoint PATH "
+                f"(train one with `streammsa train`) or --untrained to run an untrained model whose numbers are not sentiment"
+            )
+    if ckpt is None:
+        return None
+    ckpt = Path(ckpt)
+    if not ckpt.is_file():
+        raise InputError(f"checkpoint {ckpt} does not exist; pass an existing file to --checkpoint")
+    return ckpt
+
+
 def resolve_device(choice: DeviceChoice) -> torch.device:
     if choice == "cpu":
         return torch.device("cpu")
@@ -108,19 +127,8 @@ class InferenceEngine:
     @classmethod
     def from_config(cls, cfg: EngineConfig, default_spec: FeatureSpec | None = None) -> "InferenceEngine":
         device = resolve_device(cfg.device)
-        ckpt = cfg.checkpoint
-        if ckpt is None and not cfg.untrained:
-            ckpt = next((c for c in default_checkpoint_candidates(cfg.model) if c.exists()), None)
-            if ckpt is None:
-                where = default_checkpoint_candidates(cfg.model)[-1]
-                raise UsageError(
-                    f"no trained checkpoint found ({where} does not exist); pass --checkpoint PATH "
-                    f"(train one with `streammsa train`) or --untrained to run an untrained model whose numbers are not sentiment"
-                )
+        ckpt = resolve_checkpoint(cfg)
         if ckpt is not None:
-            ckpt = Path(ckpt)
-            if not ckpt.is_file():
-                raise InputError(f"checkpoint {ckpt} does not exist; pass an existing file to --checkpoint")
             from streammsa.training.checkpoint import load_model
 
             model, meta = load_model(ckpt, device)
