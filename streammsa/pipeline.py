@@ -15,6 +15,7 @@ clear error line (non-zero exit) with everything so far kept.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import threading
 import time
@@ -141,6 +142,11 @@ class Monitor:
         self.extra_sinks = list(sinks)
         self.sinks: list[Sink] = []
         self.clock = StreamClock()
+        if config.alerts is None:  # the loaded checkpoint's calibrated thresholds (the CLI's default too)
+            from streammsa.engine.alerts import AlertConfig
+
+            config = dataclasses.replace(config, alerts=AlertConfig.from_calibration(self.engine.meta.get("alerts")))
+            self.config = config
         self.alerts = AlertEngine(config.alerts)
         self.has_audio = any(s.has_audio for s in self.sources)
         self.has_video = any(s.has_video for s in self.sources)

@@ -47,7 +47,7 @@ class PipelineConfig:
     progress: bool = True
     write_report: bool = True
     engine: EngineConfig = field(default_factory=EngineConfig)
-    alerts: AlertConfig = field(default_factory=AlertConfig)
+    alerts: AlertConfig | None = None  # None: the checkpoint's calibrated thresholds, else AlertConfig()
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     workers: WorkerConfig = field(default_factory=WorkerConfig)
     whisper: WhisperConfig = field(default_factory=WhisperConfig)

@@ -25,16 +25,22 @@ state "starting" / "running" / "stalled" / "retrying" / "ended" / "error".
 ``streammsa.capture.writer.write_media`` encodes frames/audio into a file.
 """
 
-from streammsa.capture.camera import CameraSource
-from streammsa.capture.clock import StreamClock
-from streammsa.capture.media_file import MediaFileSource, read_audio
-from streammsa.capture.microphone import MicrophoneSource
-from streammsa.capture.pacing import CaptureThread, Pacer
-from streammsa.capture.packets import SAMPLE_RATE, AudioChunk, Packet, VideoFrame
-from streammsa.capture.ring_buffer import AudioRing, FrameRing
-from streammsa.capture.source import Source
+import importlib
+from typing import Any
 
-__all__ = [
-    "SAMPLE_RATE", "AudioChunk", "AudioRing", "CameraSource", "CaptureThread", "FrameRing", "MediaFileSource",
-    "MicrophoneSource", "Packet", "Pacer", "Source", "StreamClock", "VideoFrame", "read_audio",
-]
+# Lazy exports (PEP 562): importing a light module such as ``streammsa.capture.packets`` must not
+# pull in PyAV, OpenCV and PortAudio, so the CLI starts fast and pure-model tools run without them.
+_EXPORTS = {
+    "CameraSource": "camera", "StreamClock": "clock", "MediaFileSource": "media_file", "read_audio": "media_file",
+    "MicrophoneSource": "microphone", "CaptureThread": "pacing", "Pacer": "pacing", "SAMPLE_RATE": "packets",
+    "AudioChunk": "packets", "Packet": "packets", "VideoFrame": "packets", "AudioRing": "ring_buffer",
+    "FrameRing": "ring_buffer", "Source": "source",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'streammsa.capture' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"streammsa.capture.{_EXPORTS[name]}"), name)

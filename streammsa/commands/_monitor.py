@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
 
-from streammsa.pipeline import Monitor, RunResult
-from streammsa.pipeline_config import PipelineConfig
 from streammsa.recorder.report import UNTRAINED_NOTE
+
+if TYPE_CHECKING:  # the pipeline (PyAV, OpenCV, ...) loads when a run starts, not for --help
+    from streammsa.pipeline import Monitor, RunResult
+    from streammsa.pipeline_config import PipelineConfig
 
 
 def print_run_folder(config: PipelineConfig) -> None:
