@@ -43,7 +43,6 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from streammsa import MODALITIES  # noqa: E402
 from streammsa.features.spec import FeatureSpec, ModalitySpec  # noqa: E402
 from streammsa.training.dataset import MSADataset, Sample  # noqa: E402
 

@@ -10,9 +10,7 @@ Usage: python scripts/screenshot_dashboard.py [--clip demo_media/demo.mp4] [--ou
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]

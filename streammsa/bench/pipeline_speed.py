@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from streammsa import log
-from streammsa.bench.stats import Timing, peak_rss_mb, percentile
+from streammsa.bench.stats import Timing, peak_rss_mb
 
 _log = log.get("bench.pipeline")
 

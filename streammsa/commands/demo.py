@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from streammsa.commands._monitor import linger, print_run_folder, print_start, print_summary
 from streammsa.asr import options as asr_options
-from streammsa.errors import InputError, UsageError
-from streammsa.pipeline_config import add_dashboard_arguments, add_model_arguments, add_output_arguments, config_from_args
+from streammsa.errors import InputError
+from streammsa.pipeline_config import add_dashboard_arguments, add_model_arguments, add_output_arguments
 
 HELP = "Run the monitor on the embedded demo clip"
 DESCRIPTION = (
@@ -39,23 +38,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from streammsa.capture.media_file import MediaFileSource
-    from streammsa.pipeline import Components, Monitor
+    from streammsa.commands.replay import replay_file
 
     clip: Path = args.clip
     if not clip.is_file():
         raise InputError(f"demo clip {clip} is missing; create it with `cd {REPO_ROOT} && {MAKE_COMMAND}` (needs espeak-ng)")
-    if args.speed is not None and args.speed <= 0:
-        raise UsageError(f"--speed must be positive, got {args.speed}")
-    MediaFileSource(clip).close()
-    config = config_from_args(args, source_name="demo", speed=None if args.fast else args.speed, live=False)
-    print_run_folder(config)
-    components = Components.build(config)
-    monitor = Monitor(config, [MediaFileSource(clip)], components=components, source_name=clip.name)
-    monitor.open()
-    print_start(monitor, config)
-    result = monitor.run()
-    print_summary(result, config)
-    if not result.interrupted:
-        linger(monitor, config)
-    return 130 if result.interrupted else 0
+    return replay_file(args, clip, source_name="demo")

@@ -34,18 +34,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    return replay_file(args, args.file, source_name=args.file.name)
+
+
+def replay_file(args: argparse.Namespace, path: Path, source_name: str) -> int:
+    """One replay run of ``path`` with the parsed replay/demo options; the exit code."""
     from streammsa.capture.media_file import MediaFileSource
     from streammsa.pipeline import Components, Monitor
 
     if args.speed is not None and args.speed <= 0:
         raise UsageError(f"--speed must be positive, got {args.speed}")
     # open the file first: a missing or corrupt file is one line before any model loads
-    MediaFileSource(args.file).close()
-    config = config_from_args(args, source_name=args.file.name, speed=None if args.fast else args.speed, live=False)
+    MediaFileSource(path).close()
+    config = config_from_args(args, source_name=source_name, speed=None if args.fast else args.speed, live=False)
     print_run_folder(config)
     components = Components.build(config)
-    source = MediaFileSource(args.file)
-    monitor = Monitor(config, [source], components=components, source_name=args.file.name)
+    monitor = Monitor(config, [MediaFileSource(path)], components=components, source_name=path.name)
     monitor.open()
     print_start(monitor, config)
     result = monitor.run()
