@@ -100,7 +100,7 @@ def _plot(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], transcri
     t = [r["t_end"] for r in readings]
     ax.axhline(0.0, color="#999", lw=0.8)
     ax.plot(t, [r["intensity"] for r in readings], color="black", lw=2.2, marker="o", ms=3, label="overall")
-    colours = {"text": "#1f77b4", "audio": "#2ca02c", "vision": "#d62728"}
+    colours = {"text": "#1d4ed8", "audio": "#b45309", "vision": "#7e22ce"}  # the dashboard's colours (web/style.css)
     for m in MODALITIES:
         ys = [
             (r["modalities"][m]["intensity"] if r["modalities"][m]["intensity"] is not None else float("nan")) for r in readings
@@ -112,8 +112,10 @@ def _plot(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], transcri
         c = "#ff7f0e" if a.get("kind") == "conflict" else "#9467bd"
         ax.axvline(a["t"], color=c, ls="--", lw=1.2)
         ax.text(a["t"], 2.75, f"{a['kind']}:{a.get('modality') or ''}", color=c, fontsize=7, rotation=90, va="top", ha="right")
+    x_min = min(t) if t else 0.0
     for i, (t0, snippet) in enumerate(_snippets(transcripts)[:60]):
-        ax.text(t0, -2.6 + 0.35 * (i % 3), snippet, fontsize=7, color="#444")
+        # a snippet that starts before the first reading is pinned to the plot's left edge
+        ax.text(max(t0, x_min), -2.6 + 0.35 * (i % 3), snippet, fontsize=7, color="#444", clip_on=True)
     ax.set_ylim(-3.05, 3.05)
     ax.set_xlabel("stream time (s)")
     ax.set_ylabel("intensity")
