@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from streammsa.asr.online import ASRStep, Recogniser
-from streammsa.asr.words import CommittedWord
+from streammsa.asr.words import CommittedWord, align_chunk
 from streammsa.capture.packets import SAMPLE_RATE
 
 
@@ -55,8 +55,7 @@ class BatchASRProcessor:
         if t is not None and not self._anchored:
             self.buffer_offset = t
         elif t is not None:
-            gap = int(round((t - self.audio_end) * SAMPLE_RATE))
-            x = np.concatenate([np.zeros(gap, dtype=np.float32), x]) if gap > 0 else x[max(0, -gap):]
+            x = align_chunk(x, t, self.audio_end)
         self._anchored = True
         self.audio = np.concatenate([self.audio, x])
 

@@ -36,7 +36,7 @@ import numpy as np
 
 from streammsa.asr.hypothesis import HypothesisBuffer
 from streammsa.asr.whisper_backend import Transcript
-from streammsa.asr.words import CommittedWord, TimedWord, join_words
+from streammsa.asr.words import CommittedWord, TimedWord, align_chunk, join_words
 from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.protocol import TranscriptEvent
 
@@ -115,11 +115,7 @@ class OnlineASRProcessor:
             self.buffer_offset, self._anchored = t, True
             self.hyp.last_committed_time = t
         elif t is not None:
-            gap = int(round((t - self.audio_end) * SAMPLE_RATE))
-            if gap > 0:
-                x = np.concatenate([np.zeros(gap, dtype=np.float32), x])
-            elif gap < 0:
-                x = x[-gap:]
+            x = align_chunk(x, t, self.audio_end)
         self._anchored = True
         self.audio = np.concatenate([self.audio, x])
         self._unprocessed += len(x)

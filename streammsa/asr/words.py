@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
+from streammsa.capture.packets import SAMPLE_RATE
+
 _PUNCT = re.compile(r"[^\w']+")
 
 
@@ -47,3 +51,16 @@ class CommittedWord(TimedWord):
 def join_words(words: list[TimedWord] | list[CommittedWord]) -> str:
     """Whisper words carry their own leading spaces; join and tidy."""
     return "".join(w.text for w in words).strip()
+
+
+def align_chunk(samples: np.ndarray, t: float, buffer_end: float) -> np.ndarray:
+    """Place a chunk stamped ``t`` right after a buffer ending at ``buffer_end`` (seconds).
+
+    A capture gap becomes silence and an overlap is cut, so buffer positions stay on the stream
+    clock and word timestamps stay true.
+    """
+    x = np.asarray(samples, dtype=np.float32).reshape(-1)
+    gap = int(round((t - buffer_end) * SAMPLE_RATE))
+    if gap > 0:
+        return np.concatenate([np.zeros(gap, dtype=np.float32), x])
+    return x[-gap:] if gap < 0 else x
