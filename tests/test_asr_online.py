@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import difflib
 import json
-import subprocess
 
 import numpy as np
 import pytest
 
 from streammsa.asr.fast import BatchASRProcessor, BatchConfig
 from streammsa.asr.online import OnlineASRProcessor, OnlineConfig, step_events
-from streammsa.asr.whisper_backend import WhisperBackend, WhisperConfig
-from streammsa.asr.words import normalise
-from streammsa.capture.media_file import MediaFileSource, read_audio
+from streammsa.capture.media_file import MediaFileSource
 from streammsa.capture.packets import SAMPLE_RATE, AudioChunk
 from streammsa.protocol import TranscriptEvent
 
+from asr_speech import EXPECTED, backend, speech  # noqa: F401 - shared fixtures
+
 pytestmark = pytest.mark.slow
-
-SENTENCE = "The quarterly results were better than we expected. Our team worked very hard on the launch."
-EXPECTED = [normalise(w) for w in SENTENCE.split()]
-
-
-@pytest.fixture(scope="module")
-def backend():
-    return WhisperBackend(WhisperConfig(cpu_threads=2))
-
-
-@pytest.fixture(scope="module")
-def speech(tmp_path_factory):
-    path = tmp_path_factory.mktemp("online") / "speech.wav"
-    subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, timeout=30)
-    return read_audio(path)
 
 
 def stream(processor, audio, chunk_s=0.5, t0=None):
