@@ -25,6 +25,8 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from streammsa.training.checkpoint import flatten_metrics  # noqa: E402
+
 DATASET = Path("~/.cache/streammsa/live_dataset/v1").expanduser()
 CARD_KEYS = ("MAE", "Non0_acc_2", "Has0_acc_2", "Non0_F1_score", "Mult_acc_7", "Corr")
 
@@ -38,17 +40,6 @@ DATA_TERMS = [
     ("GRID", "text, audio, vision", "11 real talking-face clips of neutral command sentences", "CC BY 4.0 (Cooke et al. 2006)"),
     ("CH-SIMS v2 labels", "fusion rule only", "4,403 clips' overall and per-modality human labels", "CH-SIMS v2 terms (research)"),
 ]
-
-
-def flatten(d: dict, prefix: str = "") -> dict[str, float]:
-    out: dict[str, float] = {}
-    for k, v in d.items():
-        key = f"{prefix}.{k}" if prefix else str(k)
-        if isinstance(v, dict):
-            out.update(flatten(v, key))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out[key] = float(v)
-    return out
 
 
 def pick(m: dict | None) -> dict:
@@ -197,7 +188,7 @@ def render(state: dict, checkpoint: Path) -> str:
         "all computed by `streammsa.training.metrics`. `test_composed` = held-out composed windows; `test_unimodal_*` = the "
         "model with only that modality present, on held-out identities; `end_to_end_*` = the monitor itself on media files.\n")
     add("| metric | value |\n|---|---|")
-    for k, v in flatten({k: v for k, v in m.items() if k not in ("selection_metric",)}).items():
+    for k, v in flatten_metrics({k: v for k, v in m.items() if k not in ("selection_metric",)}).items():
         add(f"| {k} | {v:.4f} |")
     add("")
     if "alerts" in state:

@@ -7,20 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from streammsa.training.checkpoint import read_checkpoint
+from streammsa.training.checkpoint import flatten_metrics, read_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def flatten(d: dict, prefix: str = "") -> dict[str, float]:
-    out: dict[str, float] = {}
-    for k, v in d.items():
-        key = f"{prefix}.{k}" if prefix else str(k)
-        if isinstance(v, dict):
-            out.update(flatten(v, key))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out[key] = float(v)
-    return out
 
 
 @pytest.mark.parametrize("name", ["cacr", "dbr"])
@@ -28,7 +17,7 @@ def test_card_numbers_equal_the_checkpoint_metrics(name):
     state = read_checkpoint(REPO / "models" / f"{name}_live.pt")
     card = (REPO / "models" / f"{name}_live.md").read_text()
     table = dict(re.findall(r"^\| ([A-Za-z0-9_.]+) \| (-?[0-9.]+) \|$", card, flags=re.M))
-    stored = flatten(state["metrics"])
+    stored = flatten_metrics(state["metrics"])
     assert len(table) >= 40  # the whole metrics section, not a sample of it
     assert set(table) == set(stored)
     for key, value in stored.items():

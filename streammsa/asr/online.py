@@ -54,7 +54,7 @@ class OnlineConfig:
     # trim the buffer at committed segment ends beyond this length. whisper_streaming uses 15 s; with
     # tiny.en a long buffer of similar sentences made Whisper loop ("F2 now. F2 now. ...", measured on
     # 11 concatenated GRID clips) and each decode costs more; 6 s gave clean transcripts on GRID and
-    # the demo clip, while 4 s lost words at trims (measured; scripts in docs/benchmarks.md).
+    # the demo clip, while 4 s lost words at trims (measured once; see docs/benchmarks.md).
     buffer_trimming_s: float = 6.0
     prompt_chars: int = 200  # committed text passed to Whisper as its prompt
     max_buffer_s: float = 30.0  # Whisper's window: never let the buffer exceed it

@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from streammsa import MODALITIES
-from streammsa.models.decoupling import Decoupled, Decoupler, conflict_readout, orthogonality_loss
+from streammsa.models.decoupling import Decoupled, Decoupler, conflict_readout, orthogonality_loss, private_readout
 from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.models.layers import (
     CrossAttention,
@@ -302,18 +302,14 @@ class CACR(nn.Module):
         # 5. TP'_m = MultimodalTransformer(P'); TH~ = SelfAttention(H~); y = head(Cat(TP'_L, TP'_A, TP'_V, TH~))
         tokens, token_mask = self._tokens(refined, masks)
         tp = self._split(self.private_transformer(tokens, token_mask), masks)
-        pooled_private = torch.stack(
-            [torch.where(present[:, i : i + 1], masked_mean(tp[m], masks[m]), self.absent_private[i])
-             for i, m in enumerate(MODALITIES)], dim=1)  # (B, 3, d)
+        pooled_private, private_out = private_readout(tp, masks, present, self.absent_private, self.private_heads)
         s_tokens, s_mask = self._tokens(shared_used, masks)
         th = masked_mean(self.shared_transformer(s_tokens, s_mask), s_mask)
         th = torch.where(s_mask.any(dim=1, keepdim=True), th, self.absent_shared)
         fused = torch.cat([pooled_private.flatten(1), th], dim=-1)  # M = Cat(TP'_L, TP'_A, TP'_V, TH~)
-        private_out = torch.stack(
-            [self.private_heads[m](pooled_private[:, i]) for i, m in enumerate(MODALITIES)], dim=1)
         return ModelOutput(
             intensity=self.final_head(fused),
-            modality_intensity=torch.where(present, private_out, torch.zeros_like(private_out)),
+            modality_intensity=private_out,
             conflict=conflict,
             weight=weight,
             present=present,

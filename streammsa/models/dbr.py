@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from streammsa import MODALITIES
-from streammsa.models.decoupling import Decoupler, conflict_readout, orthogonality_loss
+from streammsa.models.decoupling import Decoupler, conflict_readout, orthogonality_loss, private_readout
 from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.models.layers import (
     CrossAttention,
@@ -199,15 +199,11 @@ class DBR(nn.Module):
         # a window with no modality at all reads a learned embedding, not pooled zeros
         head_in = torch.where(token_mask.any(dim=1, keepdim=True), head_in, self.absent_fused)
         s_pool = head_in[:, c.d_model : 2 * c.d_model]
-        pooled_private = torch.stack(
-            [torch.where(present[:, i : i + 1], masked_mean(private[m], masks[m]), self.absent_private[i])
-             for i, m in enumerate(MODALITIES)], dim=1)
-        private_out = torch.stack(
-            [self.private_heads[m](pooled_private[:, i]) for i, m in enumerate(MODALITIES)], dim=1)
+        _, private_out = private_readout(private, masks, present, self.absent_private, self.private_heads)
         losses = {"orth": orthogonality_loss(dec.shared, dec.private, masks)} if want_losses else {}
         return ModelOutput(
             intensity=self.final_head(head_in),
-            modality_intensity=torch.where(present, private_out, torch.zeros_like(private_out)),
+            modality_intensity=private_out,
             conflict=conflict,
             weight=weight,
             present=present,

@@ -138,3 +138,22 @@ class Decoupler(nn.Module):
         return Decoupled(
             x=x, shared=self.encode_shared(x, masks), private=self.encode_private(x, masks), masks=masks, present=present
         )
+
+
+def private_readout(
+    private: dict[str, torch.Tensor],
+    masks: dict[str, torch.Tensor],
+    present: torch.Tensor,
+    absent_private: torch.Tensor,
+    heads: nn.ModuleDict,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pooled private vectors (B, 3, d) and the per-modality heads' intensities (B, 3).
+
+    An absent modality pools to its learned ``absent_private`` token (never to padded zeros) and
+    reads 0; CACR and DBR share this so their unimodal readings mean the same thing.
+    """
+    pooled = torch.stack(
+        [torch.where(present[:, i : i + 1], masked_mean(private[m], masks[m]), absent_private[i])
+         for i, m in enumerate(MODALITIES)], dim=1)
+    out = torch.stack([heads[m](pooled[:, i]) for i, m in enumerate(MODALITIES)], dim=1)
+    return pooled, torch.where(present, out, torch.zeros_like(out))

@@ -121,3 +121,15 @@ def load_model(
     meta = {k: v for k, v in state.items() if k != "state_dict"}
     meta["spec"] = FeatureSpec.from_dict(state["feature_spec"])
     return model, meta
+
+
+def flatten_metrics(d: dict, prefix: str = "") -> dict[str, float]:
+    """Nested metrics -> {"a.b.c": value} for every number (booleans excluded); model cards print these."""
+    out: dict[str, float] = {}
+    for k, v in d.items():
+        key = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict):
+            out.update(flatten_metrics(v, key))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[key] = float(v)
+    return out
