@@ -5,171 +5,37 @@ One command reproduces the table in docs/results.md:
 
     .venv/bin/python scripts/bench_mosi_text.py --seeds 5 --epochs 30
 
-Data (read-only): ../shared/data/mosi/label.csv and mosei/label.csv (transcripts, intensity in
-[-3, 3], standard `mode` train/valid/test splits). The only features available for these
-corpora here are the transcripts, so this measures the text path of the monitor:
-- text_only: the registry's text_only model on all-MiniLM-L6-v2 token features (the live text
-  encoder, streammsa.features.text), trained with the project trainer (L1, Adam, early stopping
-  on validation MAE); mean +- std over seeds;
-- VADER: vaderSentiment's compound score (in [-1, 1]) x 3, no training.
-Metrics: MMSA's (streammsa.training.metrics). Token features are cached in --cache-dir.
+Data, features, training and metrics: ``streammsa.training.benchmarks.mosi_text``. Token features
+are cached in --cache-dir.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import dataclasses
-import hashlib
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from streammsa.errors import StreamMSAError
+from streammsa.paths import docs_dir, shared_data
+from streammsa.training.benchmarks.mosi_text import (
+    build_cache,
+    load_splits,
+    markdown,
+    read_labels,
+    train_text_only,
+    vader_scores,
+)
+from streammsa.training.benchmarks.results_file import device_label, write_section
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
-
-from streammsa.features.spec import FeatureSpec, ModalitySpec  # noqa: E402
-from streammsa.training.dataset import MSADataset, Sample  # noqa: E402
-
-REPORT_KEYS = ("Non0_acc_2", "Non0_F1_score", "Has0_acc_2", "Has0_F1_score", "Mult_acc_5", "Mult_acc_7", "MAE", "Corr")
-PCT = {"Non0_acc_2", "Non0_F1_score", "Has0_acc_2", "Has0_F1_score", "Mult_acc_5", "Mult_acc_7"}
-
-
-def read_labels(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise SystemExit(f"{path} not found (see ../shared/data/README.md)")
-    with path.open(newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh)]
-    for r in rows:
-        r["label"] = float(r["label"])
-    return rows
+DEFAULT_MD = str(docs_dir() / "results.md") if docs_dir() else ""
 
 
-def build_cache(corpus: str, rows: list[dict], cache_dir: Path) -> Path:
-    from streammsa.features import text as text_mod
-
-    h = hashlib.sha1(Path(text_mod.__file__).read_bytes())
-    h.update(json.dumps([text_mod.default_text_spec().params, [r["text"] for r in rows]]).encode())
-    path = cache_dir / f"{corpus}-minilm-{h.hexdigest()[:12]}.npz"
-    if path.is_file():
-        with np.load(path) as z:
-            has_labels = "label" in z.files
-        if not has_labels:  # caches from before labels were stored: add them, keep the tokens
-            with np.load(path) as z:
-                arrays = {k: z[k] for k in z.files}
-            np.savez(path, **arrays, **_label_arrays(rows))
-        return path
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    print(f"encoding {len(rows)} {corpus} transcripts into {path}", flush=True)
-    enc = text_mod.TextEncoder()
-    feats, t0 = [], time.perf_counter()
-    for i in range(0, len(rows), 256):
-        feats.extend(enc.encode_batch([r["text"] for r in rows[i : i + 256]]))
-        print(f"  {min(i + 256, len(rows))}/{len(rows)} ({time.perf_counter() - t0:.0f} s)", flush=True)
-    np.savez(
-        path,
-        tokens=np.concatenate(feats).astype(np.float32),
-        lengths=np.asarray([len(f) for f in feats], np.int64),
-        text_spec=json.dumps(dataclasses.asdict(text_mod.default_text_spec())),
-        **_label_arrays(rows),
-    )
-    return path
-
-
-def _label_arrays(rows: list[dict]) -> dict[str, np.ndarray]:
-    return {
-        "label": np.asarray([r["label"] for r in rows], np.float32),
-        "mode": np.asarray([r["mode"] for r in rows]),
-        "ids": np.asarray([f"{r['video_id']}_{r['clip_id']}" for r in rows]),
-    }
-
-
-def text_only_spec(text_spec: dict) -> FeatureSpec:
-    d = dict(text_spec)
-    for k in ("feature_names", "mean", "std"):
-        if d.get(k) is not None:
-            d[k] = tuple(d[k])
-    # Only transcripts exist for these corpora: audio/vision are absent in every sample.
-    absent = {m: ModalitySpec(name=m, extractor="absent", dim=1, rate_hz=0.0) for m in ("audio", "vision")}
-    return FeatureSpec(text=ModalitySpec(**d), **absent)
-
-
-def load_splits(cache: Path) -> tuple[dict[str, list[Sample]], FeatureSpec]:
-    with np.load(cache) as z:
-        tokens, lengths, text_spec = z["tokens"], z["lengths"], json.loads(str(z["text_spec"]))
-        labels, modes, ids = z["label"], z["mode"], z["ids"]
-    offsets = np.concatenate([[0], np.cumsum(lengths)])
-    splits: dict[str, list[Sample]] = {"train": [], "valid": [], "test": []}
-    empty = np.zeros((0, 1), np.float32)
-    for i in range(len(labels)):
-        feats = {"text": tokens[offsets[i] : offsets[i + 1]], "audio": empty, "vision": empty}
-        splits[str(modes[i])].append(Sample(id=str(ids[i]), features=feats, label=float(labels[i])))
-    return splits, text_only_spec(text_spec)
-
-
-def vader_scores(rows: list[dict]) -> dict[str, float]:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    from streammsa.training.metrics import mosi_metrics
-
-    sia = SentimentIntensityAnalyzer()
-    test = [r for r in rows if r["mode"] == "test"]
-    pred = [3.0 * sia.polarity_scores(r["text"])["compound"] for r in test]
-    return mosi_metrics(pred, [r["label"] for r in test])
-
-
-def train_text_only(splits: dict[str, list[Sample]], spec: FeatureSpec, seed: int, args: argparse.Namespace) -> dict:
-    import torch
-
-    from streammsa.models import build_model
-    from streammsa.training.checkpoint import load_model
-    from streammsa.training.dataset import normalised_spec
-    from streammsa.training.trainer import TrainOptions, Trainer, evaluate, resolve_device, seed_everything
-
-    train = MSADataset(splits["train"], spec, "text", "train")
-    spec = normalised_spec(train)
-    ds = {k: MSADataset(v, spec, "text", k) for k, v in splits.items()}
-    seed_everything(seed)
-    if resolve_device(args.device).type == "cpu":
-        torch.use_deterministic_algorithms(True, warn_only=True)
-    model = build_model("text_only", spec.dims, {})
-    with tempfile.TemporaryDirectory() as tmp:
-        opts = TrainOptions(model="text_only", data="text", out=str(Path(tmp) / "m.pt"), seed=seed, device=args.device,
-                            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience, progress=False)
-        trainer = Trainer(model, ds["train"], ds["valid"], opts, spec)
-        result = trainer.fit()
-        best, _ = load_model(result.checkpoint, trainer.device)
-        test, _ = evaluate(best, ds["test"], trainer.device)
-    return {"seed": seed, "best_epoch": result.best_epoch, "test": test, "sizes": {k: len(v) for k, v in ds.items()}}
-
-
-def markdown(results: dict, args: argparse.Namespace, device: str, minutes: float) -> str:
-    lines = [
-        f"Command: `.venv/bin/python scripts/bench_mosi_text.py --corpora {','.join(results)} --seeds {args.seeds} --epochs {args.epochs} "
-        f"--patience {args.patience} --batch-size {args.batch_size} --lr {args.lr} --device {args.device}` ({device}, {minutes:.1f} min). Test split; text_only = mean +- std "
-        f"over {args.seeds} seeds; accuracies/F1 in %.",
-        "",
-        "| corpus | model | Acc2 (Non0) | F1 (Non0) | Acc2 (Has0) | F1 (Has0) | Acc5 | Acc7 | MAE | Corr |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for corpus, res in results.items():
-        runs = res["runs"]
-        cells = []
-        for k in REPORT_KEYS:
-            vals = [r["test"][k] for r in runs]
-            m, s = float(np.mean(vals)), float(np.std(vals))
-            cells.append(f"{100 * m:.2f} +- {100 * s:.2f}" if k in PCT else f"{m:.3f} +- {s:.3f}")
-        sizes = runs[0]["sizes"]
-        lines.append(f"| {corpus.upper()} ({sizes['train']}/{sizes['valid']}/{sizes['test']}) | text_only (MiniLM) | " + " | ".join(cells) + " |")
-        v = res["vader"]
-        lines.append(f"| {corpus.upper()} | VADER compound x 3 | " + " | ".join(f"{100 * v[k]:.2f}" if k in PCT else f"{v[k]:.3f}" for k in REPORT_KEYS) + " |")
-    return "\n".join(lines) + "\n"
+def _save(path: Path, args: argparse.Namespace, device: str, minutes: float, results: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saved = {k: str(v) for k, v in vars(args).items()}
+    path.write_text(json.dumps({"args": saved, "device": device, "minutes": minutes, "results": results}, indent=1))
 
 
 def report_from_json(args: argparse.Namespace) -> int:
@@ -182,17 +48,16 @@ def report_from_json(args: argparse.Namespace) -> int:
         for k in ("seeds", "epochs", "patience", "batch_size", "lr", "device"):
             setattr(args, k, doc["args"][k])
         for corpus, res in doc["results"].items():
-            results[corpus] = {"runs": res["runs"], "vader": vader_scores(read_labels(args.data / corpus / "label.csv"))}
+            vader = vader_scores(read_labels(args.data / corpus / "label.csv"))
+            results[corpus] = {"runs": res["runs"], "vader": vader}
     body = markdown(results, args, "; ".join(sorted(devices)), minutes)
     print(body)
     if args.md:
-        from bench_ravdess import write_section
-
         write_section(Path(args.md), "text-" + "-".join(results), body)
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     p.add_argument("--corpora", default="mosi,mosei")
     p.add_argument("--seeds", type=int, default=5)
@@ -201,16 +66,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--device", default="auto")
-    p.add_argument("--data", type=Path, default=Path(os.environ.get("STREAMMSA_SHARED_DATA", REPO.parent / "shared" / "data")))
+    p.add_argument("--data", type=Path, default=shared_data())
     p.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "streammsa" / "text")
     p.add_argument("--json-out", type=Path)
-    p.add_argument("--md", default=str(REPO / "docs" / "results.md"), help="results file to update ('' = don't)")
+    p.add_argument("--md", default=DEFAULT_MD, help="results file to update ('' = don't)")
     p.add_argument("--extract-only", action="store_true")
-    p.add_argument("--cache-file", action="append", default=[], metavar="CORPUS=NPZ", help="use this token cache (no label.csv needed)")
+    p.add_argument(
+        "--cache-file",
+        action="append",
+        default=[],
+        metavar="CORPUS=NPZ",
+        help="use this token cache (no label.csv needed)",
+    )
     p.add_argument("--no-vader", action="store_true", help="skip VADER (e.g. on a host without the transcripts)")
-    p.add_argument("--from-json", type=Path, nargs="+", help="only rebuild the report from earlier --json-out files (adds VADER)")
-    args = p.parse_args(argv)
+    p.add_argument(
+        "--from-json", type=Path, nargs="+", help="only rebuild the report from earlier --json-out files (adds VADER)"
+    )
+    return p.parse_args(argv)
 
+
+def run(args: argparse.Namespace) -> int:
     if args.from_json:
         return report_from_json(args)
     t0 = time.perf_counter()
@@ -228,38 +103,40 @@ def main(argv: list[str] | None = None) -> int:
         for seed in range(1, args.seeds + 1):
             r = train_text_only(splits, spec, seed, args)
             runs.append(r)
-            print(f"{corpus} text_only seed {seed}: MAE {r['test']['MAE']:.3f} Acc2 {r['test']['Non0_acc_2']:.3f} Acc7 {r['test']['Mult_acc_7']:.3f}", flush=True)
+            t = r["test"]
+            print(
+                f"{corpus} text_only seed {seed}: MAE {t['MAE']:.3f} Acc2 {t['Non0_acc_2']:.3f} "
+                f"Acc7 {t['Mult_acc_7']:.3f}",
+                flush=True,
+            )
             if args.json_out:  # after every seed, so an interrupted run keeps what it measured
                 partial = {**results, corpus: {"runs": runs}}
-                args.json_out.parent.mkdir(parents=True, exist_ok=True)
-                args.json_out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "device": args.device,
-                                                     "minutes": (time.perf_counter() - t0) / 60, "results": partial}, indent=1))
+                _save(args.json_out, args, args.device, (time.perf_counter() - t0) / 60, partial)
         results[corpus] = {"runs": runs}
         if not args.no_vader:
-            results[corpus]["vader"] = vader_scores(read_labels(args.data / corpus / "label.csv"))
-            print(f"{corpus} VADER: MAE {results[corpus]['vader']['MAE']:.3f} Acc2 {results[corpus]['vader']['Non0_acc_2']:.3f}", flush=True)
+            v = results[corpus]["vader"] = vader_scores(read_labels(args.data / corpus / "label.csv"))
+            print(f"{corpus} VADER: MAE {v['MAE']:.3f} Acc2 {v['Non0_acc_2']:.3f}", flush=True)
     if args.extract_only:
         return 0
-    import torch
-
-    from streammsa.training.trainer import resolve_device
-
-    dev = resolve_device(args.device)
-    device = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "CPU"
+    device = device_label(args.device)
     minutes = (time.perf_counter() - t0) / 60
     if args.json_out:
-        args.json_out.parent.mkdir(parents=True, exist_ok=True)
-        saved = {k: str(v) for k, v in vars(args).items()}
-        args.json_out.write_text(json.dumps({"args": saved, "device": device, "minutes": minutes, "results": results}, indent=1))
+        _save(args.json_out, args, device, minutes, results)
     if args.no_vader:
         return 0
     body = markdown(results, args, device, minutes)
     print(body)
     if args.md:
-        from bench_ravdess import write_section
-
         write_section(Path(args.md), "text-" + "-".join(results), body)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return run(parse_args(argv))
+    except StreamMSAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from streammsa.paths import demo_clip
+
 SCRIPT = (
     "Thanks everyone for joining today. "
     "I am really happy with how the launch went, the customers love the new design, "
@@ -122,7 +124,7 @@ def write_clip(out: Path, audio: np.ndarray, img: np.ndarray) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "demo_media" / "demo.mp4")
+    parser.add_argument("--out", type=Path, default=demo_clip())
     parser.add_argument("--force", action="store_true", help="rebuild even if the clip exists")
     args = parser.parse_args(argv)
     if args.out.exists() and not args.force:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+from streammsa.paths import shared_data
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     from streammsa.capture.packets import AudioChunk, VideoFrame
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=shared_data())
     parser.add_argument("--out", type=Path, default=Path("/tmp/grid_bench.mp4"))
     args = parser.parse_args(argv)
     clips = sorted((args.data / "grid").glob("*.mpg"))

@@ -13,28 +13,39 @@ import argparse
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+from streammsa.paths import demo_clip, docs_dir
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     from streammsa.capture.media_file import MediaFileSource
-    from streammsa.pipeline import Components, Monitor
-    from streammsa.pipeline_config import DashboardConfig, PipelineConfig
+    from streammsa.monitor import Components, DashboardConfig, Monitor, MonitorConfig
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clip", type=Path, default=REPO / "demo_media" / "demo.mp4")
-    parser.add_argument("--out", type=Path, default=REPO / "docs" / "dashboard.png")
+    parser.add_argument("--clip", type=Path, default=demo_clip())
+    parser.add_argument("--out", type=Path, default=(docs_dir() or Path("docs")) / "dashboard.png")
     parser.add_argument("--width", type=int, default=1366)
     parser.add_argument("--height", type=int, default=1100)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = PipelineConfig(out_dir=Path(tmp), speed=None, progress=False, keep_dashboard_open=True,
-                             dashboard=DashboardConfig(enabled=True, port=0))
+        cfg = MonitorConfig(
+            out_dir=Path(tmp),
+            speed=None,
+            progress=False,
+            keep_dashboard_open=True,
+            dashboard=DashboardConfig(enabled=True, port=0),
+        )
         components = Components.build(cfg)
         monitor = Monitor(cfg, [MediaFileSource(args.clip)], components=components, source_name=args.clip.name)
         monitor.open()

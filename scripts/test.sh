@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 VENV="${STREAMMSA_VENV:-.venv}"
 started=$(date +%s)
+# the linter first (configured in pyproject.toml: line length 120, so a `# noqa` means something)
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check --quiet . || { echo "error: run '$VENV/bin/ruff format .'" >&2; exit 1; }
 set +e
 "$VENV/bin/python" -m pytest -m "slow or not slow" "$@"
 rc=$?

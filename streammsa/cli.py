@@ -74,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback only with -v
         if logger.isEnabledFor(logging.DEBUG):
             logger.exception("unexpected failure")
-        print(f"streammsa {args.command}: error: {type(exc).__name__}: {exc} (rerun with -v for details)", file=sys.stderr)
+        print(
+            f"streammsa {args.command}: error: {type(exc).__name__}: {exc} (rerun with -v for details)", file=sys.stderr
+        )
         return 1
 
 

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get("STREAMMSA_SHARED_DATA", REPO.parent / "shared" / "data"))
+from streammsa import paths
+
+REPO = paths.REPO_ROOT
+SHARED_DATA = paths.shared_data()
 ARTIFACTS = REPO / "test-artifacts"
 
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from streammsa.asr.online import ASRStep, Recogniser
-from streammsa.asr.words import CommittedWord, align_chunk
+from streammsa.asr.audio_buffer import AudioBuffer, BufferedRecogniser, commit_words
+from streammsa.asr.recogniser import ASRStep, TranscribeBackend
+from streammsa.asr.words import CommittedWord
 from streammsa.capture.packets import SAMPLE_RATE
 
 
@@ -34,37 +35,29 @@ class BatchConfig:
     beam_size: int = 5  # each sample is decoded about once here, so beam search is affordable
 
 
-class BatchASRProcessor:
-    def __init__(self, backend: Recogniser, config: BatchConfig | None = None,
-                 clock: Callable[[], float | None] | None = None) -> None:
+class BatchASRProcessor(BufferedRecogniser):
+    def __init__(
+        self,
+        backend: TranscribeBackend,
+        config: BatchConfig | None = None,
+        clock: Callable[[], float | None] | None = None,
+    ) -> None:
         self.backend = backend
         self.config = config or BatchConfig()
         self.clock = clock
-        self.audio = np.zeros(0, dtype=np.float32)
-        self.buffer_offset = 0.0
-        self._anchored = False
+        self.buffer = AudioBuffer()
         self.committed: list[CommittedWord] = []
         self.decodes = 0
 
-    @property
-    def audio_end(self) -> float:
-        return self.buffer_offset + len(self.audio) / SAMPLE_RATE
-
     def insert_audio_chunk(self, samples: np.ndarray, t: float | None = None) -> None:
-        x = np.asarray(samples, dtype=np.float32).reshape(-1)
-        if t is not None and not self._anchored:
-            self.buffer_offset = t
-        elif t is not None:
-            x = align_chunk(x, t, self.audio_end)
-        self._anchored = True
-        self.audio = np.concatenate([self.audio, x])
+        self.buffer.insert(samples, t)
 
     @property
     def ready(self) -> bool:
         return len(self.audio) >= self.config.chunk_s * SAMPLE_RATE
 
     def _prompt(self) -> str:
-        return "".join(w.text for w in self.committed[-60:]).strip()[-self.config.prompt_chars:]
+        return "".join(w.text for w in self.committed[-60:]).strip()[-self.config.prompt_chars :]
 
     def _decode(self, final: bool) -> list[CommittedWord]:
         result = self.backend.transcribe(self.audio, init_prompt=self._prompt(), beam_size=self.config.beam_size)
@@ -80,14 +73,10 @@ class BatchASRProcessor:
             else:
                 cut = words[-3].end  # one very long segment: commit all but its last words
             words = [w for w in words if w.end <= cut + 1e-6]
-        now = self.clock() if self.clock is not None else None
-        now = self.audio_end if now is None else now
-        out = [CommittedWord(w.start, w.end, w.text, w.p, committed_at=max(now, w.end)) for w in words
-               if not self.committed or w.start >= self.committed[-1].end - 0.05]
+        fresh = [w for w in words if not self.committed or w.start >= self.committed[-1].end - 0.05]
+        out = commit_words(fresh, self.clock, self.audio_end)
         self.committed.extend(out)
-        n = min(len(self.audio), int(round((cut - self.buffer_offset) * SAMPLE_RATE)))
-        self.audio = self.audio[n:]
-        self.buffer_offset += n / SAMPLE_RATE
+        self.buffer.cut(cut)
         return out
 
     def process_iter(self, force: bool = False) -> ASRStep:

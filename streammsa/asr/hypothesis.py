@@ -29,7 +29,11 @@ class HypothesisBuffer:
     def insert(self, words: list[TimedWord], offset: float = 0.0) -> None:
         shifted = [w.shifted(offset) for w in words]
         self.new = [w for w in shifted if w.start > self.last_committed_time - self.tolerance_s]
-        if self.new and self.committed_in_buffer and abs(self.new[0].start - self.last_committed_time) < self.repeat_window_s:
+        if (
+            self.new
+            and self.committed_in_buffer
+            and abs(self.new[0].start - self.last_committed_time) < self.repeat_window_s
+        ):
             # Drop the longest n-gram at the head of `new` that repeats the committed tail.
             limit = min(len(self.committed_in_buffer), len(self.new), self.max_ngram)
             for n in range(limit, 0, -1):
@@ -46,7 +50,7 @@ class HypothesisBuffer:
             if old.key != new.key:
                 break
             commit.append(new)
-        self.previous = self.new[len(commit):]
+        self.previous = self.new[len(commit) :]
         self.new = []
         if commit:
             self.last_committed_time = commit[-1].end

@@ -20,32 +20,24 @@ anchors the buffer at ``t`` (default 0); later chunks are assumed contiguous unl
 Each ``CommittedWord.committed_at`` is the stream time at which it was committed: by
 default the end of the audio received so far (the earliest moment the commit could
 happen); pass ``clock=StreamClock.now`` (live) or ``clock=capture.pacer.stream_now`` (paced
-replay) to include compute time.
-
-``step_events(step, stream)`` turns a step into ``streammsa.protocol.TranscriptEvent``s
-(one "committed" event for new final words, one "partial" for the pending tail).
+replay) to include compute time. The interface is ``streammsa.asr.recogniser.Recogniser``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Protocol
+from dataclasses import dataclass
 
 import numpy as np
 
+from streammsa.asr.audio_buffer import AudioBuffer, BufferedRecogniser, commit_words
 from streammsa.asr.hypothesis import HypothesisBuffer
+from streammsa.asr.recogniser import ASRStep, TranscribeBackend
 from streammsa.asr.whisper_backend import Transcript
-from streammsa.asr.words import CommittedWord, TimedWord, align_chunk, join_words
+from streammsa.asr.words import CommittedWord, TimedWord
 from streammsa.capture.packets import SAMPLE_RATE
-from streammsa.protocol import TranscriptEvent
-
 
 KEEP_COMMITTED = 300  # committed words kept for the prompt and trimming (state stays small)
-
-
-class Recogniser(Protocol):
-    def transcribe(self, audio: np.ndarray, init_prompt: str = "", beam_size: int | None = None) -> Transcript: ...
 
 
 @dataclass
@@ -61,42 +53,20 @@ class OnlineConfig:
     silence_keep_s: float = 1.0  # when no words are heard at all, keep only this much of the buffer
 
 
-@dataclass
-class ASRStep:
-    committed: list[CommittedWord] = field(default_factory=list)
-    partial: list[TimedWord] = field(default_factory=list)
-
-
-def step_events(step: ASRStep, stream: str = "main") -> list[TranscriptEvent]:
-    """TranscriptEvents for one step: "committed" (if any) then "partial" (always: an empty
-    partial clears the previous one on the dashboard)."""
-    events = []
-    if step.committed:
-        events.append(_event(stream, "committed", step.committed))
-    events.append(_event(stream, "partial", step.partial))
-    return events
-
-
-def _event(stream: str, kind: str, words: list) -> TranscriptEvent:
-    dicts = [w.to_dict() if isinstance(w, CommittedWord) else
-             {"w": w.text.strip(), "start": w.start, "end": w.end, "p": w.p} for w in words]
-    t0 = words[0].start if words else 0.0
-    t1 = words[-1].end if words else 0.0
-    return TranscriptEvent(stream=stream, kind=kind, text=join_words(words), t_start=t0, t_end=t1, words=dicts)  # type: ignore[arg-type]
-
-
-class OnlineASRProcessor:
-    def __init__(self, backend: Recogniser, config: OnlineConfig | None = None,
-                 clock: Callable[[], float | None] | None = None) -> None:
+class OnlineASRProcessor(BufferedRecogniser):
+    def __init__(
+        self,
+        backend: TranscribeBackend,
+        config: OnlineConfig | None = None,
+        clock: Callable[[], float | None] | None = None,
+    ) -> None:
         self.backend = backend
         self.config = config or OnlineConfig()
         self.clock = clock  # may return None (e.g. an unpaced replay): then the audio end is used
         self.reset()
 
     def reset(self, t: float | None = None) -> None:
-        self.audio = np.zeros(0, dtype=np.float32)
-        self.buffer_offset = 0.0 if t is None else t  # stream time of self.audio[0]
-        self._anchored = t is not None
+        self.buffer = AudioBuffer(t)
         self.hyp = HypothesisBuffer()
         if t is not None:
             self.hyp.last_committed_time = t
@@ -105,20 +75,10 @@ class OnlineASRProcessor:
         self._unprocessed = 0  # samples inserted since the last decode
         self.decodes = 0
 
-    @property
-    def audio_end(self) -> float:
-        return self.buffer_offset + len(self.audio) / SAMPLE_RATE
-
     def insert_audio_chunk(self, samples: np.ndarray, t: float | None = None) -> None:
-        x = np.asarray(samples, dtype=np.float32).reshape(-1)
-        if t is not None and not self._anchored:
-            self.buffer_offset, self._anchored = t, True
+        if t is not None and not self.buffer.anchored:
             self.hyp.last_committed_time = t
-        elif t is not None:
-            x = align_chunk(x, t, self.audio_end)
-        self._anchored = True
-        self.audio = np.concatenate([self.audio, x])
-        self._unprocessed += len(x)
+        self._unprocessed += self.buffer.insert(samples, t)
 
     @property
     def ready(self) -> bool:
@@ -136,15 +96,10 @@ class OnlineASRProcessor:
             length += len(w.text)
             if length >= self.config.prompt_chars:
                 break
-        return "".join(reversed(out)).strip()[-self.config.prompt_chars:]
-
-    def _now(self) -> float:
-        now = self.clock() if self.clock is not None else None
-        return self.audio_end if now is None else now
+        return "".join(reversed(out)).strip()[-self.config.prompt_chars :]
 
     def _commit(self, words: list[TimedWord]) -> list[CommittedWord]:
-        now = self._now()
-        out = [CommittedWord(w.start, w.end, w.text, w.p, committed_at=max(now, w.end)) for w in words]
+        out = commit_words(words, self.clock, self.audio_end)
         self.committed.extend(out)
         if len(self.committed) > 2 * KEEP_COMMITTED:
             # Only the prompt and the trimming look back; the caller keeps the full transcript.
@@ -183,19 +138,15 @@ class OnlineASRProcessor:
             cut = self.audio_end - cfg.buffer_trimming_s
             forced = [w for w in self.hyp.previous if w.end <= cut]
             if forced:
-                self.hyp.previous = self.hyp.previous[len(forced):]
+                self.hyp.previous = self.hyp.previous[len(forced) :]
                 self.hyp.last_committed_time = forced[-1].end
                 self._forced.extend(self._commit(forced))
             self._cut(cut)
 
     def _cut(self, t: float) -> None:
         """Drop buffer audio before stream time ``t``."""
-        n = int(round((t - self.buffer_offset) * SAMPLE_RATE))
-        if n <= 0:
+        if not self.buffer.cut(t):
             return
-        n = min(n, len(self.audio))
-        self.audio = self.audio[n:]
-        self.buffer_offset += n / SAMPLE_RATE
         self.hyp.pop_committed(self.buffer_offset)
         # Words pending before the cut can no longer be confirmed by a later decode.
         self.hyp.previous = [w for w in self.hyp.previous if w.start >= self.buffer_offset]

@@ -15,28 +15,50 @@ from streammsa.asr.whisper_backend import WhisperConfig
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("speech recognition")
-    g.add_argument("--asr-model", metavar="NAME|DIR", default=None,
-                   help="faster-whisper model folder or name in the local cache (default: bundled tiny.en, offline)")
+    g.add_argument(
+        "--asr-model",
+        metavar="NAME|DIR",
+        default=None,
+        help="faster-whisper model folder or name in the local cache (default: bundled tiny.en, offline)",
+    )
     g.add_argument("--asr-language", metavar="CODE", default="en", help="spoken language (default en)")
-    g.add_argument("--asr-device", choices=("auto", "cpu", "cuda"), default="auto",
-                   help="where Whisper runs (default auto: CUDA float16 when available, else CPU int8)")
+    g.add_argument(
+        "--asr-device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="where Whisper runs (default auto: CUDA float16 when available, else CPU int8)",
+    )
     g.add_argument("--asr-threads", type=int, default=2, metavar="N", help="CPU threads for Whisper (default 2)")
     g.add_argument("--asr-beam", type=int, default=1, metavar="N", help="beam size (default 1, greedy)")
     g.add_argument("--no-vad", action="store_true", help="do not skip silence with Silero VAD")
-    g.add_argument("--asr-min-chunk", type=float, default=1.0, metavar="S",
-                   help="seconds of new audio between decodes (default 1.0; lower = faster words, more CPU)")
-    g.add_argument("--asr-buffer", type=float, default=OnlineConfig.buffer_trimming_s, metavar="S",
-                   help="trim the audio buffer at committed sentence ends beyond S seconds (default %(default)s)")
+    g.add_argument(
+        "--asr-min-chunk",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="seconds of new audio between decodes (default 1.0; lower = faster words, more CPU)",
+    )
+    g.add_argument(
+        "--asr-buffer",
+        type=float,
+        default=OnlineConfig.buffer_trimming_s,
+        metavar="S",
+        help="trim the audio buffer at committed sentence ends beyond S seconds (default %(default)s)",
+    )
 
 
 def configs_from_args(args: argparse.Namespace) -> tuple[WhisperConfig, OnlineConfig]:
     w, o = WhisperConfig(), OnlineConfig()
-    whisper = WhisperConfig(model=getattr(args, "asr_model", w.model),
-                            language=getattr(args, "asr_language", w.language),
-                            device=getattr(args, "asr_device", w.device),
-                            cpu_threads=getattr(args, "asr_threads", w.cpu_threads),
-                            beam_size=getattr(args, "asr_beam", w.beam_size),
-                            vad=not getattr(args, "no_vad", not w.vad))
-    online = OnlineConfig(min_chunk_s=getattr(args, "asr_min_chunk", o.min_chunk_s),
-                          buffer_trimming_s=getattr(args, "asr_buffer", o.buffer_trimming_s))
+    whisper = WhisperConfig(
+        model=getattr(args, "asr_model", w.model),
+        language=getattr(args, "asr_language", w.language),
+        device=getattr(args, "asr_device", w.device),
+        cpu_threads=getattr(args, "asr_threads", w.cpu_threads),
+        beam_size=getattr(args, "asr_beam", w.beam_size),
+        vad=not getattr(args, "no_vad", not w.vad),
+    )
+    online = OnlineConfig(
+        min_chunk_s=getattr(args, "asr_min_chunk", o.min_chunk_s),
+        buffer_trimming_s=getattr(args, "asr_buffer", o.buffer_trimming_s),
+    )
     return whisper, online

@@ -66,8 +66,10 @@ def resolve_model(model: str | None) -> str:
     p = Path(model).expanduser()
     if p.exists():
         if not (p / "model.bin").exists():
-            raise InputError(f"{p} is not a faster-whisper (CTranslate2) model folder (no model.bin); "
-                             "pass a model folder or a model name such as tiny.en")
+            raise InputError(
+                f"{p} is not a faster-whisper (CTranslate2) model folder (no model.bin); "
+                "pass a model folder or a model name such as tiny.en"
+            )
         return str(p)
     if os.sep in model or model.startswith("."):
         raise InputError(f"ASR model folder {model} not found; check the path")
@@ -86,12 +88,15 @@ class WhisperBackend:
         self.device, self.compute_type = device, compute
         self.model_ref = resolve_model(cfg.model)
         try:
-            self.model = WhisperModel(self.model_ref, device=device, compute_type=compute,
-                                      cpu_threads=cfg.cpu_threads, local_files_only=True)
+            self.model = WhisperModel(
+                self.model_ref, device=device, compute_type=compute, cpu_threads=cfg.cpu_threads, local_files_only=True
+            )
         except Exception as exc:  # noqa: BLE001 - HF hub / CTranslate2 raise many kinds
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError(f"cannot load ASR model '{cfg.model or self.model_ref}' ({first}); pass a local "
-                             "faster-whisper model folder with --asr-model, or leave it out for the bundled tiny.en") from exc
+            raise InputError(
+                f"cannot load ASR model '{cfg.model or self.model_ref}' ({first}); pass a local "
+                "faster-whisper model folder with --asr-model, or leave it out for the bundled tiny.en"
+            ) from exc
         self._lock = threading.Lock()  # one CTranslate2 model, one decode at a time
         log.debug("whisper %s on %s/%s", self.model_ref, device, compute)
 
@@ -101,9 +106,16 @@ class WhisperBackend:
         audio = np.ascontiguousarray(audio, dtype=np.float32)
         with self._lock:
             segments, _info = self.model.transcribe(
-                audio, language=cfg.language, initial_prompt=init_prompt or None, beam_size=beam_size or cfg.beam_size,
-                temperature=0.0, word_timestamps=True, condition_on_previous_text=True,
-                vad_filter=cfg.vad, vad_parameters=dict(cfg.vad_parameters) if cfg.vad else None)
+                audio,
+                language=cfg.language,
+                initial_prompt=init_prompt or None,
+                beam_size=beam_size or cfg.beam_size,
+                temperature=0.0,
+                word_timestamps=True,
+                condition_on_previous_text=True,
+                vad_filter=cfg.vad,
+                vad_parameters=dict(cfg.vad_parameters) if cfg.vad else None,
+            )
             words: list[TimedWord] = []
             ends: list[float] = []
             for seg in segments:  # a generator: decoding happens while iterating

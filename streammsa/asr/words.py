@@ -44,8 +44,29 @@ class CommittedWord(TimedWord):
     committed_at: float = 0.0
 
     def to_dict(self) -> dict[str, float | str]:
-        return {"w": self.text.strip(), "start": self.start, "end": self.end, "p": self.p,
-                "committed_at": self.committed_at}
+        return {
+            "w": self.text.strip(),
+            "start": self.start,
+            "end": self.end,
+            "p": self.p,
+            "committed_at": self.committed_at,
+        }
+
+
+@dataclass(frozen=True)
+class Word:
+    """A committed word as the rest of the monitor reads it: text ``w`` (no leading space) and its
+    ``start``/``end`` in seconds on the stream clock. The one word type of the text cache,
+    the windows, the readings and the training set."""
+
+    w: str
+    start: float
+    end: float
+    p: float = 1.0
+
+    @classmethod
+    def from_committed(cls, c: TimedWord) -> Word:
+        return cls(str(c.text).strip(), float(c.start), float(c.end), float(c.p))
 
 
 def join_words(words: list[TimedWord] | list[CommittedWord]) -> str:

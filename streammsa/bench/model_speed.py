@@ -27,7 +27,9 @@ class ModelSpeed:
     threads: int
     batch1: Timing
     batch64_windows_per_s: float
-    cuda: dict[str, dict] = field(default_factory=dict)  # precision -> {"batch": 256, "p50_ms": ..., "windows_per_s": ...}
+    cuda: dict[str, dict] = field(
+        default_factory=dict
+    )  # precision -> {"batch": 256, "p50_ms": ..., "windows_per_s": ...}
 
 
 def window_shapes(spec: FeatureSpec, text_tokens: int = 24) -> dict[str, int]:
@@ -55,8 +57,12 @@ def measure(name: str, spec: FeatureSpec, repeats: int = 200, cuda_batch: int = 
         t1 = time_calls(lambda: model(b1), repeats=repeats, warmup=10)
         t64 = time_calls(lambda: model(b64), repeats=max(5, repeats // 20), warmup=2)
     result = ModelSpeed(
-        model=name, params=params, device="cpu", threads=torch.get_num_threads(),
-        batch1=t1, batch64_windows_per_s=64.0 / (t64.p50_ms / 1000.0),
+        model=name,
+        params=params,
+        device="cpu",
+        threads=torch.get_num_threads(),
+        batch1=t1,
+        batch64_windows_per_s=64.0 / (t64.p50_ms / 1000.0),
     )
     if torch.cuda.is_available():
         result.cuda = measure_cuda(model, spec, cuda_batch, repeats)
@@ -69,9 +75,14 @@ def measure_cuda(model: torch.nn.Module, spec: FeatureSpec, batch: int, repeats:
     big = random_batch(spec, batch, "cuda")
     one = random_batch(spec, 1, "cuda")
     for precision, dtype in (("fp32", None), ("bf16", torch.bfloat16), ("fp16", torch.float16)):
+
         def run(b: MSABatch) -> None:
-            with torch.inference_mode(), torch.autocast("cuda", dtype=dtype or torch.float32, enabled=dtype is not None):
+            with (
+                torch.inference_mode(),
+                torch.autocast("cuda", dtype=dtype or torch.float32, enabled=dtype is not None),
+            ):
                 model(b)
+
         tb = time_calls(lambda: run(big), repeats=repeats, warmup=10, sync=torch.cuda.synchronize)
         t1 = time_calls(lambda: run(one), repeats=repeats, warmup=10, sync=torch.cuda.synchronize)
         out[precision] = {
@@ -86,8 +97,14 @@ def measure_cuda(model: torch.nn.Module, spec: FeatureSpec, batch: int, repeats:
     return out
 
 
-def stream_capacity(model: torch.nn.Module, spec: FeatureSpec, device: str, dtype: torch.dtype | None,
-                    budget_ms: float = 150.0, max_batch: int = 16384) -> dict[str, float]:
+def stream_capacity(
+    model: torch.nn.Module,
+    spec: FeatureSpec,
+    device: str,
+    dtype: torch.dtype | None,
+    budget_ms: float = 150.0,
+    max_batch: int = 16384,
+) -> dict[str, float]:
     """How many concurrent streams, each emitting one window per hop, the model alone sustains.
 
     Every hop the engine batches one window per stream into a single forward, so N streams are
@@ -100,7 +117,10 @@ def stream_capacity(model: torch.nn.Module, spec: FeatureSpec, device: str, dtyp
         b = random_batch(spec, n, device)
 
         def run() -> None:
-            with torch.inference_mode(), torch.autocast(device, dtype=dtype or torch.float32, enabled=dtype is not None):
+            with (
+                torch.inference_mode(),
+                torch.autocast(device, dtype=dtype or torch.float32, enabled=dtype is not None),
+            ):
                 model(b)
 
         sync = torch.cuda.synchronize if device == "cuda" else None
@@ -120,7 +140,12 @@ def stream_capacity(model: torch.nn.Module, spec: FeatureSpec, device: str, dtyp
         n *= 2
     if device == "cuda":
         torch.cuda.empty_cache()
-    return {"max_batch_tried": max_batch, "streams_within_hop": best_hop, "streams_within_latency_budget": best_budget, "budget_ms": budget_ms}
+    return {
+        "max_batch_tried": max_batch,
+        "streams_within_hop": best_hop,
+        "streams_within_latency_budget": best_budget,
+        "budget_ms": budget_ms,
+    }
 
 
 def environment() -> dict[str, str]:
@@ -144,19 +169,33 @@ def to_markdown(results: list[ModelSpeed], spec: FeatureSpec) -> str:
     ]
     for r in results:
         lines.append(
-            f"| {r.model} | {r.params:,} | {r.batch1.p50_ms:.2f} | {r.batch1.p95_ms:.2f} | {r.batch64_windows_per_s:,.0f} |"
+            f"| {r.model} | {r.params:,} | {r.batch1.p50_ms:.2f} | {r.batch1.p95_ms:.2f} "
+            f"| {r.batch64_windows_per_s:,.0f} |"
         )
     gpu = [r for r in results if r.cuda]
     if gpu:
-        lines += ["", f"GPU: {gpu[0].cuda['device_name']['name']}", "",
-                  "| model | precision | batch | p50 (ms) | p95 (ms) | windows/s | batch-1 p50 (ms) |",
-                  "|---|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            f"GPU: {gpu[0].cuda['device_name']['name']}",
+            "",
+            "| model | precision | batch | p50 (ms) | p95 (ms) | windows/s | batch-1 p50 (ms) |",
+            "|---|---|---:|---:|---:|---:|---:|",
+        ]
         for r in gpu:
             for prec in ("fp32", "bf16", "fp16"):
                 c = r.cuda[prec]
-                lines.append(f"| {r.model} | {prec} | {c['batch']} | {c['p50_ms']:.2f} | {c['p95_ms']:.2f} | {c['windows_per_s']:,.0f} | {c['batch1_p50_ms']:.2f} |")
-        lines += ["", "Concurrent 1-Hz streams the model alone sustains on the GPU (bf16; one batched forward per hop; power-of-two search; feature extraction not included):", "",
-                  "| model | within the 1-s hop | within the 150-ms latency goal |", "|---|---:|---:|"]
+                lines.append(
+                    f"| {r.model} | {prec} | {c['batch']} | {c['p50_ms']:.2f} | {c['p95_ms']:.2f} "
+                    f"| {c['windows_per_s']:,.0f} | {c['batch1_p50_ms']:.2f} |"
+                )
+        lines += [
+            "",
+            "Concurrent 1-Hz streams the model alone sustains on the GPU (bf16; one batched forward per hop; "
+            "power-of-two search; feature extraction not included):",
+            "",
+            "| model | within the 1-s hop | within the 150-ms latency goal |",
+            "|---|---:|---:|",
+        ]
         for r in gpu:
             s = r.cuda["streams"]
             lines.append(f"| {r.model} | {s['streams_within_hop']:,} | {s['streams_within_latency_budget']:,} |")

@@ -23,10 +23,9 @@ from typing import Any
 
 from streammsa import log
 from streammsa.bench.stats import Timing, peak_rss_mb
+from streammsa.paths import demo_clip
 
 _log = log.get("bench.pipeline")
-
-DEMO_CLIP = Path(__file__).resolve().parents[2] / "demo_media" / "demo.mp4"
 
 
 @dataclass
@@ -52,25 +51,17 @@ class PipelineBench:
     peak_rss_mb: float
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
 def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> RunFigures:
-    import dataclasses
-
-    from streammsa.capture.media_file import MediaFileSource
-    from streammsa.pipeline import Monitor
+    from streammsa.monitor import replay_messages
 
     with tempfile.TemporaryDirectory(prefix="streammsa-bench-") as tmp:
-        cfg = dataclasses.replace(base_cfg, out_dir=Path(tmp), speed=speed)
-        monitor = Monitor(cfg, [MediaFileSource(path)], components=components, source_name=path.name)
-        monitor.open()
+        # the whole recording path runs (timeline + report), as in a real replay
         t0 = time.perf_counter()
-        result = monitor.run()
+        run = replay_messages(
+            path, config=base_cfg, fast=speed is None, speed=speed or 1.0, components=components, out_dir=Path(tmp)
+        )
         wall = time.perf_counter() - t0
-        messages = _read_jsonl(Path(tmp) / "timeline.jsonl")
-    readings = [m for m in messages if m["type"] == "reading"]
+    result, messages, readings = run.result, run.messages, run.readings
     latencies = [m["latency_ms"] / 1000.0 for m in readings if m.get("latency_ms") is not None]
     commit = [
         w["committed_at"] - w["end"]
@@ -93,11 +84,10 @@ def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> Run
 
 def measure(path: Path, device: str = "auto", paced: bool = True) -> PipelineBench:
     from streammsa.engine.inference import EngineConfig, default_checkpoint_candidates
-    from streammsa.pipeline import Components
-    from streammsa.pipeline_config import DashboardConfig, PipelineConfig
+    from streammsa.monitor import Components, DashboardConfig, MonitorConfig
 
     trained = any(p.exists() for p in default_checkpoint_candidates("cacr"))
-    cfg = PipelineConfig(
+    cfg = MonitorConfig(
         progress=False,
         engine=EngineConfig(model="cacr", untrained=not trained, device=device),  # type: ignore[arg-type]
         dashboard=DashboardConfig(enabled=False),
@@ -109,8 +99,13 @@ def measure(path: Path, device: str = "auto", paced: bool = True) -> PipelineBen
     if paced:
         runs.append(_run(path, components, cfg, 1.0))
     return PipelineBench(
-        file=str(path), model=components.engine.name, trained=components.engine.trained,
-        device=str(components.engine.device), load_s=load_s, runs=runs, peak_rss_mb=peak_rss_mb(),
+        file=str(path),
+        model=components.engine.name,
+        trained=components.engine.trained,
+        device=str(components.engine.device),
+        load_s=load_s,
+        runs=runs,
+        peak_rss_mb=peak_rss_mb(),
     )
 
 
@@ -124,8 +119,14 @@ def to_markdown(b: PipelineBench) -> str:
     ]
     for r in b.runs:
         lat = f"{r.latency.p50_ms:.0f} / {r.latency.p95_ms:.0f}" if r.latency else "-"
-        wc = f"{r.word_commit_latency.p50_ms / 1000:.2f} / {r.word_commit_latency.p95_ms / 1000:.2f}" if r.word_commit_latency else "-"
-        lines.append(f"| {r.mode} | {r.stream_s:.1f} | {r.wall_s:.2f} | {r.x_real_time:.1f} | {r.readings} | {lat} | {wc} |")
+        wc = (
+            f"{r.word_commit_latency.p50_ms / 1000:.2f} / {r.word_commit_latency.p95_ms / 1000:.2f}"
+            if r.word_commit_latency
+            else "-"
+        )
+        lines.append(
+            f"| {r.mode} | {r.stream_s:.1f} | {r.wall_s:.2f} | {r.x_real_time:.1f} | {r.readings} | {lat} | {wc} |"
+        )
     lines += ["", "Busy seconds per stage and encoder calls:", ""]
     for r in b.runs:
         c = r.counters
@@ -135,7 +136,9 @@ def to_markdown(b: PipelineBench) -> str:
             tc = c["text_cache"]
             calls.append(f"text segments encoded {tc.get('encoded')} (reused {tc.get('reused')})")
         if "frames_analysed" in c:
-            calls.append(f"face frames analysed {c['frames_analysed']} of {c.get('frames_seen')} seen, faces {c.get('faces')}")
+            calls.append(
+                f"face frames analysed {c['frames_analysed']} of {c.get('frames_seen')} seen, faces {c.get('faces')}"
+            )
         if "audio_cache" in c:
             calls.append(f"audio frames {c['audio_cache'].get('appended', c['audio_cache'])}")
         calls.append(f"model batches {c.get('batches')} for {c.get('windows')} windows")
@@ -146,7 +149,7 @@ def to_markdown(b: PipelineBench) -> str:
 def run_cli(args: argparse.Namespace) -> int:
     from streammsa.errors import InputError
 
-    path = Path(args.file) if args.file else DEMO_CLIP
+    path = Path(args.file) if args.file else demo_clip()
     if not path.exists():
         hint = "run: bash scripts/setup.sh (it makes the demo clip)" if not args.file else "check the path"
         raise InputError(f"cannot benchmark {path}: no such file; {hint}")

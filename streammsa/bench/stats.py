@@ -33,7 +33,9 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
-def time_calls(fn: Callable[[], object], repeats: int, warmup: int = 3, sync: Callable[[], None] | None = None) -> Timing:
+def time_calls(
+    fn: Callable[[], object], repeats: int, warmup: int = 3, sync: Callable[[], None] | None = None
+) -> Timing:
     for _ in range(warmup):
         fn()
     if sync:

@@ -3,14 +3,12 @@
 Public API (times are float seconds on the stream clock, 0 at stream start)::
 
     from streammsa.capture import (AudioChunk, VideoFrame, SAMPLE_RATE, StreamClock,
-        AudioRing, FrameRing, MediaFileSource, CameraSource, MicrophoneSource, CaptureThread, Pacer)
+        MediaFileSource, CameraSource, MicrophoneSource, CaptureThread, Pacer)
 
     src = MediaFileSource("meeting.mp4", max_fps=15)  # InputError if missing/corrupt
     src.has_audio, src.has_video, src.duration        # properties known before decoding
-    audio, frames = AudioRing(capacity_s=60), FrameRing(capacity=250)
-    cap = CaptureThread(src, audio_ring=audio, frame_ring=frames, speed=1.0,  # None = as fast as possible
-                        on_packet=None, on_status=print_status, stream="main").start()
-    ...  audio.read(t0, t1) -> float32 samples;  frames.read(t0, t1) -> [(t, RGB uint8 HxWx3)]
+    cap = CaptureThread(src, on_packet=handle, speed=1.0,  # speed None = as fast as possible
+                        on_status=print_status, stream="main").start()
     cap.stop(); cap.join()   # join() re-raises whatever the source raised
     cap.source_error         # one line when the file broke mid-stream (delivered data stays valid)
     cap.pacer.stream_now()   # current stream time of a paced replay (None when unpaced)
@@ -21,8 +19,9 @@ Public API (times are float seconds on the stream clock, 0 at stream start)::
 Packets: ``AudioChunk(t, samples)`` (float32 mono 16 kHz, ``t`` = first sample) and
 ``VideoFrame(t, image)`` (HxWx3 RGB uint8). Status events are ``protocol.StatusEvent`` with
 state "starting" / "running" / "stalled" / "retrying" / "ended" / "error".
-``streammsa.capture.devices`` lists cameras and audio inputs (``streammsa devices``);
-``streammsa.capture.writer.write_media`` encodes frames/audio into a file.
+``streammsa.capture.devices`` lists cameras and audio inputs (``streammsa devices``).
+Buffering between capture and the feature workers is the workers' bounded queues
+(``streammsa.monitor.workers``): a replay blocks when they are full, a live camera drops its oldest frame.
 """
 
 import importlib
@@ -31,10 +30,18 @@ from typing import Any
 # Lazy exports (PEP 562): importing a light module such as ``streammsa.capture.packets`` must not
 # pull in PyAV, OpenCV and PortAudio, so the CLI starts fast and pure-model tools run without them.
 _EXPORTS = {
-    "CameraSource": "camera", "StreamClock": "clock", "MediaFileSource": "media_file", "read_audio": "media_file",
-    "MicrophoneSource": "microphone", "CaptureThread": "pacing", "Pacer": "pacing", "SAMPLE_RATE": "packets",
-    "AudioChunk": "packets", "Packet": "packets", "VideoFrame": "packets", "AudioRing": "ring_buffer",
-    "FrameRing": "ring_buffer", "Source": "source",
+    "CameraSource": "camera",
+    "StreamClock": "clock",
+    "MediaFileSource": "media_file",
+    "read_audio": "media_file",
+    "MicrophoneSource": "microphone",
+    "CaptureThread": "pacing",
+    "Pacer": "pacing",
+    "SAMPLE_RATE": "packets",
+    "AudioChunk": "packets",
+    "Packet": "packets",
+    "VideoFrame": "packets",
+    "Source": "source",
 }
 
 __all__ = sorted(_EXPORTS)

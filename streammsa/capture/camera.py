@@ -38,9 +38,19 @@ def parse_device(device: int | str) -> int | str:
 
 
 class CameraSource(Source):
-    def __init__(self, device: int | str = 0, *, width: int | None = None, height: int | None = None,
-                 fps: float | None = None, clock: StreamClock | None = None, live: bool | None = None,
-                 max_retries: int = 5, backoff_s: float = 0.5, backoff_max_s: float = 8.0) -> None:
+    def __init__(
+        self,
+        device: int | str = 0,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        fps: float | None = None,
+        clock: StreamClock | None = None,
+        live: bool | None = None,
+        max_retries: int = 5,
+        backoff_s: float = 0.5,
+        backoff_max_s: float = 8.0,
+    ) -> None:
         super().__init__()
         self.device = parse_device(device)
         is_file = isinstance(self.device, str) and "://" not in self.device
@@ -127,8 +137,10 @@ class CameraSource(Source):
             self._cap = self._open()
             if self._cap is not None:
                 return True
-        raise DeviceError(f"{self.name} stopped delivering frames and did not come back after "
-                          f"{self.max_retries} retries; check the connection, or {ALTERNATIVES}")
+        raise DeviceError(
+            f"{self.name} stopped delivering frames and did not come back after "
+            f"{self.max_retries} retries; check the connection, or {ALTERNATIVES}"
+        )
 
     def close(self) -> None:
         self._closed.set()

@@ -44,9 +44,15 @@ def list_cameras(max_index: int = 8) -> list[CameraInfo]:
         cap = cv2.VideoCapture(i)
         try:
             if cap.isOpened() and cap.read()[0]:
-                found.append(CameraInfo(index=i, width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
-                                        height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
-                                        fps=float(cap.get(cv2.CAP_PROP_FPS) or 0.0), backend=cap.getBackendName()))
+                found.append(
+                    CameraInfo(
+                        index=i,
+                        width=int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)),
+                        height=int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+                        fps=float(cap.get(cv2.CAP_PROP_FPS) or 0.0),
+                        backend=cap.getBackendName(),
+                    )
+                )
         finally:
             cap.release()
     return found
@@ -63,8 +69,14 @@ def list_audio_inputs() -> list[AudioInputInfo]:
         hostapis = [h["name"] for h in sd.query_hostapis()]
     except Exception:  # noqa: BLE001
         hostapis = []
-    return [AudioInputInfo(index=d["index"], name=str(d["name"]), channels=int(d["max_input_channels"]),
-                           default_samplerate=float(d.get("default_samplerate", 0.0)),
-                           hostapi=hostapis[d["hostapi"]] if d.get("hostapi", -1) in range(len(hostapis)) else "",
-                           default=d["index"] == default_in)
-            for d in devices]
+    return [
+        AudioInputInfo(
+            index=d["index"],
+            name=str(d["name"]),
+            channels=int(d["max_input_channels"]),
+            default_samplerate=float(d.get("default_samplerate", 0.0)),
+            hostapi=hostapis[d["hostapi"]] if d.get("hostapi", -1) in range(len(hostapis)) else "",
+            default=d["index"] == default_in,
+        )
+        for d in devices
+    ]

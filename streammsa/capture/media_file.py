@@ -43,8 +43,9 @@ def _fmt_av_error(exc: BaseException) -> str:
 class MediaFileSource(Source):
     """Decode ``path``; ``audio`` / ``video`` choose streams; ``max_fps`` drops video frames."""
 
-    def __init__(self, path: str | os.PathLike[str], *, audio: bool = True, video: bool = True,
-                 max_fps: float | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, audio: bool = True, video: bool = True, max_fps: float | None = None
+    ) -> None:
         super().__init__()
         self.path = Path(path)
         self.name = self.path.name
@@ -60,8 +61,10 @@ class MediaFileSource(Source):
         try:
             self._container = av.open(str(self.path), mode="r")
         except (av.error.FFmpegError, OSError, ValueError) as exc:
-            raise InputError(f"cannot open {self.path}: not a readable media file ({_fmt_av_error(exc)}); "
-                             "check the path and format (mp4/mov/mkv/webm/mpg/avi/wav/flac/mp3)") from exc
+            raise InputError(
+                f"cannot open {self.path}: not a readable media file ({_fmt_av_error(exc)}); "
+                "check the path and format (mp4/mov/mkv/webm/mpg/avi/wav/flac/mp3)"
+            ) from exc
         c = self._container
         self._audio_stream = c.streams.audio[0] if c.streams.audio else None
         self._video_stream = c.streams.video[0] if c.streams.video else None
@@ -69,13 +72,16 @@ class MediaFileSource(Source):
         self.has_video = self._video_stream is not None
         if not (self.has_audio or self.has_video):
             c.close()
-            raise InputError(f"cannot open {self.path}: it has neither an audio nor a video stream; "
-                             "check the path and format")
+            raise InputError(
+                f"cannot open {self.path}: it has neither an audio nor a video stream; check the path and format"
+            )
         self._use_audio = audio and self.has_audio
         self._use_video = video and self.has_video
         self.t0 = self._start_time()
         self.duration = self._duration()
-        self.fps = float(self._video_stream.average_rate) if self.has_video and self._video_stream.average_rate else None
+        self.fps = (
+            float(self._video_stream.average_rate) if self.has_video and self._video_stream.average_rate else None
+        )
         if self._video_stream is not None:
             self.width = self._video_stream.codec_context.width
             self.height = self._video_stream.codec_context.height
@@ -96,8 +102,11 @@ class MediaFileSource(Source):
         return min(starts) if starts else 0.0
 
     def _duration(self) -> float | None:
-        durs = [float(s.duration * s.time_base) + float((s.start_time or 0) * s.time_base) - self.t0
-                for s in self._chosen() if s.duration is not None]
+        durs = [
+            float(s.duration * s.time_base) + float((s.start_time or 0) * s.time_base) - self.t0
+            for s in self._chosen()
+            if s.duration is not None
+        ]
         if durs:
             return max(durs)
         if self._container.duration is not None:
@@ -133,8 +142,10 @@ class MediaFileSource(Source):
 
     def _check_truncated(self) -> None:
         if self.error is None and self.duration and self.delivered_until < self.duration - TRUNCATION_SLACK_S:
-            self.error = (f"{self.path.name}: stream ended at {self.delivered_until:.2f} s of "
-                          f"{self.duration:.2f} s; the file looks truncated")
+            self.error = (
+                f"{self.path.name}: stream ended at {self.delivered_until:.2f} s of "
+                f"{self.duration:.2f} s; the file looks truncated"
+            )
 
     def _decode(self, streams: list[av.stream.Stream]) -> Iterator[tuple[int, Packet]]:
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE) if self._use_audio else None

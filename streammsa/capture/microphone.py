@@ -30,8 +30,9 @@ from streammsa.capture.packets import SAMPLE_RATE, AudioChunk, Packet
 from streammsa.capture.source import Source
 from streammsa.errors import DeviceError
 
-ALTERNATIVES = ("run `streammsa devices` to list audio input devices, "
-                "or use `streammsa replay FILE` to analyse a recording")
+ALTERNATIVES = (
+    "run `streammsa devices` to list audio input devices, or use `streammsa replay FILE` to analyse a recording"
+)
 _END = object()
 
 
@@ -40,8 +41,10 @@ def import_sounddevice() -> Any:
     try:
         import sounddevice
     except OSError as exc:  # sounddevice raises OSError when libportaudio cannot be loaded
-        raise DeviceError(f"audio capture is unavailable: PortAudio library not found ({exc}); "
-                          "install libportaudio2, or use `streammsa replay FILE`") from exc
+        raise DeviceError(
+            f"audio capture is unavailable: PortAudio library not found ({exc}); "
+            "install libportaudio2, or use `streammsa replay FILE`"
+        ) from exc
     return sounddevice
 
 
@@ -79,9 +82,18 @@ class MicrophoneSource(Source):
     is_live = True
     has_audio = True
 
-    def __init__(self, device: int | str | None = None, *, chunk_s: float = 0.1, queue_s: float = 10.0,
-                 clock: StreamClock | None = None, stream_factory: Callable[..., Any] | None = None,
-                 stall_timeout_s: float = 2.0, max_retries: int = 3, backoff_s: float = 0.5) -> None:
+    def __init__(
+        self,
+        device: int | str | None = None,
+        *,
+        chunk_s: float = 0.1,
+        queue_s: float = 10.0,
+        clock: StreamClock | None = None,
+        stream_factory: Callable[..., Any] | None = None,
+        stall_timeout_s: float = 2.0,
+        max_retries: int = 3,
+        backoff_s: float = 0.5,
+    ) -> None:
         super().__init__()
         if stream_factory is None:
             sd = import_sounddevice()
@@ -126,9 +138,15 @@ class MicrophoneSource(Source):
 
     def _open(self) -> None:
         try:
-            self._stream = self._factory(samplerate=SAMPLE_RATE, channels=1, dtype="float32",
-                                         blocksize=self.blocksize, device=self.device,
-                                         callback=self._callback, finished_callback=self._finished)
+            self._stream = self._factory(
+                samplerate=SAMPLE_RATE,
+                channels=1,
+                dtype="float32",
+                blocksize=self.blocksize,
+                device=self.device,
+                callback=self._callback,
+                finished_callback=self._finished,
+            )
             self._stream.start()
         except DeviceError:
             raise
@@ -156,8 +174,10 @@ class MicrophoneSource(Source):
                     return
                 attempts += 1
                 if attempts > self.max_retries:
-                    raise DeviceError(f"{self.name} stopped delivering audio and did not come back after "
-                                      f"{self.max_retries} retries; {ALTERNATIVES}") from None
+                    raise DeviceError(
+                        f"{self.name} stopped delivering audio and did not come back after "
+                        f"{self.max_retries} retries; {ALTERNATIVES}"
+                    ) from None
                 self._status("stalled", f"{self.name}: no audio for {self.stall_timeout_s:.1f} s")
                 delay = self.backoff_s * 2 ** (attempts - 1)
                 self._status("retrying", f"{self.name}: attempt {attempts} of {self.max_retries} in {delay:.1f} s")

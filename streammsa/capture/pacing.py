@@ -3,8 +3,8 @@
 ``Pacer(speed)`` maps packet stream time onto wall time: packet ``t`` is released at
 ``wall0 + (t - t_first) / speed``; ``speed=None`` means no waiting (``--fast``).
 
-``CaptureThread(source, ...)`` iterates the source in a daemon thread and pushes every
-packet into the given rings (``AudioRing`` / ``FrameRing``) and/or ``on_packet(packet)``.
+``CaptureThread(source, ...)`` iterates the source in a daemon thread and hands every
+packet to ``on_packet(packet)`` (the monitor routes it to the bounded queues of its workers).
 Status changes go to ``on_status(StatusEvent)`` ("starting", "running", "stalled",
 "retrying", "ended", "error"), including the source's own stall/retry reports; with
 ``stall_timeout_s`` a watchdog also reports "stalled" when no packet arrived for that long
@@ -18,7 +18,7 @@ line as detail and kept in ``.source_error``.
 Typical use::
 
     src = MediaFileSource("meeting.mp4")
-    cap = CaptureThread(src, audio_ring=AudioRing(60), frame_ring=FrameRing(250), speed=1.0)
+    cap = CaptureThread(src, on_packet=handle, speed=1.0)
     cap.start(); ...; cap.join()   # raises what the source raised
 """
 
@@ -28,8 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from streammsa.capture.packets import AudioChunk, Packet, VideoFrame
-from streammsa.capture.ring_buffer import AudioRing, FrameRing
+from streammsa.capture.packets import Packet
 from streammsa.capture.source import Source
 from streammsa.log import get as get_logger
 from streammsa.protocol import StatusEvent
@@ -75,15 +74,19 @@ class Pacer:
 
 
 class CaptureThread:
-    def __init__(self, source: Source, *, audio_ring: AudioRing | None = None, frame_ring: FrameRing | None = None,
-                 on_packet: Callable[[Packet], None] | None = None,
-                 on_status: Callable[[StatusEvent], None] | None = None,
-                 speed: float | None = 1.0, stream: str = "main", stall_timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        *,
+        on_packet: Callable[[Packet], None] | None = None,
+        on_status: Callable[[StatusEvent], None] | None = None,
+        speed: float | None = 1.0,
+        stream: str = "main",
+        stall_timeout_s: float | None = None,
+    ) -> None:
         self.source = source
         # A live device that blocks inside read() cannot report itself: a watchdog notices the silence.
         self.stall_timeout_s = stall_timeout_s
-        self.audio_ring = audio_ring
-        self.frame_ring = frame_ring
         self.on_packet = on_packet
         self.on_status = on_status
         self.stream = stream
@@ -103,12 +106,7 @@ class CaptureThread:
     def _status(self, state: str, detail: str = "") -> None:
         log.debug("%s: %s %s", self.stream, state, detail)
         if self.on_status is not None:
-            drops = {}
-            if self.audio_ring is not None:
-                drops["audio_samples"] = self.audio_ring.dropped
-            if self.frame_ring is not None:
-                drops["frames"] = self.frame_ring.dropped
-            self.on_status(StatusEvent(stream=self.stream, state=state, detail=detail, t=self.last_t, drops=drops))
+            self.on_status(StatusEvent(stream=self.stream, state=state, detail=detail, t=self.last_t))
 
     def start(self) -> CaptureThread:
         self._thread.start()
@@ -158,10 +156,6 @@ class CaptureThread:
             self._status("running", f"{self.source.name}: packets flowing again")
         self.packets += 1
         self.last_t = pkt.t
-        if isinstance(pkt, AudioChunk) and self.audio_ring is not None:
-            self.audio_ring.append(pkt.samples, pkt.t)
-        elif isinstance(pkt, VideoFrame) and self.frame_ring is not None:
-            self.frame_ring.append(pkt.image, pkt.t)
         if self.on_packet is not None:
             self.on_packet(pkt)
 

@@ -12,8 +12,8 @@ import argparse
 from pathlib import Path
 
 from streammsa.asr import options as asr_options
+from streammsa.commands.monitor_options import add_dashboard_arguments, add_model_arguments, add_output_arguments
 from streammsa.errors import InputError
-from streammsa.pipeline_config import add_dashboard_arguments, add_model_arguments, add_output_arguments
 
 HELP = "Run the monitor on the embedded demo clip"
 DESCRIPTION = (
@@ -21,8 +21,6 @@ DESCRIPTION = (
     "dashboard at real time; --no-dashboard runs it headless, --fast as fast as possible."
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_CLIP = REPO_ROOT / "demo_media" / "demo.mp4"
 MAKE_COMMAND = ".venv/bin/python scripts/make_demo_media.py"
 
 
@@ -30,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=float, default=1.0, help="pacing as a multiple of real time (default: 1.0)")
     pace.add_argument("--fast", action="store_true", help="as fast as possible")
-    parser.add_argument("--clip", type=Path, default=DEMO_CLIP, help=argparse.SUPPRESS)
+    parser.add_argument("--clip", type=Path, default=None, help=argparse.SUPPRESS)
     add_model_arguments(parser)
     asr_options.add_arguments(parser)
     add_output_arguments(parser)
@@ -39,8 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from streammsa.commands.replay import replay_file
+    from streammsa.paths import REPO_ROOT, demo_clip
 
-    clip: Path = args.clip
+    clip: Path = args.clip or demo_clip()
     if not clip.is_file():
-        raise InputError(f"demo clip {clip} is missing; create it with `cd {REPO_ROOT} && {MAKE_COMMAND}` (needs espeak-ng)")
+        where = f"cd {REPO_ROOT} && " if REPO_ROOT else ""
+        raise InputError(f"demo clip {clip} is missing; create it with `{where}{MAKE_COMMAND}` (needs espeak-ng)")
     return replay_file(args, clip, source_name="demo")

@@ -9,14 +9,17 @@ import json
 from streammsa.errors import DeviceError
 
 HELP = "List cameras and audio input devices"
-DESCRIPTION = ("List cameras (OpenCV indices, for `streammsa live --camera N`) and audio input devices "
-               "(PortAudio, for `streammsa live --mic NAME|N`). Without devices, use `streammsa replay FILE`.")
+DESCRIPTION = (
+    "List cameras (OpenCV indices, for `streammsa live --camera N`) and audio input devices "
+    "(PortAudio, for `streammsa live --mic NAME|N`). Without devices, use `streammsa replay FILE`."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    parser.add_argument("--max-camera-index", type=int, default=8, metavar="N",
-                        help="probe camera indices 0..N-1 (default 8)")
+    parser.add_argument(
+        "--max-camera-index", type=int, default=8, metavar="N", help="probe camera indices 0..N-1 (default 8)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,9 +32,15 @@ def run(args: argparse.Namespace) -> int:
     except DeviceError as exc:
         audio, audio_error = [], str(exc)
     if args.json:
-        print(json.dumps({"cameras": [dataclasses.asdict(c) for c in cameras],
-                          "audio_inputs": [dataclasses.asdict(a) for a in audio],
-                          "audio_error": audio_error}))
+        print(
+            json.dumps(
+                {
+                    "cameras": [dataclasses.asdict(c) for c in cameras],
+                    "audio_inputs": [dataclasses.asdict(a) for a in audio],
+                    "audio_error": audio_error,
+                }
+            )
+        )
         return 0
     print("cameras:")
     if cameras:

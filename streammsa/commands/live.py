@@ -1,6 +1,6 @@
 """`streammsa live`: watch a webcam and microphone live.
 
-Camera and microphone share one stream clock; their packets feed the same pipeline as a
+Camera and microphone share one stream clock; their packets feed the same monitor as a
 replay. With no camera or no microphone this exits with one line naming
 `streammsa devices` and `streammsa replay FILE`. ``--no-camera`` / ``--no-mic`` run
 with one device only (audio-only or vision-only readings).
@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import argparse
 
-from streammsa.commands._monitor import print_run_folder, print_start, print_summary
 from streammsa.asr import options as asr_options
+from streammsa.commands.monitor_options import (
+    add_dashboard_arguments,
+    add_model_arguments,
+    add_output_arguments,
+    config_from_args,
+)
+from streammsa.commands.run_output import print_run_folder, print_start, print_summary
 from streammsa.errors import UsageError
-from streammsa.pipeline_config import add_dashboard_arguments, add_model_arguments, add_output_arguments, config_from_args
 
 HELP = "Watch a webcam and microphone live"
 DESCRIPTION = (
@@ -23,7 +28,9 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--camera", default="0", help="camera index or stream URL (default: 0; see `streammsa devices`)")
+    parser.add_argument(
+        "--camera", default="0", help="camera index or stream URL (default: 0; see `streammsa devices`)"
+    )
     parser.add_argument("--mic", default=None, help="microphone index or name (default: the system default input)")
     parser.add_argument("--no-camera", action="store_true", help="audio only (no face readings)")
     parser.add_argument("--no-mic", action="store_true", help="camera only (no speech or voice readings)")
@@ -37,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from streammsa.capture.camera import CameraSource
     from streammsa.capture.clock import StreamClock
     from streammsa.capture.microphone import MicrophoneSource
-    from streammsa.pipeline import Components, Monitor
+    from streammsa.monitor import Components, Monitor
 
     if args.no_camera and args.no_mic:
         raise UsageError("--no-camera and --no-mic together leave nothing to watch; drop one of them")

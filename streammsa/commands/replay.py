@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from streammsa.commands._monitor import linger, print_run_folder, print_start, print_summary
 from streammsa.asr import options as asr_options
+from streammsa.commands.monitor_options import (
+    add_dashboard_arguments,
+    add_model_arguments,
+    add_output_arguments,
+    config_from_args,
+)
+from streammsa.commands.run_output import linger, print_run_folder, print_start, print_summary
 from streammsa.errors import UsageError
-from streammsa.pipeline_config import add_dashboard_arguments, add_model_arguments, add_output_arguments, config_from_args
 
 HELP = "Replay a recorded meeting or clip through the monitor"
 DESCRIPTION = (
@@ -26,7 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", type=Path, metavar="FILE", help="media file to replay")
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=float, default=1.0, help="pacing as a multiple of real time (default: 1.0)")
-    pace.add_argument("--fast", action="store_true", help="as fast as possible (batch ASR decoding; no real-time pacing)")
+    pace.add_argument(
+        "--fast", action="store_true", help="as fast as possible (batch ASR decoding; no real-time pacing)"
+    )
     add_model_arguments(parser)
     asr_options.add_arguments(parser)
     add_output_arguments(parser)
@@ -40,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
 def replay_file(args: argparse.Namespace, path: Path, source_name: str) -> int:
     """One replay run of ``path`` with the parsed replay/demo options; the exit code."""
     from streammsa.capture.media_file import MediaFileSource
-    from streammsa.pipeline import Components, Monitor
+    from streammsa.monitor import Components, Monitor
 
     if args.speed is not None and args.speed <= 0:
         raise UsageError(f"--speed must be positive, got {args.speed}")

@@ -21,7 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="cacr", help="registered model name (default: cacr)")
     parser.add_argument("--data", required=True, metavar="PATH", help="MMSA pickle (.pkl) or feature directory")
     parser.add_argument("--config", metavar="FILE", help="YAML or JSON mapping of model config values")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="override one model config value (repeatable), e.g. --set caw=false")
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one model config value (repeatable), e.g. --set caw=false",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     parser.add_argument("--epochs", type=int, default=30)
@@ -29,10 +36,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--weight-decay", type=float, default=0.0)
     parser.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
-    parser.add_argument("--metric", default="MAE", help="validation metric for early stopping and model selection (default: MAE; or loss, Non0_acc_2, ...)")
-    parser.add_argument("--metric-set", default="mosi", choices=["mosi", "mosei", "sims"], help="label scale: mosi/mosei [-3,3], sims [-1,1]")
-    parser.add_argument("--out", default="models/model.pt", metavar="FILE", help="checkpoint path (default: models/model.pt)")
-    parser.add_argument("--resume", action="store_true", help="continue the run whose state is next to --out (FILE.state)")
+    parser.add_argument(
+        "--metric",
+        default="MAE",
+        help="validation metric for early stopping and model selection (default: MAE; or loss, Non0_acc_2, ...)",
+    )
+    parser.add_argument(
+        "--metric-set",
+        default="mosi",
+        choices=["mosi", "mosei", "sims"],
+        help="label scale: mosi/mosei [-3,3], sims [-1,1]",
+    )
+    parser.add_argument(
+        "--out", default="models/model.pt", metavar="FILE", help="checkpoint path (default: models/model.pt)"
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run whose state is next to --out (FILE.state)"
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -65,7 +85,8 @@ def read_config_file(path: str) -> dict[str, Any]:
     try:
         data = json.loads(text) if p.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:  # json.JSONDecodeError is a ValueError
-        raise InputError(f"--config: {p} is not valid {'JSON' if p.suffix == '.json' else 'YAML'} ({exc.__class__.__name__})") from None
+        kind = "JSON" if p.suffix == ".json" else "YAML"
+        raise InputError(f"--config: {p} is not valid {kind} ({exc.__class__.__name__})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -97,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     result = train_model(opts)
-    print(f"best epoch {result.best_epoch} of {len(result.history)}" + (" (stopped early)" if result.stopped_early else ""))
+    early = " (stopped early)" if result.stopped_early else ""
+    print(f"best epoch {result.best_epoch} of {len(result.history)}{early}")
     print(format_table(result.best_valid))
     print(f"checkpoint: {result.checkpoint}")
     return 0

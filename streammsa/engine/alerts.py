@@ -23,13 +23,12 @@ CLI uses them unless the user passes --conflict-threshold / --negative-threshold
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
 from streammsa import MODALITIES
 from streammsa.errors import UsageError
 from streammsa.protocol import AlertEvent, Reading
-
 
 CALIBRATED_FIELDS = ("conflict_raise", "conflict_clear", "negative_raise", "negative_clear")
 """The AlertConfig fields a checkpoint's calibration may set."""
@@ -49,9 +48,15 @@ class AlertConfig:
 
     def __post_init__(self) -> None:
         if not self.conflict_clear < self.conflict_raise:
-            raise UsageError(f"alert config: conflict_clear ({self.conflict_clear}) must be below conflict_raise ({self.conflict_raise})")
+            raise UsageError(
+                f"alert config: conflict_clear ({self.conflict_clear}) must be below "
+                f"conflict_raise ({self.conflict_raise})"
+            )
         if not self.negative_raise < self.negative_clear:
-            raise UsageError(f"alert config: negative_raise ({self.negative_raise}) must be below negative_clear ({self.negative_clear})")
+            raise UsageError(
+                f"alert config: negative_raise ({self.negative_raise}) must be below "
+                f"negative_clear ({self.negative_clear})"
+            )
         for name in ("conflict_windows", "negative_windows", "clear_windows"):
             if getattr(self, name) < 1:
                 raise UsageError(f"alert config: {name} must be at least 1")
@@ -64,8 +69,22 @@ class AlertConfig:
         values = dict((calibration or {}).get("thresholds") or {})
         unknown = sorted(set(values) - set(CALIBRATED_FIELDS))
         if unknown:
-            raise UsageError(f"checkpoint alert calibration has unknown fields {unknown}; recalibrate with scripts/calibrate_alerts.py")
+            raise UsageError(
+                f"checkpoint alert calibration has unknown fields {unknown}; "
+                "recalibrate with scripts/calibrate_alerts.py"
+            )
         return cls(**{k: float(v) for k, v in values.items()})
+
+    def with_thresholds(self, conflict: float | None = None, negative: float | None = None) -> "AlertConfig":
+        """Move the raise thresholds; each keeps the hysteresis gap of the one it replaces."""
+        kw: dict[str, float] = {}
+        if conflict is not None:
+            gap = self.conflict_raise - self.conflict_clear
+            kw.update(conflict_raise=float(conflict), conflict_clear=float(conflict) - gap)
+        if negative is not None:
+            gap = self.negative_clear - self.negative_raise
+            kw.update(negative_raise=float(negative), negative_clear=float(negative) + gap)
+        return replace(self, **kw) if kw else self
 
     def thresholds(self) -> dict[str, float]:
         """For the Hello message: what the dashboard shows next to the gauges."""
@@ -185,7 +204,9 @@ class AlertEngine:
         if st.clear_streak < cfg.clear_windows:
             return None
         st.active, st.clear_streak, st.cleared_at = False, 0, reading.t_end
-        return self._event(reading, kind, modality, "cleared", st.alert_id, {"windows": [row], "trained": reading.trained})
+        return self._event(
+            reading, kind, modality, "cleared", st.alert_id, {"windows": [row], "trained": reading.trained}
+        )
 
     def _event(
         self, reading: Reading, kind: str, modality: str | None, state: str, alert_id: str, evidence: dict[str, Any]

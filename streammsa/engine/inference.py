@@ -2,7 +2,8 @@
 
 Which model runs is a policy decision made once, here:
 - ``--checkpoint PATH``: that trained checkpoint (its FeatureSpec drives the extractors);
-- otherwise the default trained checkpoint ``models/<name>_live.pt`` when it exists;
+- otherwise the default trained checkpoint ``models/<name>_monitor.pt`` when it exists (a file
+  under its old name ``<name>_live.pt`` still loads);
 - otherwise an untrained model ONLY when the user asked for it (``--untrained``): every
   reading then carries ``trained: false`` and the UI/report say the numbers are not sentiment;
 - otherwise exit 2 with one line saying how to proceed.
@@ -10,7 +11,6 @@ Which model runs is a policy decision made once, here:
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Sequence
@@ -20,12 +20,14 @@ import torch
 from streammsa import log
 from streammsa.errors import InputError, UsageError
 from streammsa.features.spec import FeatureSpec
-from streammsa.models.io import MSABatch, ModelOutput
+from streammsa.models.device import amp_dtype, autocast, resolve_device
+from streammsa.models.io import ModelOutput, MSABatch
+from streammsa.paths import models_dir
 
 logger = log.get("engine.inference")
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
-REPO_ROOT = Path(__file__).resolve().parents[2]
+CHECKPOINT_SUFFIXES = ("_monitor.pt", "_live.pt")  # the current name first, then the name before 0.2
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,14 @@ class EngineConfig:
 
 
 def default_checkpoint_candidates(model: str) -> list[Path]:
-    """Where a trained live checkpoint is looked for: ./models then the repository's models/."""
-    name = f"{model}_live.pt"
-    cands = [Path.cwd() / "models" / name, REPO_ROOT / "models" / name]
-    seen: list[Path] = []
-    for c in cands:
-        if c not in seen:
-            seen.append(c)
-    return seen
+    """Where the monitor's trained checkpoint is looked for, first match wins: ./models, then the shipped
+    models; each under its current name, then its old one."""
+    cands: list[Path] = []
+    for d in (Path.cwd() / "models", models_dir()):
+        for suffix in CHECKPOINT_SUFFIXES:
+            if d / f"{model}{suffix}" not in cands:
+                cands.append(d / f"{model}{suffix}")
+    return cands
 
 
 def resolve_checkpoint(cfg: EngineConfig) -> Path | None:
@@ -56,10 +58,11 @@ def resolve_checkpoint(cfg: EngineConfig) -> Path | None:
     if ckpt is None and not cfg.untrained:
         ckpt = next((c for c in default_checkpoint_candidates(cfg.model) if c.exists()), None)
         if ckpt is None:
-            where = default_checkpoint_candidates(cfg.model)[-1]
+            where = models_dir() / f"{cfg.model}{CHECKPOINT_SUFFIXES[0]}"
             raise UsageError(
                 f"no trained checkpoint found ({where} does not exist); pass --checkpoint PATH "
-                f"(train one with `streammsa train`) or --untrained to run an untrained model whose numbers are not sentiment"
+                "(train one with `streammsa train`) or --untrained to run an untrained model whose numbers "
+                "are not sentiment"
             )
     if ckpt is None:
         return None
@@ -69,33 +72,15 @@ def resolve_checkpoint(cfg: EngineConfig) -> Path | None:
     return ckpt
 
 
-def resolve_device(choice: DeviceChoice) -> torch.device:
-    if choice == "cpu":
-        return torch.device("cpu")
-    if choice == "cuda":
-        if not torch.cuda.is_available():
-            raise UsageError("--device cuda was asked for but no CUDA GPU is available; use --device auto or cpu")
-        return torch.device("cuda")
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-def _amp_dtype(device: torch.device, amp: str) -> torch.dtype | None:
-    if device.type != "cuda" or amp == "off":
-        return None
-    if amp == "fp16":
-        return torch.float16
-    if amp == "bf16":
-        return torch.bfloat16
-    return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-
-
 def _spec_from_meta(meta: dict[str, Any]) -> FeatureSpec:
     if isinstance(meta.get("spec"), FeatureSpec):
         return meta["spec"]
     for key in ("feature_spec", "spec"):
         if isinstance(meta.get(key), dict):
             return FeatureSpec.from_dict(meta[key])
-    raise InputError("checkpoint has no feature spec; retrain it with `streammsa train` (checkpoints store FeatureSpec.to_dict())")
+    raise InputError(
+        "checkpoint has no feature spec; retrain it with `streammsa train` (checkpoints store FeatureSpec.to_dict())"
+    )
 
 
 class InferenceEngine:
@@ -118,7 +103,7 @@ class InferenceEngine:
         self.trained = trained
         self.spec = spec
         self.device = device
-        self.amp_dtype = _amp_dtype(device, amp)
+        self.amp_dtype = amp_dtype(device, amp)
         self.max_batch = max(1, int(max_batch))
         self.meta = meta or {}
         self.batches_run = 0
@@ -129,16 +114,24 @@ class InferenceEngine:
         device = resolve_device(cfg.device)
         ckpt = resolve_checkpoint(cfg)
         if ckpt is not None:
-            from streammsa.training.checkpoint import load_model
+            from streammsa.models.checkpoint import load_model
 
             model, meta = load_model(ckpt, device)
             spec = _spec_from_meta(meta)
             name = str(meta.get("model_name") or cfg.model)
             logger.info("model: %s from %s on %s", name, ckpt, device)
-            return cls(model, name=name, trained=True, spec=spec, device=device, amp=cfg.amp, max_batch=cfg.max_batch, meta=meta)
+            return cls(
+                model,
+                name=name,
+                trained=True,
+                spec=spec,
+                device=device,
+                amp=cfg.amp,
+                max_batch=cfg.max_batch,
+                meta=meta,
+            )
 
-        import streammsa.models  # noqa: F401 - importing the package registers CACR, DBR and the baselines
-        from streammsa.models.registry import build_model
+        from streammsa.models.registry import build_model  # the package's import registers every model
 
         if default_spec is None:
             from streammsa.features.defaults import default_feature_spec
@@ -147,18 +140,15 @@ class InferenceEngine:
         torch.manual_seed(cfg.seed)
         model = build_model(cfg.model, default_spec.dims, None)  # unknown names raise UsageError with the choices
         logger.warning("model: UNTRAINED %s on %s (--untrained): readings are not sentiment", cfg.model, device)
-        return cls(model, name=cfg.model, trained=False, spec=default_spec, device=device, amp=cfg.amp, max_batch=cfg.max_batch)
-
-    def _autocast(self):
-        if self.amp_dtype is None:
-            return contextlib.nullcontext()
-        return torch.autocast(device_type=self.device.type, dtype=self.amp_dtype)
+        return cls(
+            model, name=cfg.model, trained=False, spec=default_spec, device=device, amp=cfg.amp, max_batch=cfg.max_batch
+        )
 
     def run(self, batch: MSABatch) -> ModelOutput:
         """Forward in chunks of ``max_batch``; the output is on the CPU in float32."""
         n = batch.batch_size
         outs: list[ModelOutput] = []
-        with torch.inference_mode(), self._autocast():
+        with torch.inference_mode(), autocast(self.device, self.amp_dtype):
             for s in range(0, n, self.max_batch):
                 part = _take(batch, slice(s, s + self.max_batch)).to(self.device)
                 outs.append(self.model(part).detach_cpu())
@@ -181,7 +171,10 @@ def _take(batch: MSABatch, idx: slice) -> MSABatch:
 def _cat(outs: Sequence[ModelOutput]) -> ModelOutput:
     if len(outs) == 1:
         return outs[0]
-    cat = lambda name: None if getattr(outs[0], name) is None else torch.cat([getattr(o, name) for o in outs])  # noqa: E731
+
+    def cat(name: str) -> torch.Tensor | None:
+        return None if getattr(outs[0], name) is None else torch.cat([getattr(o, name) for o in outs])
+
     return ModelOutput(
         intensity=cat("intensity"),
         modality_intensity=cat("modality_intensity"),

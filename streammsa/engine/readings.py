@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Iterable
 
 from streammsa import MODALITIES
+from streammsa.asr.words import Word
 from streammsa.models.io import ModelOutput
 from streammsa.protocol import ModalityReading, Reading
 
 INTENSITY_RANGE = 3.0
-
-
-@dataclass(frozen=True)
-class Word:
-    """One committed ASR word on the stream clock."""
-
-    w: str
-    start: float
-    end: float
-    p: float = 1.0
 
 
 def clamp_intensity(x: float) -> float:

@@ -124,9 +124,7 @@ class WindowScheduler:
         return out
 
 
-def slice_window(
-    window: Window, caches: dict[str, SliceableCache | None], spec: FeatureSpec
-) -> WindowInputs:
+def slice_window(window: Window, caches: dict[str, SliceableCache | None], spec: FeatureSpec) -> WindowInputs:
     """Slice each modality's cache for ``window`` and normalise it as in training."""
     feats: dict[str, np.ndarray] = {}
     for m in MODALITIES:

@@ -100,9 +100,18 @@ class AudioFeatureExtractor:
         # torchaudio supplies the mel filterbank and window (so features equal its
         # MelSpectrogram); the per-frame maths runs in numpy: single-threaded, and far
         # faster than torch's thread pool on these tiny tensors when the CPU is busy.
-        self._mel_fb = torchaudio.functional.melscale_fbanks(
-            n_freqs=N_FFT // 2 + 1, f_min=F_MIN, f_max=F_MAX, n_mels=N_MELS, sample_rate=SAMPLE_RATE, mel_scale="htk"
-        ).numpy().astype(np.float32)
+        self._mel_fb = (
+            torchaudio.functional.melscale_fbanks(
+                n_freqs=N_FFT // 2 + 1,
+                f_min=F_MIN,
+                f_max=F_MAX,
+                n_mels=N_MELS,
+                sample_rate=SAMPLE_RATE,
+                mel_scale="htk",
+            )
+            .numpy()
+            .astype(np.float32)
+        )
         window = np.zeros(N_FFT, dtype=np.float32)
         left = (N_FFT - WIN) // 2  # torch.stft centres a shorter window inside n_fft
         window[left : left + WIN] = torch.hann_window(WIN).numpy()
@@ -273,7 +282,10 @@ def check_samples(samples: np.ndarray) -> np.ndarray:
     """1-D finite float32 samples, or a one-line ``InputError`` saying what to pass instead."""
     x = np.asarray(samples)
     if x.ndim != 1:
-        raise InputError(f"audio must be mono 1-D samples at {SAMPLE_RATE} Hz, got shape {x.shape}; downmix and resample first (decode_audio_file does both)")
+        raise InputError(
+            f"audio must be mono 1-D samples at {SAMPLE_RATE} Hz, got shape {x.shape}; "
+            "downmix and resample first (decode_audio_file does both)"
+        )
     if not np.issubdtype(x.dtype, np.floating):
         raise InputError(f"audio must be float samples in [-1, 1], got {x.dtype}; convert int16 with x / 32768")
     x = x.astype(np.float32, copy=False)

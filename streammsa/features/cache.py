@@ -71,7 +71,9 @@ class FeatureCache:
         times = np.asarray(times, dtype=np.float64).reshape(-1)
         values = np.asarray(values, dtype=np.float32)
         if values.ndim != 2 or values.shape != (times.shape[0], self.dim):
-            raise ValueError(f"{self.name or 'cache'}: expected values of shape ({times.shape[0]}, {self.dim}), got {values.shape}")
+            raise ValueError(
+                f"{self.name or 'cache'}: expected values of shape ({times.shape[0]}, {self.dim}), got {values.shape}"
+            )
         n = times.shape[0]
         if n == 0:
             return
@@ -115,7 +117,12 @@ class FeatureCache:
 
     def counters(self) -> dict[str, int]:
         with self._lock:
-            return {"appended": self.appended, "evicted": self.evicted, "slices": self.slices, "cached": self._end - self._start}
+            return {
+                "appended": self.appended,
+                "evicted": self.evicted,
+                "slices": self.slices,
+                "cached": self._end - self._start,
+            }
 
     def _evict_locked(self, cutoff: float) -> int:
         times = self._times[self._start : self._end]
@@ -228,4 +235,9 @@ class TextSegmentCache:
 
     def counters(self) -> dict[str, int]:
         with self._lock:
-            return {"encoded": self.encoded, "reused": self.reused, "slices": self.slices, "cached": len(self._segments)}
+            return {
+                "encoded": self.encoded,
+                "reused": self.reused,
+                "slices": self.slices,
+                "cached": len(self._segments),
+            }

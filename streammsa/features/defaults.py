@@ -1,4 +1,4 @@
-"""The default live FeatureSpec, and rebuilding live extractors from a checkpoint's spec."""
+"""The monitor's default FeatureSpec, and rebuilding its extractors from a checkpoint's spec."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ if TYPE_CHECKING:
     from streammsa.features.text import TextEncoder
     from streammsa.features.vision import FaceFeatureExtractor
 
-LIVE_EXTRACTORS = {"text": text.EXTRACTOR, "audio": audio.EXTRACTOR, "vision": vision.EXTRACTOR}
+MONITOR_EXTRACTORS = {"text": text.EXTRACTOR, "audio": audio.EXTRACTOR, "vision": vision.EXTRACTOR}
 
 
-def default_feature_spec(window_s: float = 4.0, hop_s: float = 1.0, vision_fps: float = vision.DEFAULT_FPS) -> FeatureSpec:
-    """The spec of the live extractors: MiniLM tokens, 25 Hz log-mel+prosody, face frames at ``vision_fps``."""
+def default_feature_spec(
+    window_s: float = 4.0, hop_s: float = 1.0, vision_fps: float = vision.DEFAULT_FPS
+) -> FeatureSpec:
+    """The spec of the monitor's extractors: MiniLM tokens, 25 Hz log-mel+prosody, face frames at ``vision_fps``."""
     if not (window_s > 0 and hop_s > 0):
         raise InputError(f"window_s and hop_s must be positive, got {window_s} and {hop_s}")
     return FeatureSpec(
@@ -29,9 +31,9 @@ def default_feature_spec(window_s: float = 4.0, hop_s: float = 1.0, vision_fps: 
     )
 
 
-def check_live(spec: FeatureSpec) -> None:
-    """Raise ``InputError`` unless every modality of ``spec`` can be computed live by this streammsa."""
-    for name, want in LIVE_EXTRACTORS.items():
+def check_extractable(spec: FeatureSpec) -> None:
+    """Raise ``InputError`` unless this streammsa can compute every modality of ``spec`` from media."""
+    for name, want in MONITOR_EXTRACTORS.items():
         mod: ModalitySpec = spec[name]
         if mod.extractor != want:
             hint = (
@@ -40,8 +42,9 @@ def check_live(spec: FeatureSpec) -> None:
                 else "this streammsa has no such extractor"
             )
             raise InputError(
-                f"{name} features come from extractor {mod.extractor!r}, but live {name} uses {want!r}: {hint}; "
-                f"use a checkpoint trained on live features (default_feature_spec)"
+                f"{name} features come from extractor {mod.extractor!r}, "
+                f"but the monitor's {name} uses {want!r}: {hint}; "
+                f"use a checkpoint trained on the monitor's features (default_feature_spec)"
             )
 
 
@@ -51,10 +54,10 @@ def extractors_from_spec(
     """Build (TextEncoder, AudioFeatureExtractor, FaceFeatureExtractor) exactly as ``spec`` describes.
 
     Raises ``InputError`` (one line, with what to do) when a modality's extractor is
-    unknown or cannot run live, or its parameters differ from what this version computes.
+    unknown or cannot run on media, or its parameters differ from what this version computes.
     The caller owns the face extractor: close it (or use it as a context manager).
     """
-    check_live(spec)
+    check_extractable(spec)
     enc = text.TextEncoder.from_spec(spec.text, num_threads=num_threads)
     aud = audio.AudioFeatureExtractor.from_spec(spec.audio)
     vis = vision.FaceFeatureExtractor.from_spec(spec.vision)

@@ -89,7 +89,9 @@ class FeatureSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "FeatureSpec":
         if d.get("version", SPEC_VERSION) > SPEC_VERSION:
-            raise ValueError(f"feature spec version {d['version']} is newer than this streammsa ({SPEC_VERSION}); upgrade streammsa")
+            raise ValueError(
+                f"feature spec version {d['version']} is newer than this streammsa ({SPEC_VERSION}); upgrade streammsa"
+            )
 
         def mod(m: dict[str, Any]) -> ModalitySpec:
             m = dict(m)

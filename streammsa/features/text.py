@@ -104,7 +104,10 @@ class TextEncoder:
             raise InputError(f"text extractor {spec.extractor!r} is not {EXTRACTOR!r}")
         model = spec.params.get("model", MODEL_NAME)
         if model != MODEL_NAME:
-            raise InputError(f"text model {model!r} is not available offline (only {MODEL_NAME!r}); retrain with the default text features")
+            raise InputError(
+                f"text model {model!r} is not available offline (only {MODEL_NAME!r}); "
+                "retrain with the default text features"
+            )
         max_tokens = int(spec.params.get("max_tokens", DEFAULT_MAX_TOKENS))
         ours = default_text_spec(max_tokens)
         if spec.params != ours.params or spec.dim != ours.dim:

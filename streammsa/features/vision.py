@@ -283,7 +283,9 @@ def square_crop(grey: np.ndarray, xs: np.ndarray, ys: np.ndarray, scale: float) 
 def _as_rgb(img: np.ndarray) -> np.ndarray:
     a = np.asarray(img)
     if a.dtype != np.uint8:
-        raise InputError(f"images must be uint8, got {a.dtype}; convert with (x * 255).astype(np.uint8) or decode as rgb24")
+        raise InputError(
+            f"images must be uint8, got {a.dtype}; convert with (x * 255).astype(np.uint8) or decode as rgb24"
+        )
     if a.ndim == 2:
         a = np.repeat(a[:, :, None], 3, axis=2)
     elif a.ndim == 3 and a.shape[2] == 4:

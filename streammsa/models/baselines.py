@@ -14,8 +14,8 @@ import torch
 from torch import nn
 
 from streammsa import MODALITIES
-from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.models.decoupling import model_inputs
+from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.models.layers import MLPHead, TemporalProjection, TransformerEncoder, masked_mean
 from streammsa.models.objectives import hierarchical_task_loss, total_loss
 from streammsa.models.registry import register
@@ -87,8 +87,12 @@ class LateFusion(nn.Module):
     def forward(self, batch: MSABatch, with_losses: bool | None = None) -> ModelOutput:
         feats, masks, present = model_inputs(batch, self.dims)
         pooled = torch.stack(
-            [torch.where(present[:, i : i + 1], self.encoders[m](feats[m], masks[m]), self.absent[i])
-             for i, m in enumerate(MODALITIES)], dim=1)
+            [
+                torch.where(present[:, i : i + 1], self.encoders[m](feats[m], masks[m]), self.absent[i])
+                for i, m in enumerate(MODALITIES)
+            ],
+            dim=1,
+        )
         unimodal = torch.stack([self.heads[m](pooled[:, i]) for i, m in enumerate(MODALITIES)], dim=1)
         intensity = self.fusion_head(pooled.flatten(1))
         conflict, weight = _neutral_readout(present, intensity)
@@ -129,7 +133,11 @@ class SingleModality(nn.Module):
         modality_intensity[:, self.index] = torch.where(mine[:, 0], intensity, torch.zeros_like(intensity))
         conflict, weight = _neutral_readout(present, intensity)
         return ModelOutput(
-            intensity=intensity, modality_intensity=modality_intensity, conflict=conflict, weight=weight, present=present
+            intensity=intensity,
+            modality_intensity=modality_intensity,
+            conflict=conflict,
+            weight=weight,
+            present=present,
         )
 
     def compute_loss(self, batch: MSABatch, out: ModelOutput) -> tuple[torch.Tensor, dict[str, float]]:

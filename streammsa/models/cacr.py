@@ -121,7 +121,9 @@ def weighted_reconstruction_loss(
 
 
 def private_preservation_loss(
-    recon_private: dict[str, torch.Tensor], private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor],
+    recon_private: dict[str, torch.Tensor],
+    private: dict[str, torch.Tensor],
+    masks: dict[str, torch.Tensor],
     valid: torch.Tensor,
 ) -> torch.Tensor:
     """L_p = sum_m mean_i ||P~_m - P_m||^2 / (T_valid d), an MSE as in DLF's code.
@@ -168,14 +170,19 @@ class CACR(nn.Module):
         pad = c.decoder_kernel // 2
         if c.crm:
             self.cross_decoders = nn.ModuleDict(
-                {f"{n}_to_{m}": nn.Conv1d(2 * d, d, c.decoder_kernel, padding=pad)
-                 for m in MODALITIES for n in MODALITIES if n != m}
+                {
+                    f"{n}_to_{m}": nn.Conv1d(2 * d, d, c.decoder_kernel, padding=pad)
+                    for m in MODALITIES
+                    for n in MODALITIES
+                    if n != m
+                }
             )
             self.fusion_logits = nn.Parameter(torch.zeros(len(MODALITIES), len(MODALITIES)))  # alpha_mn
             self.fusion = nn.ModuleDict({m: nn.Linear(d, d) for m in MODALITIES})
         else:
             self.self_decoders = nn.ModuleDict(
-                {m: nn.Conv1d(2 * d, d, c.decoder_kernel, padding=pad) for m in MODALITIES})
+                {m: nn.Conv1d(2 * d, d, c.decoder_kernel, padding=pad) for m in MODALITIES}
+            )
         # 4. FSR: fine-grained local extractors for A/V and a text-guided enhancement layer
         if c.fsr:
             self.fine_grained = nn.ModuleDict({m: nn.Conv1d(d, d, 3, padding=1) for m in (AUDIO, VISION)})
@@ -208,7 +215,10 @@ class CACR(nn.Module):
 
     # -- 3. Cross-Reconstruction Module
     def cross_reconstruct(
-        self, shared: dict[str, torch.Tensor], private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor],
+        self,
+        shared: dict[str, torch.Tensor],
+        private: dict[str, torch.Tensor],
+        masks: dict[str, torch.Tensor],
         present: torch.Tensor,
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """X~_m from P_m and the OTHER modalities' H_n only (no path through H_m).
@@ -233,23 +243,31 @@ class CACR(nn.Module):
         return recon, torch.stack(ok, dim=1)
 
     def self_reconstruct(
-        self, shared: dict[str, torch.Tensor], private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor],
+        self,
+        shared: dict[str, torch.Tensor],
+        private: dict[str, torch.Tensor],
+        masks: dict[str, torch.Tensor],
         present: torch.Tensor,
     ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
         """Ablation crm=False (DLF): X^_m = D_mm([H_m ; P_m])."""
-        recon = {m: masked_conv(self.self_decoders[m], torch.cat([shared[m], private[m]], dim=-1), masks[m])
-                 for m in MODALITIES}
+        recon = {
+            m: masked_conv(self.self_decoders[m], torch.cat([shared[m], private[m]], dim=-1), masks[m])
+            for m in MODALITIES
+        }
         return recon, present.clone()
 
     # -- 4. Fine-grained Sentiment Refinement
-    def refine(self, private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor], present: torch.Tensor
-               ) -> dict[str, torch.Tensor]:
+    def refine(
+        self, private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor], present: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         """P'_A, P'_V = P + GELU(local conv(P)); P'_L = TextGuided(query P_L, keys [P'_A ; P'_V]) (one direction)."""
         if not self.config.fsr:
             return dict(private)
         out = dict(private)
         for m in (AUDIO, VISION):
-            out[m] = zero_padding(private[m] + F.gelu(masked_conv(self.fine_grained[m], private[m], masks[m])), masks[m])
+            out[m] = zero_padding(
+                private[m] + F.gelu(masked_conv(self.fine_grained[m], private[m], masks[m])), masks[m]
+            )
         context = torch.cat([out[AUDIO], out[VISION]], dim=1)
         context_mask = torch.cat([masks[AUDIO], masks[VISION]], dim=1)
         refined = self.text_guided(private[TEXT], masks[TEXT], context, context_mask)
@@ -259,7 +277,9 @@ class CACR(nn.Module):
         return out
 
     # -- 5. fusion
-    def _tokens(self, seqs: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    def _tokens(
+        self, seqs: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         tokens = torch.cat([seqs[m] + self.modality_embedding[i] for i, m in enumerate(MODALITIES)], dim=1)
         return tokens, torch.cat([masks[m] for m in MODALITIES], dim=1)
 
@@ -282,8 +302,9 @@ class CACR(nn.Module):
             # re-decoupling: H~_m = E_shared(X~_m), P~_m = E_private_m(X~_m); samples without sources keep H_m
             recon_masks = {m: masks[m] & ok[:, i : i + 1] for i, m in enumerate(MODALITIES)}
             shared_r = self.decoupler.encode_shared(recon, recon_masks)
-            shared_used = {m: torch.where(ok[:, i].view(-1, 1, 1), shared_r[m], dec.shared[m])
-                           for i, m in enumerate(MODALITIES)}
+            shared_used = {
+                m: torch.where(ok[:, i].view(-1, 1, 1), shared_r[m], dec.shared[m]) for i, m in enumerate(MODALITIES)
+            }
             if want_losses:  # P~_m only feeds L_p, so inference skips it
                 private_r = self.decoupler.encode_private(recon, recon_masks)
                 losses["priv"] = private_preservation_loss(private_r, dec.private, recon_masks, ok)  # L_p

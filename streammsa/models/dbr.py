@@ -92,8 +92,12 @@ class TemporalStructuralFactorization(nn.Module):
         m = MODALITIES[i]
         b, t, d = shared[m].shape
         nodes = torch.stack(
-            [(shared[n] if n == m else align(shared[n], masks[n], masks[m])) + self.node_embedding[j]
-             for j, n in enumerate(MODALITIES)], dim=2)  # (B, T_m, 3, d)
+            [
+                (shared[n] if n == m else align(shared[n], masks[n], masks[m])) + self.node_embedding[j]
+                for j, n in enumerate(MODALITIES)
+            ],
+            dim=2,
+        )  # (B, T_m, 3, d)
         nodes = nodes.reshape(b * t, len(MODALITIES), d)
         node_mask = present.unsqueeze(1).expand(b, t, -1).reshape(b * t, -1)
         key_padding, empty = attention_padding_mask(node_mask)
@@ -101,8 +105,9 @@ class TemporalStructuralFactorization(nn.Module):
         out = out * (~empty).to(out.dtype).view(-1, 1, 1)
         return zero_padding(out.reshape(b, t, d), masks[m])
 
-    def forward(self, shared: dict[str, torch.Tensor], masks: dict[str, torch.Tensor], present: torch.Tensor
-                ) -> dict[str, torch.Tensor]:
+    def forward(
+        self, shared: dict[str, torch.Tensor], masks: dict[str, torch.Tensor], present: torch.Tensor
+    ) -> dict[str, torch.Tensor]:
         out = {}
         for i, m in enumerate(MODALITIES):
             temporal = F.gelu(masked_conv(self.temporal[m], shared[m], masks[m]))
@@ -155,8 +160,9 @@ class BidirectionalRebalancingFusion(nn.Module):
         self.private_to_shared = CrossAttention(d, heads, dropout)
         self.context_gate = nn.Linear(2 * d, d)
 
-    def forward(self, shared_tokens: torch.Tensor, private_tokens: torch.Tensor, mask: torch.Tensor
-                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def forward(
+        self, shared_tokens: torch.Tensor, private_tokens: torch.Tensor, mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         s = self.shared_to_private(shared_tokens, mask, private_tokens, mask)  # shared queries private
         p = self.private_to_shared(private_tokens, mask, shared_tokens, mask)  # private queries shared
         s_pool, p_pool = masked_mean(s, mask), masked_mean(p, mask)

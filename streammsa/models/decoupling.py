@@ -136,7 +136,11 @@ class Decoupler(nn.Module):
         feats, masks, present = model_inputs(batch, self.dims)
         x = self.project(feats, masks)
         return Decoupled(
-            x=x, shared=self.encode_shared(x, masks), private=self.encode_private(x, masks), masks=masks, present=present
+            x=x,
+            shared=self.encode_shared(x, masks),
+            private=self.encode_private(x, masks),
+            masks=masks,
+            present=present,
         )
 
 
@@ -153,7 +157,11 @@ def private_readout(
     reads 0; CACR and DBR share this so their unimodal readings mean the same thing.
     """
     pooled = torch.stack(
-        [torch.where(present[:, i : i + 1], masked_mean(private[m], masks[m]), absent_private[i])
-         for i, m in enumerate(MODALITIES)], dim=1)
+        [
+            torch.where(present[:, i : i + 1], masked_mean(private[m], masks[m]), absent_private[i])
+            for i, m in enumerate(MODALITIES)
+        ],
+        dim=1,
+    )
     out = torch.stack([heads[m](pooled[:, i]) for i, m in enumerate(MODALITIES)], dim=1)
     return pooled, torch.where(present, out, torch.zeros_like(out))

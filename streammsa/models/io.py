@@ -8,8 +8,10 @@ averaging, reconstruction and fusion; its padded zeros are never read as evidenc
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 
 from streammsa import MODALITIES
@@ -41,7 +43,9 @@ class MSABatch:
         **kw,
     ) -> "MSABatch":
         if mask is None:
-            mask = {m: torch.ones(features[m].shape[:2], dtype=torch.bool, device=features[m].device) for m in MODALITIES}
+            mask = {
+                m: torch.ones(features[m].shape[:2], dtype=torch.bool, device=features[m].device) for m in MODALITIES
+            }
         mask = {m: mask[m].bool() for m in MODALITIES}
         any_valid = torch.stack([mask[m].any(dim=1) for m in MODALITIES], dim=1)
         present = any_valid if present is None else (present.bool() & any_valid)
@@ -91,7 +95,9 @@ class ModelOutput:
     losses: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def detach_cpu(self) -> "ModelOutput":
-        f = lambda t: None if t is None else t.detach().float().cpu()  # noqa: E731
+        def f(t: torch.Tensor | None) -> torch.Tensor | None:
+            return None if t is None else t.detach().float().cpu()
+
         return ModelOutput(
             intensity=f(self.intensity),
             modality_intensity=f(self.modality_intensity),
@@ -101,3 +107,27 @@ class ModelOutput:
             shared_intensity=f(self.shared_intensity),
             losses={},
         )
+
+
+def pad_sequences(
+    rows: Sequence[Mapping[str, np.ndarray]], dims: Mapping[str, int]
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Pad each modality's (T_m, D_m) arrays to the longest in the batch; masks mark the real steps.
+
+    The one padding rule for training batches and the monitor's windows. At least one (masked)
+    step per modality keeps shapes valid when a whole batch lacks a modality.
+    """
+    b = len(rows)
+    features: dict[str, torch.Tensor] = {}
+    masks: dict[str, torch.Tensor] = {}
+    for m in MODALITIES:
+        t_max = max(1, max((len(r[m]) for r in rows), default=0))
+        x = torch.zeros((b, t_max, int(dims[m])), dtype=torch.float32)
+        k = torch.zeros((b, t_max), dtype=torch.bool)
+        for i, r in enumerate(rows):
+            n = len(r[m])
+            if n:
+                x[i, :n] = torch.from_numpy(np.ascontiguousarray(r[m], dtype=np.float32))
+                k[i, :n] = True
+        features[m], masks[m] = x, k
+    return features, masks

@@ -79,8 +79,9 @@ class TransformerEncoder(nn.Module):
         self.positions = positions
         self.scale = math.sqrt(d)
         # Precomputed table (not saved in checkpoints); longer inputs compute their own.
-        self.register_buffer("position_table", sinusoidal_positions(512, d, torch.device("cpu"), torch.float32),
-                             persistent=False)
+        self.register_buffer(
+            "position_table", sinusoidal_positions(512, d, torch.device("cpu"), torch.float32), persistent=False
+        )
         self.layers = nn.ModuleList(
             nn.TransformerEncoderLayer(
                 d, heads, dim_feedforward=2 * d, dropout=dropout, activation="gelu", batch_first=True, norm_first=True
@@ -93,8 +94,11 @@ class TransformerEncoder(nn.Module):
         if self.positions:
             # MulT scales the embedding by sqrt(d) before adding positions.
             t = x.shape[1]
-            table = (self.position_table[:t] if t <= self.position_table.shape[0]
-                     else sinusoidal_positions(t, x.shape[2], x.device, x.dtype))
+            table = (
+                self.position_table[:t]
+                if t <= self.position_table.shape[0]
+                else sinusoidal_positions(t, x.shape[2], x.device, x.dtype)
+            )
             x = x * self.scale + table.to(x.dtype)
         key_padding, empty = attention_padding_mask(mask)
         for layer in self.layers:

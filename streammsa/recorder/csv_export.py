@@ -18,7 +18,10 @@ COLUMNS: list[str] = (
 
 
 def reading_row(msg: dict[str, Any]) -> dict[str, Any]:
-    row: dict[str, Any] = {k: msg.get(k) for k in ("stream", "seq", "t_start", "t_end", "intensity", "transcript", "latency_ms", "model", "trained")}
+    row: dict[str, Any] = {
+        k: msg.get(k)
+        for k in ("stream", "seq", "t_start", "t_end", "intensity", "transcript", "latency_ms", "model", "trained")
+    }
     for m in MODALITIES:
         mr = (msg.get("modalities") or {}).get(m) or {}
         row[f"{m}_present"] = bool(mr.get("present", False))

@@ -41,12 +41,20 @@ def _stats(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], run_inf
     neg_s = sum(d for r, d in zip(readings, durations) if r.get("intensity") is not None and r["intensity"] < 0)
     total_s = sum(durations)
     presence = {
-        m: (sum(1 for r in readings if (r.get("modalities") or {}).get(m, {}).get("present")) / len(readings) if readings else 0.0)
+        m: (
+            sum(1 for r in readings if (r.get("modalities") or {}).get(m, {}).get("present")) / len(readings)
+            if readings
+            else 0.0
+        )
         for m in MODALITIES
     }
     modality_means = {}
     for m in MODALITIES:
-        xs = [r["modalities"][m]["intensity"] for r in readings if (r.get("modalities") or {}).get(m, {}).get("intensity") is not None]
+        xs = [
+            r["modalities"][m]["intensity"]
+            for r in readings
+            if (r.get("modalities") or {}).get(m, {}).get("intensity") is not None
+        ]
         modality_means[m] = (sum(xs) / len(xs)) if xs else None
     raised = [a for a in alerts if a.get("state") == "raised"]
     lat = sorted(r["latency_ms"] for r in readings if r.get("latency_ms") is not None)
@@ -90,7 +98,13 @@ def _snippets(transcripts: list[dict[str, Any]], span_s: float = 4.0) -> list[tu
     return out
 
 
-def _plot(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], transcripts: list[dict[str, Any]], path: Path, trained: bool) -> None:
+def _plot(
+    readings: list[dict[str, Any]],
+    alerts: list[dict[str, Any]],
+    transcripts: list[dict[str, Any]],
+    path: Path,
+    trained: bool,
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -103,7 +117,8 @@ def _plot(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], transcri
     colours = {"text": "#1d4ed8", "audio": "#b45309", "vision": "#7e22ce"}  # the dashboard's colours (web/style.css)
     for m in MODALITIES:
         ys = [
-            (r["modalities"][m]["intensity"] if r["modalities"][m]["intensity"] is not None else float("nan")) for r in readings
+            (r["modalities"][m]["intensity"] if r["modalities"][m]["intensity"] is not None else float("nan"))
+            for r in readings
         ]
         ax.plot(t, ys, color=colours[m], lw=1.2, alpha=0.85, label=m)
     for a in alerts:
@@ -111,7 +126,16 @@ def _plot(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], transcri
             continue
         c = "#ff7f0e" if a.get("kind") == "conflict" else "#9467bd"
         ax.axvline(a["t"], color=c, ls="--", lw=1.2)
-        ax.text(a["t"], 2.75, f"{a['kind']}:{a.get('modality') or ''}", color=c, fontsize=7, rotation=90, va="top", ha="right")
+        ax.text(
+            a["t"],
+            2.75,
+            f"{a['kind']}:{a.get('modality') or ''}",
+            color=c,
+            fontsize=7,
+            rotation=90,
+            va="top",
+            ha="right",
+        )
     x_min = min(t) if t else 0.0
     for i, (t0, snippet) in enumerate(_snippets(transcripts)[:60]):
         # a snippet that starts before the first reading is pinned to the plot's left edge
@@ -148,16 +172,18 @@ def _html(stats: dict[str, Any], png: bytes, alerts: list[dict[str, Any]], trans
     banner = "" if stats.get("trained") else f'<p class="warn">{html.escape(UNTRAINED_NOTE)}</p>'
     img = base64.b64encode(png).decode("ascii")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>streammsa report: {html.escape(str(stats.get('source', '')))}</title>
-<style>body{{font-family:sans-serif;max-width:1150px;margin:1em auto;color:#222}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}.warn{{background:#fee;border:2px solid #c00;padding:8px;font-weight:bold}}</style>
+<html lang="en"><head><meta charset="utf-8"><title>streammsa report: {html.escape(str(stats.get("source", "")))}</title>
+<style>body{{font-family:sans-serif;max-width:1150px;margin:1em auto;color:#222}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}
+.warn{{background:#fee;border:2px solid #c00;padding:8px;font-weight:bold}}</style>
 </head><body>
 <h1>streammsa report</h1>
 {banner}
 <img alt="intensity over time" style="max-width:100%" src="data:image/png;base64,{img}">
 <h2>Summary</h2><table>{rows}</table>
-<h2>Alerts</h2><table><tr><th>t (s)</th><th>kind</th><th>state</th><th>modality</th><th>message</th></tr>{alert_rows}</table>
-<h2>Transcript</h2><p>{words or '<em>no speech recognised</em>'}</p>
+<h2>Alerts</h2><table>
+<tr><th>t (s)</th><th>kind</th><th>state</th><th>modality</th><th>message</th></tr>{alert_rows}</table>
+<h2>Transcript</h2><p>{words or "<em>no speech recognised</em>"}</p>
 </body></html>
 """
 

@@ -40,7 +40,9 @@ class DashboardServer:
 
     def __init__(self, config: ServerConfig | None = None) -> None:
         self.config = config or ServerConfig()
-        self.hub = Hub(self.config.client_queue_size, History(self.config.history_seconds, self.config.history_max_messages))
+        self.hub = Hub(
+            self.config.client_queue_size, History(self.config.history_seconds, self.config.history_max_messages)
+        )
         self.limiter = IpLimiter(self.config.max_clients_per_ip)
         self.url: str | None = None
         self.port: int | None = None
@@ -175,7 +177,8 @@ class DashboardServer:
         except OSError as exc:
             hint = "another program (or dashboard) is using it" if exc.errno in (98, 48) else exc.strerror
             self._start_error = UsageError(
-                f"cannot serve the dashboard on {cfg.host}:{cfg.port}: {hint}; pick another with --port (0 = any free port)"
+                f"cannot serve the dashboard on {cfg.host}:{cfg.port}: {hint}; "
+                "pick another with --port (0 = any free port)"
             )
             self._ready.set()
             return
@@ -234,16 +237,26 @@ class DashboardServer:
             if is_upgrade:
                 return text_response(404, f"the WebSocket endpoint is {WS_PATH}\n", csp)
             if path == "/healthz":
-                return json_response({"ok": True, "clients": len(self.hub.clients), "published": self.hub.published}, csp)
+                return json_response(
+                    {"ok": True, "clients": len(self.hub.clients), "published": self.hub.published}, csp
+                )
             return file_response(self.config.static_dir, request.path, csp)
         if not token_ok(self.config.token, request_token(request.path, request.headers)):
-            return text_response(401, "missing or wrong token: open the URL the server printed (it carries ?token=)\n", csp)
+            return text_response(
+                401, "missing or wrong token: open the URL the server printed (it carries ?token=)\n", csp
+            )
         if not self._policy.origin_ok(request.headers.get("Origin"), host):
-            return text_response(403, "origin not allowed: open the dashboard at the URL the server printed "
-                                 "(other origins must be listed in ServerConfig.allowed_origins)\n", csp)
+            return text_response(
+                403,
+                "origin not allowed: open the dashboard at the URL the server printed "
+                "(other origins must be listed in ServerConfig.allowed_origins)\n",
+                csp,
+            )
         ip = str(connection.remote_address[0])
         if self.limiter.full(ip):
-            return text_response(429, f"too many dashboard connections from {ip} (limit {self.config.max_clients_per_ip})\n", csp)
+            return text_response(
+                429, f"too many dashboard connections from {ip} (limit {self.config.max_clients_per_ip})\n", csp
+            )
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
@@ -295,7 +308,9 @@ class DashboardServer:
         kind = data["type"]
         if kind not in CLIENT_MESSAGE_TYPES:
             known = ", ".join(sorted(CLIENT_MESSAGE_TYPES))
-            return ErrorMessage(code="unknown_type", message=f"unknown message type {kind[:40]!r}: expected one of {known}")
+            return ErrorMessage(
+                code="unknown_type", message=f"unknown message type {kind[:40]!r}: expected one of {known}"
+            )
         if kind == "ping":
             ping_id = data.get("id")
             if ping_id is not None and not isinstance(ping_id, (str, int)):
@@ -303,6 +318,8 @@ class DashboardServer:
             return Pong(id=ping_id, server_time=time.time())
         streams = data.get("streams")
         if streams is not None and not (isinstance(streams, list) and all(isinstance(s, str) for s in streams)):
-            return ErrorMessage(code="invalid_message", message="subscribe.streams must be a list of stream ids or null")
+            return ErrorMessage(
+                code="invalid_message", message="subscribe.streams must be a list of stream ids or null"
+            )
         self.hub.subscribe(client, streams)
         return None

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from streammsa.errors import UsageError
+from streammsa.paths import web_dir
 
-# web/ sits beside the package in a source checkout (streammsa/server/config.py -> repo/web).
-DEFAULT_STATIC_DIR = Path(__file__).resolve().parents[2] / "web"
+DEFAULT_STATIC_DIR = web_dir()  # the checkout's web/, or the copy an installed wheel carries
 WS_PATH = "/ws"
 
 
@@ -53,10 +53,18 @@ class ServerConfig:
             )
         if self.token is not None and len(self.token) < 8:
             raise UsageError("dashboard token is too short: use at least 8 characters")
-        for name in ("history_max_messages", "max_clients_per_ip", "max_message_bytes", "client_queue_size", "send_buffer_bytes"):
+        for name in (
+            "history_max_messages",
+            "max_clients_per_ip",
+            "max_message_bytes",
+            "client_queue_size",
+            "send_buffer_bytes",
+        ):
             if getattr(self, name) < 1:
                 raise UsageError(f"dashboard {name} must be at least 1, got {getattr(self, name)}")
         if self.history_seconds < 0:
             raise UsageError(f"dashboard history_seconds must be >= 0, got {self.history_seconds}")
         if not (Path(self.static_dir) / "index.html").is_file():
-            raise UsageError(f"dashboard page not found at {self.static_dir}/index.html: reinstall streammsa from the source tree")
+            raise UsageError(
+                f"dashboard page not found at {self.static_dir}/index.html: reinstall streammsa from the source tree"
+            )

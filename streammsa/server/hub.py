@@ -192,7 +192,9 @@ class Hub:
         past = self.history.snapshot(client.wants)
         texts = [i.text for i in past]
         if self.hello is not None:
-            streams = self.hello.streams if client.streams is None else [s for s in self.hello.streams if s in client.streams]
+            streams = (
+                self.hello.streams if client.streams is None else [s for s in self.hello.streams if s in client.streams]
+            )
             texts.insert(0, replace(self.hello, streams=streams, history=len(past)).to_json())
         return texts
 

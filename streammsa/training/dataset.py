@@ -21,9 +21,10 @@ from torch.utils.data import Dataset
 from streammsa import MODALITIES
 from streammsa.errors import InputError
 from streammsa.features.spec import FeatureSpec
-from streammsa.models.io import MSABatch
+from streammsa.models.io import MSABatch, pad_sequences
 
 SPLITS = ("train", "valid", "test")
+_WHAT_DATA = "pass an MMSA pickle (.pkl) or a feature directory (see docs/feature-format.md)"
 
 
 @dataclass
@@ -95,7 +96,9 @@ class MSADataset(Dataset):
 
     def with_spec(self, spec: FeatureSpec) -> "MSADataset":
         if spec.dims != self.spec.dims:
-            raise InputError(f"feature dimensions {self.spec.dims} of {self.source} do not match the model's {spec.dims}")
+            raise InputError(
+                f"feature dimensions {self.spec.dims} of {self.source} do not match the model's {spec.dims}"
+            )
         return MSADataset(self.samples, spec, self.source, self.split)
 
 
@@ -107,25 +110,23 @@ def normalised_spec(train: MSADataset) -> FeatureSpec:
     for m in MODALITIES:
         ms = spec[m]
         mods[m] = ms if ms.mean is not None else ms.with_stats(*stats[m])
-    return FeatureSpec(text=mods["text"], audio=mods["audio"], vision=mods["vision"], window_s=spec.window_s, hop_s=spec.hop_s, version=spec.version)
+    return FeatureSpec(
+        text=mods["text"],
+        audio=mods["audio"],
+        vision=mods["vision"],
+        window_s=spec.window_s,
+        hop_s=spec.hop_s,
+        version=spec.version,
+    )
 
 
 def collate(samples: list[Sample]) -> MSABatch:
-    """Pad each modality to the longest sequence in the batch; masks mark the real steps."""
+    """Pad each modality to the longest sequence in the batch (``pad_sequences``); masks mark the real steps."""
     if not samples:
         raise ValueError("empty batch")
-    features, masks = {}, {}
-    for m in MODALITIES:
-        arrays = [s.features[m] for s in samples]
-        dim = next((a.shape[1] for a in arrays if a.ndim == 2), 0)
-        t_max = max(1, max(len(a) for a in arrays))  # at least one (masked) step keeps shapes valid
-        x = torch.zeros(len(samples), t_max, dim, dtype=torch.float32)
-        mask = torch.zeros(len(samples), t_max, dtype=torch.bool)
-        for i, a in enumerate(arrays):
-            if len(a):
-                x[i, : len(a)] = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))
-                mask[i, : len(a)] = True
-        features[m], masks[m] = x, mask
+    rows = [s.features for s in samples]
+    dims = {m: next((r[m].shape[1] for r in rows if r[m].ndim == 2), 0) for m in MODALITIES}
+    features, masks = pad_sequences(rows, dims)
     labels = torch.tensor([s.label for s in samples], dtype=torch.float32)
     mod_labels = torch.from_numpy(np.stack([np.asarray(s.modality_labels, dtype=np.float32) for s in samples]))
     return MSABatch.build(features, masks, labels=labels, modality_labels=mod_labels, ids=[s.id for s in samples])
@@ -137,7 +138,7 @@ def load_split(path: str | Path, split: str) -> MSADataset:
     if split not in SPLITS:
         raise InputError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
     if not p.exists():
-        raise InputError(f"data not found: {p}; pass an MMSA pickle (.pkl) or a feature directory (see docs/feature-format.md)")
+        raise InputError(f"data not found: {p}; {_WHAT_DATA}")
     if p.is_dir():
         from streammsa.training.feature_data import load_feature_split
 
@@ -146,4 +147,4 @@ def load_split(path: str | Path, split: str) -> MSADataset:
         from streammsa.training.mmsa_data import load_mmsa_split
 
         return load_mmsa_split(p, split)
-    raise InputError(f"{p}: unsupported data; pass an MMSA pickle (.pkl) or a feature directory (see docs/feature-format.md)")
+    raise InputError(f"{p}: unsupported data; {_WHAT_DATA}")

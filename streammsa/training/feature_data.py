@@ -44,14 +44,22 @@ def write_feature_split(directory: str | Path, split: str, samples: Sequence[Sam
         "emotion": np.asarray([s.emotion for s in samples], dtype=np.int64),
         "speaker": np.asarray([s.speaker for s in samples], dtype=str),
     }
-    mod_labels = np.stack([np.asarray(s.modality_labels, dtype=np.float32) for s in samples]) if samples else np.zeros((0, 3), np.float32)
+    mod_labels = (
+        np.stack([np.asarray(s.modality_labels, dtype=np.float32) for s in samples])
+        if samples
+        else np.zeros((0, 3), np.float32)
+    )
     for k, key in enumerate(LABEL_KEYS):
         arrays[key] = mod_labels[:, k]
     for m in MODALITIES:
         dim = spec[m].dim
         parts = []
         for s in samples:
-            x = np.asarray(s.features[m], dtype=np.float32).reshape(-1, dim) if np.size(s.features[m]) else np.zeros((0, dim), np.float32)
+            x = (
+                np.asarray(s.features[m], dtype=np.float32).reshape(-1, dim)
+                if np.size(s.features[m])
+                else np.zeros((0, dim), np.float32)
+            )
             parts.append(x)
         arrays[m] = np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
         arrays[f"{m}_lengths"] = np.asarray([len(x) for x in parts], dtype=np.int64)
@@ -64,7 +72,10 @@ def write_feature_split(directory: str | Path, split: str, samples: Sequence[Sam
 def read_spec(directory: str | Path) -> FeatureSpec:
     path = Path(directory) / SPEC_FILE
     if not path.is_file():
-        raise InputError(f"{path} is missing: a feature directory needs the spec.json of the extractors that made it (docs/feature-format.md)")
+        raise InputError(
+            f"{path} is missing: a feature directory needs the spec.json of the extractors that made it "
+            "(docs/feature-format.md)"
+        )
     try:
         return FeatureSpec.from_dict(json.loads(path.read_text()))
     except (ValueError, KeyError, TypeError) as exc:
@@ -89,7 +100,9 @@ def load_feature_split(directory: str | Path, split: str) -> MSADataset:
     n = len(data["ids"])
     if len(data["label"]) != n:
         raise InputError(f"{path}: {len(data['label'])} labels for {n} ids")
-    mod_labels = np.stack([data[k].astype(np.float32) if k in data else np.full(n, np.nan, np.float32) for k in LABEL_KEYS], axis=1)
+    mod_labels = np.stack(
+        [data[k].astype(np.float32) if k in data else np.full(n, np.nan, np.float32) for k in LABEL_KEYS], axis=1
+    )
     emotion = data["emotion"].astype(np.int64) if "emotion" in data else np.full(n, -1, np.int64)
     speaker = data["speaker"].astype(str) if "speaker" in data else np.full(n, "", dtype=str)
     per_mod: dict[str, list[np.ndarray]] = {}

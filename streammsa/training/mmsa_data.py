@@ -35,7 +35,9 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "numpy.core.numeric": frozenset({"_frombuffer"}),
     "numpy._core.numeric": frozenset({"_frombuffer"}),
     "_codecs": frozenset({"encode"}),
-    "builtins": frozenset({"list", "dict", "tuple", "set", "frozenset", "bytearray", "bytes", "str", "int", "float", "complex", "bool"}),
+    "builtins": frozenset(
+        {"list", "dict", "tuple", "set", "frozenset", "bytearray", "bytes", "str", "int", "float", "complex", "bool"}
+    ),
     "collections": frozenset({"OrderedDict"}),
 }
 
@@ -108,13 +110,17 @@ def _modality_arrays(split: dict[str, Any], name: str) -> tuple[np.ndarray, np.n
         mask = _lengths_mask(split[key], x.shape[1])
     else:
         text = split.get("text")
-        mask = _text_mask(split, np.asarray(text)) if (text is not None and np.asarray(text).shape[1] == x.shape[1]) else np.ones(x.shape[:2], bool)
+        same_steps = text is not None and np.asarray(text).shape[1] == x.shape[1]
+        mask = _text_mask(split, np.asarray(text)) if same_steps else np.ones(x.shape[:2], bool)
     return x, mask
 
 
 def precomputed_spec(dims: dict[str, int], source: str) -> FeatureSpec:
     """A spec for dataset-provided features: the live monitor cannot reproduce them, and the spec says so."""
-    mods = {m: ModalitySpec(name=m, extractor="precomputed", dim=int(dims[m]), rate_hz=0.0, params={"source": source}) for m in MODALITIES}
+    mods = {
+        m: ModalitySpec(name=m, extractor="precomputed", dim=int(dims[m]), rate_hz=0.0, params={"source": source})
+        for m in MODALITIES
+    }
     return FeatureSpec(text=mods["text"], audio=mods["audio"], vision=mods["vision"])
 
 

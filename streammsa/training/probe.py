@@ -33,7 +33,9 @@ def final_head(model: nn.Module) -> nn.Module:
 def representations(model: nn.Module, dataset: MSADataset, device: torch.device, batch_size: int = 128) -> np.ndarray:
     """(N, D) inputs of the final head, in dataset order."""
     captured: list[torch.Tensor] = []
-    handle = final_head(model).register_forward_pre_hook(lambda _m, args: captured.append(args[0].detach().float().cpu()))
+    handle = final_head(model).register_forward_pre_hook(
+        lambda _m, args: captured.append(args[0].detach().float().cpu())
+    )
     try:
         model.eval()
         for batch in DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate):
@@ -43,7 +45,9 @@ def representations(model: nn.Module, dataset: MSADataset, device: torch.device,
     return torch.cat(captured).numpy()
 
 
-def emotion_probe_accuracy(model: nn.Module, train: MSADataset, test: MSADataset, device: torch.device, seed: int = 0) -> float:
+def emotion_probe_accuracy(
+    model: nn.Module, train: MSADataset, test: MSADataset, device: torch.device, seed: int = 0
+) -> float:
     """Test accuracy of a logistic-regression probe fitted on train representations -> emotion ids."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler

@@ -25,8 +25,9 @@ from torch.utils.data import DataLoader
 from streammsa import log
 from streammsa.errors import InputError, UsageError
 from streammsa.features.spec import FeatureSpec
+from streammsa.models.checkpoint import ModelBuilder, config_dict, registry_builder, save_checkpoint
+from streammsa.models.device import amp_dtype, autocast, resolve_device
 from streammsa.training import metrics as mm
-from streammsa.training.checkpoint import ModelBuilder, config_dict, registry_builder, save_checkpoint
 from streammsa.training.dataset import MSADataset, collate, load_split, normalised_spec
 
 logger = log.get("training")
@@ -69,7 +70,9 @@ class TrainOptions:
             raise UsageError(f"--metric-set must be one of {', '.join(sorted(mm.METRIC_SETS))}")
         keys = mm.SIMS_KEYS if self.metric_set == "sims" else mm.MOSI_KEYS
         if self.metric not in (*keys, "loss"):
-            raise UsageError(f"--metric {self.metric!r} is not a {self.metric_set} metric; use one of {', '.join((*keys, 'loss'))}")
+            raise UsageError(
+                f"--metric {self.metric!r} is not a {self.metric_set} metric; use one of {', '.join((*keys, 'loss'))}"
+            )
 
 
 @dataclass
@@ -90,18 +93,6 @@ class TrainResult:
     stopped_early: bool
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise UsageError("--device cuda was requested but no CUDA GPU is available; use --device cpu or auto")
-        return torch.device(name)
-    raise UsageError(f"unknown device {name!r}; use auto, cpu or cuda")
-
-
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % (2**32))
@@ -112,7 +103,13 @@ def _rng_state() -> dict[str, Any]:
     np_state = np.random.get_state()
     state = {
         "python": random.getstate(),
-        "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), int(np_state[2]), int(np_state[3]), float(np_state[4])],
+        "numpy": [
+            np_state[0],
+            torch.from_numpy(np_state[1].astype(np.int64)),
+            int(np_state[2]),
+            int(np_state[3]),
+            float(np_state[4]),
+        ],
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -129,22 +126,16 @@ def _set_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
-def _autocast(device: torch.device, enabled: bool):
-    if device.type == "cuda" and enabled:
-        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.autocast("cuda", dtype=dtype)
-    return torch.autocast("cpu", enabled=False)
-
-
 @torch.no_grad()
 def predict(model: nn.Module, loader: DataLoader, device: torch.device, amp: bool = False) -> dict[str, Any]:
     """Run the model over a loader: intensities, labels, ids, mean loss and the per-batch outputs' extras."""
     model.eval()
+    dtype = amp_dtype(device, "auto" if amp else "off")
     preds, labels, ids, losses, sizes = [], [], [], [], []
     conflict, weight, modality = [], [], []
     for batch in loader:
         batch = batch.to(device)
-        with _autocast(device, amp):
+        with autocast(device, dtype):
             out = model(batch)
             loss, _ = model.compute_loss(batch, out)
         o = out.detach_cpu()
@@ -167,7 +158,9 @@ def predict(model: nn.Module, loader: DataLoader, device: torch.device, amp: boo
     }
 
 
-def evaluate(model: nn.Module, dataset: MSADataset, device: torch.device, metric_set: str = "mosi", batch_size: int = 64) -> tuple[dict[str, float], dict[str, Any]]:
+def evaluate(
+    model: nn.Module, dataset: MSADataset, device: torch.device, metric_set: str = "mosi", batch_size: int = 64
+) -> tuple[dict[str, float], dict[str, Any]]:
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, collate_fn=collate)
     res = predict(model, loader, device)
     scores = mm.compute(res["pred"], res["label"], metric_set)
@@ -197,12 +190,19 @@ class Trainer:
         self.out = Path(options.out)
         self.state_path = self.out.with_name(self.out.name + STATE_SUFFIX)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
-        self.amp = options.amp and self.device.type == "cuda"
+        self.amp_dtype = amp_dtype(self.device, "auto" if options.amp else "off")
+        self.amp = self.amp_dtype is not None
         # fp16 needs loss scaling; bf16 (preferred where supported) does not.
-        use_scaler = self.amp and not torch.cuda.is_bf16_supported()
-        self.scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp_dtype == torch.float16)
         self.generator = torch.Generator().manual_seed(options.seed)
-        self.train_loader = DataLoader(train, batch_size=options.batch_size, shuffle=True, collate_fn=collate, generator=self.generator, drop_last=False)
+        self.train_loader = DataLoader(
+            train,
+            batch_size=options.batch_size,
+            shuffle=True,
+            collate_fn=collate,
+            generator=self.generator,
+            drop_last=False,
+        )
         self.valid_loader = DataLoader(valid, batch_size=max(64, options.batch_size), shuffle=False, collate_fn=collate)
         self.epoch = 0
         self.best_value: float | None = None
@@ -242,11 +242,16 @@ class Trainer:
         try:
             state = torch.load(self.state_path, map_location="cpu", weights_only=True)
         except Exception as exc:  # noqa: BLE001
-            raise InputError(f"--resume: {self.state_path} is unreadable ({type(exc).__name__}); start without --resume") from None
+            raise InputError(
+                f"--resume: {self.state_path} is unreadable ({type(exc).__name__}); start without --resume"
+            ) from None
         prev = state.get("train_args", {})
         for key in ("model", "overrides", "metric", "metric_set"):
             if prev.get(key) != getattr(self.opt, key):
-                raise UsageError(f"--resume: the saved run used {key}={prev.get(key)!r}, this one {getattr(self.opt, key)!r}; use the same settings or a new --out")
+                raise UsageError(
+                    f"--resume: the saved run used {key}={prev.get(key)!r}, this one {getattr(self.opt, key)!r}; "
+                    "use the same settings or a new --out"
+                )
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scaler.load_state_dict(state["scaler"])
@@ -258,7 +263,14 @@ class Trainer:
         self.best_valid = dict(state["best_valid"])
         self.bad_epochs = int(state["bad_epochs"])
         self.history = [EpochRecord(**h) for h in state["history"]]
-        logger.info("resumed %s at epoch %d (best %s %.4f at epoch %d)", self.state_path, self.epoch, self.opt.metric, self.best_value or float("nan"), self.best_epoch)
+        logger.info(
+            "resumed %s at epoch %d (best %s %.4f at epoch %d)",
+            self.state_path,
+            self.epoch,
+            self.opt.metric,
+            self.best_value or float("nan"),
+            self.best_epoch,
+        )
 
     # ---- loop ------------------------------------------------------------------
     def _train_epoch(self) -> float:
@@ -266,15 +278,23 @@ class Trainer:
 
         self.model.train()
         total, count = 0.0, 0
-        bar = tqdm(self.train_loader, desc=f"epoch {self.epoch + 1}/{self.opt.epochs}", leave=False, disable=not self.opt.progress, unit="batch")
+        bar = tqdm(
+            self.train_loader,
+            desc=f"epoch {self.epoch + 1}/{self.opt.epochs}",
+            leave=False,
+            disable=not self.opt.progress,
+            unit="batch",
+        )
         for batch in bar:
             batch = batch.to(self.device)
             self.optimizer.zero_grad(set_to_none=True)
-            with _autocast(self.device, self.amp):
+            with autocast(self.device, self.amp_dtype):
                 out = self.model(batch)
                 loss, _parts = self.model.compute_loss(batch, out)
             if not torch.isfinite(loss):
-                raise FloatingPointError(f"training loss became {float(loss.detach())} at epoch {self.epoch + 1}; lower --lr")
+                raise FloatingPointError(
+                    f"training loss became {float(loss.detach())} at epoch {self.epoch + 1}; lower --lr"
+                )
             self.scaler.scale(loss).backward()
             if self.opt.grad_clip > 0:
                 self.scaler.unscale_(self.optimizer)
@@ -313,7 +333,11 @@ class Trainer:
                     self.out,
                     self.model,
                     self.spec,
-                    metrics={"valid": self.best_valid, "best_epoch": self.best_epoch, "selection_metric": self.opt.metric},
+                    metrics={
+                        "valid": self.best_valid,
+                        "best_epoch": self.best_epoch,
+                        "selection_metric": self.opt.metric,
+                    },
                     train_args=self._train_args(),
                     extra=self.extra,
                 )
@@ -321,7 +345,12 @@ class Trainer:
                 self.bad_epochs += 1
             logger.info(
                 "epoch %d: train loss %.4f, valid loss %.4f, valid %s %.4f%s",
-                self.epoch, train_loss, valid_loss, self.opt.metric, value, " (best)" if self.best_epoch == self.epoch else "",
+                self.epoch,
+                train_loss,
+                valid_loss,
+                self.opt.metric,
+                value,
+                " (best)" if self.best_epoch == self.epoch else "",
             )
             self.save_state()
             if on_epoch is not None:
@@ -338,12 +367,16 @@ def prepare_data(data: str, spec: FeatureSpec | None = None) -> tuple[MSADataset
     train = load_split(data, "train")
     valid = load_split(data, "valid")
     if len(train) == 0 or len(valid) == 0:
-        raise InputError(f"{data}: the train and valid splits must both hold samples (have {len(train)} / {len(valid)})")
+        raise InputError(
+            f"{data}: the train and valid splits must both hold samples (have {len(train)} / {len(valid)})"
+        )
     spec = spec or normalised_spec(train)
     return train.with_spec(spec), valid.with_spec(spec), spec
 
 
-def train_model(options: TrainOptions, builder: ModelBuilder | None = None, extra: dict[str, Any] | None = None) -> TrainResult:
+def train_model(
+    options: TrainOptions, builder: ModelBuilder | None = None, extra: dict[str, Any] | None = None
+) -> TrainResult:
     """Build the model by name, train it on ``options.data`` and write the checkpoint."""
     options.validate()
     device = resolve_device(options.device)
@@ -368,5 +401,14 @@ def _train(options: TrainOptions, builder: ModelBuilder | None, extra: dict[str,
         raise UsageError(f"cannot build model {options.model!r} with these settings: {exc}") from None
     extra = {"data": {"source": str(options.data), "train_size": len(train), "valid_size": len(valid)}, **(extra or {})}
     trainer = Trainer(model, train, valid, options, spec, extra=extra)
-    logger.info("training %s (%s) on %s: %d train / %d valid samples, device %s", options.model, config_dict(model.config) if hasattr(model, "config") else {}, options.data, len(train), len(valid), trainer.device)
+    config = config_dict(model.config) if hasattr(model, "config") else {}
+    logger.info(
+        "training %s (%s) on %s: %d train / %d valid samples, device %s",
+        options.model,
+        config,
+        options.data,
+        len(train),
+        len(valid),
+        trainer.device,
+    )
     return trainer.fit()

@@ -1,0 +1,112 @@
+"""The command-line options shared by live / replay / demo, and the ``MonitorConfig`` they make."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from streammsa.engine.alerts import AlertConfig
+from streammsa.engine.inference import EngineConfig
+from streammsa.errors import UsageError
+from streammsa.monitor.config import AlertThresholds, DashboardConfig, MonitorConfig, WorkerConfig, default_out_dir
+
+
+def add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("model")
+    g.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="PATH",
+        help="trained checkpoint (default: models/<model>_monitor.pt when it exists)",
+    )
+    g.add_argument(
+        "--model", default="cacr", help="model architecture when no checkpoint is given: cacr (default) or dbr"
+    )
+    g.add_argument(
+        "--untrained",
+        action="store_true",
+        help="run an UNTRAINED model when no trained checkpoint exists "
+        "(readings are marked trained=false: not sentiment)",
+    )
+    g.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        default="auto",
+        help="inference device (default: auto = CUDA when available)",
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("output")
+    g.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="run folder for timeline.jsonl/csv and the report (default: runs/<timestamp>-<source>/)",
+    )
+    g.add_argument(
+        "--stream", default="main", help="stream id shown on the dashboard and in the timeline (default: main)"
+    )
+    g.add_argument(
+        "--text-wait",
+        type=float,
+        default=WorkerConfig.text_max_lag_s,
+        metavar="S",
+        help="live/paced: seconds a reading may wait for words still being recognised "
+        "(default %(default)s: on time; e.g. 2.5 puts nearly every word in every window that holds it, "
+        "readings ~2.5 s later)",
+    )
+    g.add_argument(
+        "--conflict-threshold",
+        type=float,
+        default=None,
+        help="conflict alert raise threshold "
+        f"(default: the checkpoint's calibrated value, else {AlertConfig.conflict_raise})",
+    )
+    g.add_argument(
+        "--negative-threshold",
+        type=float,
+        default=None,
+        help="sustained-negative alert threshold "
+        f"(default: the checkpoint's calibrated value, else {AlertConfig.negative_raise})",
+    )
+
+
+def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("dashboard")
+    g.add_argument("--no-dashboard", action="store_true", help="run headless: no WebSocket/HTTP server")
+    g.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="dashboard bind address (default: %(default)s; non-loopback needs --token)",
+    )
+    g.add_argument("--port", type=int, default=8765, help="dashboard port (default: %(default)s; 0 = any free port)")
+    g.add_argument("--token", default=None, help="access token required by the dashboard (needed off loopback)")
+    g.add_argument("--open", action="store_true", help="open the dashboard in a browser")
+
+
+def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float | None, live: bool) -> MonitorConfig:
+    if speed is not None and speed <= 0:
+        raise UsageError(f"--speed must be positive, got {speed}")
+    from streammsa.asr.options import configs_from_args
+
+    out = args.out if args.out is not None else default_out_dir(source_name)
+    whisper, online = configs_from_args(args)
+    return MonitorConfig(
+        whisper=whisper,
+        online_asr=online,
+        stream=args.stream,
+        out_dir=Path(out),
+        speed=speed,
+        live=live,
+        progress=not getattr(args, "quiet", False),
+        engine=EngineConfig(model=args.model, checkpoint=args.checkpoint, untrained=args.untrained, device=args.device),
+        thresholds=AlertThresholds(conflict=args.conflict_threshold, negative=args.negative_threshold),
+        dashboard=DashboardConfig(
+            enabled=not args.no_dashboard, host=args.host, port=args.port, token=args.token, open_browser=args.open
+        ),
+        workers=WorkerConfig(text_max_lag_s=max(0.0, float(getattr(args, "text_wait", WorkerConfig.text_max_lag_s)))),
+        # someone at a terminal watching a replay keeps the finished dashboard to look at; scripts do not hang
+        keep_dashboard_open=(not args.no_dashboard) and not live and sys.stdin.isatty(),
+    )

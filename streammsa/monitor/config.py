@@ -1,0 +1,85 @@
+"""Typed configuration of one monitor run; the CLI options of live/replay/demo map onto it
+(``streammsa/commands/monitor_options.py``)."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from streammsa.asr.online import OnlineConfig
+from streammsa.asr.whisper_backend import WhisperConfig
+from streammsa.engine.alerts import AlertConfig
+from streammsa.engine.inference import EngineConfig
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token: str | None = None
+    open_browser: bool = False
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """How the capture -> features path is buffered and how long readings wait for words."""
+
+    queue_packets: int = 256  # per worker; a paced/fast replay blocks when full, live drops the oldest video
+    # live/paced: how long a window may wait for words still being decided. LocalAgreement commits a
+    # word ~1.5-2.5 s after it is spoken; waiting for that would put every reading seconds behind.
+    # 0 = readings on time (latency goal p50 <= 150 ms); a word committed later still joins the
+    # later windows that contain it (each word lies in window_s/hop_s = 4 windows).
+    text_max_lag_s: float = 0.0
+    poll_s: float = 0.02  # how often the engine loop looks for ready windows
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    """Command-line overrides of the alert thresholds (None: keep the calibrated or default value)."""
+
+    conflict: float | None = None
+    negative: float | None = None
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    stream: str = "main"
+    out_dir: Path | None = None  # None: no recorder (tests of the engine alone)
+    speed: float | None = 1.0  # replay pacing: x real time; None = as fast as possible (--fast)
+    live: bool = False
+    progress: bool = True
+    write_report: bool = True
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    # None: the loaded checkpoint's calibrated thresholds (AlertConfig() without calibration);
+    # ``thresholds`` then moves single thresholds on top of whichever applies
+    alerts: AlertConfig | None = None
+    thresholds: AlertThresholds = field(default_factory=AlertThresholds)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    workers: WorkerConfig = field(default_factory=WorkerConfig)
+    whisper: WhisperConfig = field(default_factory=WhisperConfig)
+    online_asr: OnlineConfig = field(default_factory=OnlineConfig)  # paced/live; --fast uses the batch recogniser
+    keep_dashboard_open: bool = False  # after a replay ends, serve the dashboard until Ctrl-C
+
+    @property
+    def fast(self) -> bool:
+        return self.speed is None
+
+    @property
+    def mode(self) -> str:
+        return "live" if self.live else ("fast" if self.fast else f"paced x{self.speed:g}")
+
+
+def resolve_alerts(config: MonitorConfig, checkpoint_meta: dict) -> AlertConfig:
+    """The one place alert thresholds are decided: explicit config, else the checkpoint's calibration,
+    else the defaults; then the command line's single-threshold overrides."""
+    base = config.alerts if config.alerts is not None else AlertConfig.from_calibration(checkpoint_meta.get("alerts"))
+    return base.with_thresholds(conflict=config.thresholds.conflict, negative=config.thresholds.negative)
+
+
+def default_out_dir(source_name: str, root: Path = Path("runs")) -> Path:
+    """runs/<UTC timestamp>-<source name>/ (a fresh folder per run)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", source_name).strip("_") or "stream"
+    return root / f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}-{safe}"

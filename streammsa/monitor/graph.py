@@ -1,0 +1,162 @@
+"""The monitor's data flow, wired in one place. Read ``wire`` top to bottom:
+
+    capture threads ──packets──> route() ─┬─> AudioFeatureWorker ──> audio cache ──┐
+                                          ├─> AsrWorker ──words──> text cache ─────┼─> WindowScheduler
+                                          └─> VisionFeatureWorker ─> vision cache ──┘   (watermarks)
+
+Each worker computes features once per packet, appends them to its modality's cache and
+advances that modality's watermark; the engine loop (``monitor/loop.py``) takes the windows
+every active modality has passed, slices the caches and runs the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from streammsa import MODALITIES
+from streammsa.capture.pacing import CaptureThread
+from streammsa.capture.packets import AudioChunk, Packet, VideoFrame
+from streammsa.capture.source import Source
+from streammsa.engine.windowing import WindowScheduler
+from streammsa.features.cache import FeatureCache, TextSegmentCache
+from streammsa.monitor.components import Components
+from streammsa.monitor.config import MonitorConfig
+from streammsa.monitor.latency import LatencyClock
+from streammsa.monitor.workers import AsrWorker, AudioFeatureWorker, QueueWorker, VisionFeatureWorker
+from streammsa.protocol import Message, StatusEvent
+
+# The loop evicts what no future window can need (everything before the next window's start).
+# The caches' own horizon is only a backstop: it must exceed how far a producer can run ahead
+# of the emitted windows (a --fast replay waits up to ~90 s for batch ASR text).
+CACHE_HORIZON_S = 600.0
+
+
+@dataclass
+class Graph:
+    """Everything one run wires: the scheduler, one cache and worker per modality, the capture threads."""
+
+    config: MonitorConfig
+    sources: list[Source]
+    scheduler: WindowScheduler
+    latency: LatencyClock
+    caches: dict[str, Any] = field(default_factory=lambda: {m: None for m in MODALITIES})
+    audio_worker: AudioFeatureWorker | None = None
+    asr_worker: AsrWorker | None = None
+    vision_worker: VisionFeatureWorker | None = None
+    captures: list[CaptureThread] = field(default_factory=list)
+    last_video_t: float | None = None
+
+    @property
+    def workers(self) -> list[QueueWorker]:
+        return [w for w in (self.audio_worker, self.asr_worker, self.vision_worker) if w is not None]
+
+    # ---- capture -> workers ------------------------------------------------------------------
+
+    def route(self, pkt: Packet) -> None:
+        """Runs on a capture thread: only hand packets over, never compute here."""
+        if isinstance(pkt, AudioChunk):
+            assert self.audio_worker is not None and self.asr_worker is not None
+            self.audio_worker.put(pkt)
+            self.asr_worker.put(pkt)
+            self.latency.observe(pkt.t_end)
+            if not self.config.fast:
+                # the text wait bound lives here, not in the ASR thread: a decode in progress must not
+                # hold readings back longer than --text-wait (words committed later still join the
+                # later windows that contain them)
+                self.scheduler.advance("text", pkt.t_end - self.config.workers.text_max_lag_s)
+        elif isinstance(pkt, VideoFrame):
+            if self.vision_worker is not None:
+                self.vision_worker.put(pkt)
+            self.last_video_t = pkt.t if self.last_video_t is None else max(self.last_video_t, pkt.t)
+            self.latency.observe(pkt.t)
+
+    def stream_now(self, default: float) -> float:
+        """Where the stream is now: the replay pacing's clock, or a live device's clock."""
+        for c in self.captures:
+            t = c.pacer.stream_now()
+            if t is not None:
+                return t
+        for src in self.sources:
+            clock = getattr(src, "clock", None)
+            if src.is_live and clock is not None and clock.started:
+                return clock.now()
+        return default
+
+    def stream_end(self) -> float:
+        """How far the stream got: the end of the last audio or video packet."""
+        ends = [0.0]
+        if self.audio_worker is not None:
+            ends.append(self.audio_worker.t_end)
+        if self.last_video_t is not None:
+            fps = next((s.fps for s in self.sources if getattr(s, "fps", None)), None) or 25.0
+            ends.append(self.last_video_t + 1.0 / fps)
+        return max(ends)
+
+    def drops(self) -> dict[str, int]:
+        """What live back-pressure dropped so far (the status message shows it)."""
+        return {"frames": self.vision_worker.dropped} if self.vision_worker is not None else {}
+
+
+def wire(
+    config: MonitorConfig,
+    sources: Sequence[Source],
+    components: Components,
+    emit: Callable[[Message], None],
+    on_status: Callable[[StatusEvent], None],
+) -> Graph:
+    spec, wc = components.engine.spec, config.workers
+    has_audio = any(s.has_audio for s in sources)
+    has_video = any(s.has_video for s in sources)
+
+    # windows: a modality this stream can never produce never holds a window back
+    active = (["text", "audio"] if has_audio else []) + (["vision"] if has_video else [])
+    scheduler = WindowScheduler(config.stream, spec.window_s, spec.hop_s, active=active)
+    graph = Graph(config=config, sources=list(sources), scheduler=scheduler, latency=LatencyClock())
+
+    if has_audio:
+        # audio -> per-hop voice features
+        graph.caches["audio"] = FeatureCache(spec.audio.dim, CACHE_HORIZON_S, name="audio")
+        graph.audio_worker = AudioFeatureWorker(
+            components.audio_extractor, graph.caches["audio"], scheduler, wc.queue_packets
+        )
+        # audio -> recogniser -> committed words -> token features (each segment encoded once)
+        graph.caches["text"] = TextSegmentCache(components.text_encoder, spec.text.dim, CACHE_HORIZON_S)
+        recogniser = _recogniser(config, components, graph)
+        graph.asr_worker = AsrWorker(
+            recogniser,
+            graph.caches["text"],
+            scheduler,
+            emit,
+            config.stream,
+            wc.text_max_lag_s,
+            wc.queue_packets,
+            streaming=not config.fast,
+        )
+    if has_video:
+        # frames -> face features at the extractor's rate
+        graph.caches["vision"] = FeatureCache(spec.vision.dim, CACHE_HORIZON_S, name="vision")
+        graph.vision_worker = VisionFeatureWorker(
+            components.face_extractor_factory(), graph.caches["vision"], scheduler, wc.queue_packets, live=config.live
+        )
+
+    # capture threads feed the workers (paced replay, --fast, or a live device's own pace)
+    speed = None if config.fast else config.speed
+    for src in sources:
+        graph.captures.append(
+            CaptureThread(src, on_packet=graph.route, on_status=on_status, speed=speed, stream=config.stream)
+        )
+    return graph
+
+
+def _recogniser(config: MonitorConfig, components: Components, graph: Graph) -> Any:
+    from streammsa.asr import BatchASRProcessor, BatchConfig, OnlineASRProcessor
+
+    if config.fast:
+        # --fast: decode long blocks once (fastest, keeps word timestamps; no partials)
+        return BatchASRProcessor(components.asr_backend, BatchConfig())
+    processor = OnlineASRProcessor(components.asr_backend, config.online_asr)
+    # commit times on the stream clock *including* decode time, so commit latency is honest
+    processor.clock = lambda p=processor: graph.stream_now(default=p.audio_end)
+    return processor

@@ -1,0 +1,92 @@
+"""Where messages go: every consumer implements ``Sink`` (publish each message, close at the end).
+
+The monitor publishes each message to its sinks in order and closes them in order, so the
+timeline is complete on disk before the report sink reads it back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from streammsa.protocol import Message
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """Receives every message the monitor emits; ``publish`` must not block the engine for long."""
+
+    def publish(self, message: Message) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class CollectingSink:
+    """Keeps every message in memory (tests, notebooks, programs embedding the monitor)."""
+
+    def __init__(self) -> None:
+        self._messages: list[Message] = []
+        self._lock = threading.Lock()
+
+    def publish(self, message: Message) -> None:
+        with self._lock:
+            self._messages.append(message)
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def messages(self) -> list[Message]:
+        with self._lock:
+            return list(self._messages)
+
+    def dicts(self, kind: str | None = None) -> list[dict[str, Any]]:
+        """The messages as the timeline stores them (``to_dict``), optionally only one ``type``."""
+        out = [m.to_dict() for m in self.messages]
+        return out if kind is None else [m for m in out if m["type"] == kind]
+
+
+class DashboardSink:
+    """The dashboard server (WebSocket + page) behind the Sink interface; publish never blocks."""
+
+    def __init__(self, host: str, port: int, token: str | None, open_browser: bool) -> None:
+        from streammsa.server.app import DashboardServer
+        from streammsa.server.config import ServerConfig
+
+        self.server = DashboardServer(ServerConfig(host=host, port=port, token=token, open_browser=open_browser))
+        self.url = self.server.start()
+
+    def publish(self, message: Message) -> None:
+        self.server.publish(message)  # a Hello becomes the greeting every client gets first
+
+    def close(self) -> None:
+        self.server.stop()
+
+
+class ReportSink:
+    """Writes ``timeline.csv``, ``report.png``/``report.html`` and ``summary.json`` from the timeline at close.
+
+    ``run_info`` is asked for at close time, when the run's figures are final.
+    """
+
+    def __init__(self, out_dir: Path, run_info: Callable[[], dict[str, Any]]) -> None:
+        self.out_dir = Path(out_dir)
+        self.run_info = run_info
+        self.stats: dict[str, Any] = {}
+        self._closed = False
+
+    def publish(self, message: Message) -> None:
+        pass  # everything is read back from timeline.jsonl: the report shows exactly what was recorded
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        from streammsa.recorder.csv_export import CSV_NAME, write_csv
+        from streammsa.recorder.report import write_report
+        from streammsa.recorder.timeline import TIMELINE_NAME, read_timeline
+
+        write_csv(read_timeline(self.out_dir / TIMELINE_NAME), self.out_dir / CSV_NAME)
+        self.stats = write_report(self.out_dir, run_info=self.run_info()).stats

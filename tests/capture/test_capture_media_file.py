@@ -1,0 +1,135 @@
+"""MediaFileSource decodes real recordings into ordered stream-clock packets and fails clearly."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support.media import write_media
+
+from streammsa.capture.media_file import MediaFileSource, read_audio
+from streammsa.capture.packets import SAMPLE_RATE, AudioChunk, VideoFrame
+from streammsa.errors import InputError
+
+
+def split(packets):
+    audio = [p for p in packets if isinstance(p, AudioChunk)]
+    video = [p for p in packets if isinstance(p, VideoFrame)]
+    return audio, video
+
+
+def assert_audio_contiguous(audio):
+    for a, b in zip(audio, audio[1:]):
+        assert b.t == pytest.approx(a.t_end, abs=1e-6)
+
+
+@pytest.mark.data
+def test_grid_mpg_gives_both_streams_in_time_order(grid_clip):
+    with MediaFileSource(grid_clip) as src:
+        assert src.has_audio and src.has_video
+        packets = list(src)
+    times = [p.t for p in packets]
+    assert times == sorted(times)
+    audio, video = split(packets)
+    assert 70 <= len(video) <= 76  # 3 s at 25 fps
+    assert video[0].image.shape == (288, 360, 3) and video[0].image.dtype == np.uint8
+    assert video[1].t - video[0].t == pytest.approx(0.04, abs=1e-3)
+    assert all(a.samples.dtype == np.float32 and a.samples.ndim == 1 for a in audio)
+    assert audio[0].t == pytest.approx(0.0, abs=0.05)
+    total = sum(len(a.samples) for a in audio) / SAMPLE_RATE
+    assert total == pytest.approx(src.duration, abs=0.1)
+    assert_audio_contiguous(audio)
+    # Real speech, not silence.
+    assert np.sqrt(np.mean(np.concatenate([a.samples for a in audio]) ** 2)) > 0.01
+    assert src.error is None
+
+
+@pytest.mark.data
+def test_max_fps_decimates_video_but_keeps_all_audio(grid_clip):
+    full_audio = read_audio(grid_clip)
+    with MediaFileSource(grid_clip, max_fps=5) as src:
+        audio, video = split(list(src))
+    assert 14 <= len(video) <= 16
+    assert all(b.t - a.t >= 0.199 for a, b in zip(video, video[1:]))
+    assert sum(len(a.samples) for a in audio) == len(full_audio)
+
+
+@pytest.mark.data
+def test_ravdess_flac_is_audio_only(shared_data):
+    path = sorted((shared_data / "ravdess" / "audio" / "Actor_01").glob("*.flac"))[0]
+    with MediaFileSource(path) as src:
+        assert src.has_audio and not src.has_video
+        audio, video = split(list(src))
+    assert not video
+    assert_audio_contiguous(audio)
+    assert sum(len(a.samples) for a in audio) / SAMPLE_RATE == pytest.approx(src.duration, abs=0.05)
+
+
+def test_video_only_file_has_no_audio(tmp_path):
+    path = tmp_path / "silent.mkv"
+    write_media(path, [np.full((48, 64, 3), (i * 10) % 250, np.uint8) for i in range(20)], fps=10)
+    with MediaFileSource(path) as src:
+        assert src.has_video and not src.has_audio
+        audio, video = split(list(src))
+    assert not audio and len(video) == 20
+    assert [round(v.t, 2) for v in video[:3]] == [0.0, 0.1, 0.2]
+    # RGB order survives the round trip: a grey ramp stays a ramp.
+    assert video[5].image.mean() == pytest.approx(50, abs=3)
+
+
+def test_missing_file_is_a_one_line_input_error(tmp_path):
+    with pytest.raises(InputError) as exc:
+        MediaFileSource(tmp_path / "nope.mp4")
+    msg = str(exc.value)
+    assert "cannot open" in msg and "nope.mp4" in msg and "check the path" in msg and "\n" not in msg
+
+
+def test_random_bytes_are_rejected_as_unreadable_media(tmp_path):
+    path = tmp_path / "corrupt.mp4"
+    path.write_bytes(np.random.default_rng(0).integers(0, 256, 20_000, dtype=np.uint8).tobytes())
+    with pytest.raises(InputError) as exc:
+        MediaFileSource(path)
+    assert "not a readable media file" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_truncated_file_stops_cleanly_keeps_what_was_decoded_and_says_so(tmp_path):
+    whole = tmp_path / "whole.mkv"
+    tone = (0.2 * np.sin(2 * np.pi * 220 * np.arange(4 * SAMPLE_RATE) / SAMPLE_RATE)).astype(np.float32)
+    write_media(whole, [np.full((48, 64, 3), i, np.uint8) for i in range(100)], fps=25, audio=tone)
+    data = whole.read_bytes()
+    cut = tmp_path / "cut.mkv"
+    cut.write_bytes(data[: len(data) // 2])
+    with MediaFileSource(cut) as src:
+        packets = list(src)  # must not raise
+    audio, video = split(packets)
+    assert 20 < len(video) < 100 and audio
+    assert src.error is not None and "truncated" in src.error and "\n" not in src.error
+    assert src.delivered_until < src.duration - 1.0
+
+
+def test_damaged_bytes_mid_file_stop_decoding_with_one_line_and_keep_earlier_frames(tmp_path):
+    rng = np.random.default_rng(1)
+    noise = [rng.integers(0, 256, (48, 64, 3), dtype=np.uint8) for _ in range(100)]  # incompressible: a big file
+    whole = tmp_path / "whole.mp4"
+    write_media(whole, noise, fps=25, container_options={"movflags": "faststart"})
+    data = bytearray(whole.read_bytes())
+    mid = len(data) // 2
+    data[mid : mid + 3000] = rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()
+    bad = tmp_path / "bad.mp4"
+    bad.write_bytes(bytes(data))
+    with MediaFileSource(bad) as src:
+        frames = list(src)  # must not raise
+    assert 10 < len(frames) < 100
+    assert src.error is not None and "decoding stopped at" in src.error and "\n" not in src.error
+
+
+def test_short_soundtrack_under_long_video_does_not_hold_frames_back(tmp_path):
+    path = tmp_path / "short_audio.mkv"
+    tone = (0.2 * np.sin(2 * np.pi * 200 * np.arange(SAMPLE_RATE // 2) / SAMPLE_RATE)).astype(np.float32)
+    write_media(path, [np.full((32, 32, 3), i, np.uint8) for i in range(200)], fps=25, audio=tone)  # 8 s video
+    with MediaFileSource(path) as src:
+        packets = list(src)
+    audio, video = split(packets)
+    assert len(video) == 200 and sum(len(a.samples) for a in audio) >= len(tone)
+    assert [p.t for p in packets] == sorted(p.t for p in packets)
+    # Frames were released ~2 s behind the newest one, not all kept until the end of the file.
+    assert src.max_pending < 80

@@ -1,0 +1,134 @@
+"""`streammsa replay` / `demo` / `live` as a user runs them: exit codes, one-line errors, files left behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support.messages import readings_of
+
+from streammsa.cli import main
+from streammsa.paths import REPO_ROOT
+from streammsa.recorder.timeline import read_timeline
+
+REPO = REPO_ROOT
+DEMO = REPO / "demo_media" / "demo.mp4"
+
+
+def cli(*args: str, **kw) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "streammsa", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=kw.get("cwd", REPO),
+    )
+
+
+def readings(path: Path) -> list[dict]:
+    """Readings on disk so far (a torn last line is skipped, as the report does)."""
+    return readings_of(read_timeline(path)) if path.exists() else []
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_acceptance_grid_fast_replay_headless(grid_clip, tmp_path):
+    out = tmp_path / "run"
+    t0 = time.monotonic()
+    proc = cli("replay", str(grid_clip), "--fast", "--no-dashboard", "--out", str(out), "--untrained")
+    stdout, stderr = proc.communicate(timeout=180)
+    wall = time.monotonic() - t0
+    assert proc.returncode == 0, stderr
+    assert f"run folder: {out}" in stdout.splitlines()[0]
+    rs = readings(out / "timeline.jsonl")
+    assert [r["t_end"] for r in rs] == [1.0, 2.0, 3.0]
+    heard = "".join(ch for ch in rs[-1]["transcript"].lower() if ch.isalnum())
+    assert "now" in heard and ("blue" in heard or "bloo" in heard)  # tiny.en: "BIMBLUE F2 now."
+    assert all(r["trained"] is False for r in rs) and "UNTRAINED" in stderr
+    for name in ("timeline.csv", "report.html", "report.png", "summary.json"):
+        assert (out / name).exists()
+    print(f"replay --fast of {grid_clip.name}: {wall:.1f} s wall, process start to exit")
+
+
+def test_missing_file_is_one_line_exit_2(tmp_path, capsys):
+    assert main(["replay", str(tmp_path / "nope.mp4"), "--no-dashboard", "--untrained"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such file" in err[0]
+
+
+def test_corrupt_file_is_one_line_exit_2(tmp_path, capsys):
+    bad = tmp_path / "meeting.mp4"
+    bad.write_bytes(os.urandom(4096))
+    assert main(["replay", str(bad), "--no-dashboard", "--untrained", "--out", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "meeting.mp4" in err[0] and "not a readable media file" in err[0]
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.data
+def test_bad_speed_is_a_usage_error(grid_clip, capsys):
+    assert main(["replay", str(grid_clip), "--speed", "0", "--no-dashboard", "--untrained"]) == 2
+
+
+def test_live_on_a_machine_without_devices_is_one_clear_line(capsys):
+    rc = main(["live", "--no-dashboard", "--untrained"])
+    err = capsys.readouterr().err.strip().splitlines()
+    if rc == 0:
+        pytest.skip("this machine has a camera and a microphone")
+    assert rc != 0 and len(err) == 1
+    assert "streammsa devices" in err[0] and "streammsa replay FILE" in err[0]
+
+
+def test_demo_without_its_clip_names_the_setup_command(tmp_path, capsys):
+    assert main(["demo", "--clip", str(tmp_path / "demo.mp4"), "--no-dashboard", "--untrained"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "scripts/make_demo_media.py" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_ctrl_c_mid_replay_keeps_the_timeline_and_writes_the_report(tmp_path):
+    if not DEMO.exists():
+        pytest.skip("demo_media/demo.mp4 is made at set-up (scripts/make_demo_media.py)")
+    out = tmp_path / "run"
+    proc = cli("replay", str(DEMO), "--speed", "2", "--no-dashboard", "--untrained", "--out", str(out))
+    try:
+        deadline = time.monotonic() + 120
+        while len(readings(out / "timeline.jsonl")) < 3:  # flushed per reading: visible while it runs
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "no readings appeared"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    rs = readings(out / "timeline.jsonl")
+    assert 3 <= len(rs) < 22  # stopped early: the demo clip is 22.7 s
+    assert [r["seq"] for r in rs] == list(range(len(rs)))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["readings"] == len(rs)
+    assert (out / "report.html").exists() and (out / "timeline.csv").exists()
+    last = json.loads((out / "timeline.jsonl").read_text().splitlines()[-1])
+    assert last["type"] == "status" and last["detail"] == "interrupted"
+
+
+@pytest.mark.slow
+def test_demo_runs_headless(tmp_path):
+    if not DEMO.exists():
+        pytest.skip("demo_media/demo.mp4 is made at set-up (scripts/make_demo_media.py)")
+    out = tmp_path / "demo"
+    proc = cli("demo", "--fast", "--no-dashboard", "--untrained", "--out", str(out))
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 0, stderr
+    rs = readings(out / "timeline.jsonl")
+    assert len(rs) == 23 and all(all(r["modalities"][m]["present"] for m in ("audio", "vision")) for r in rs)
+    assert "deadline" in " ".join(r["transcript"] for r in rs).lower()

@@ -1,0 +1,83 @@
+"""ModelOutput -> Reading: clamping, absent modalities as None, the window's words, latency clock."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from streammsa.engine.readings import Word, build_reading, clamp_intensity, words_in_window
+from streammsa.models.io import ModelOutput
+from streammsa.monitor.latency import LatencyClock
+
+
+def output() -> ModelOutput:
+    return ModelOutput(
+        intensity=torch.tensor([4.2, -0.5]),
+        modality_intensity=torch.tensor([[1.0, -7.0, 0.3], [0.1, 0.2, 0.3]]),
+        conflict=torch.tensor([[0.2, 0.9, 0.0], [0.0, 0.0, 0.0]]),
+        weight=torch.tensor([[0.8, 0.1, 1.0], [1.0, 1.0, 1.0]]),
+        present=torch.tensor([[True, True, False], [False, False, True]]),
+    )
+
+
+def test_reading_clamps_intensities_and_nulls_absent_modalities():
+    r = build_reading(
+        output(),
+        0,
+        stream="s",
+        seq=3,
+        t_start=1.0,
+        t_end=5.0,
+        transcript="hi",
+        latency_ms=12.5,
+        model="cacr",
+        trained=True,
+    )
+    assert r.intensity == 3.0
+    assert r.modalities["audio"].intensity == -3.0
+    assert r.modalities["text"].conflict == pytest.approx(0.2)
+    assert r.modalities["vision"].present is False
+    assert r.modalities["vision"].intensity is None and r.modalities["vision"].conflict is None
+    d = json.loads(r.to_json())
+    assert d["type"] == "reading" and d["modalities"]["vision"]["intensity"] is None and d["trained"] is True
+    r2 = build_reading(
+        output(),
+        1,
+        stream="s",
+        seq=4,
+        t_start=2.0,
+        t_end=6.0,
+        transcript="",
+        latency_ms=0.0,
+        model="dbr",
+        trained=False,
+    )
+    assert [m for m, x in r2.modalities.items() if x.present] == ["vision"]
+    assert r2.trained is False and r2.intensity == -0.5
+
+
+def test_clamp_handles_nan():
+    assert clamp_intensity(float("nan")) == 0.0
+    assert clamp_intensity(-9) == -3.0
+
+
+def test_words_belong_to_the_window_holding_their_midpoint():
+    ws = [Word("bin", 0.5, 0.9), Word("blue", 0.9, 1.3), Word("at", 1.3, 1.5), Word("now", 3.9, 4.3)]
+    assert words_in_window(ws, 0.0, 1.0) == "bin"
+    assert words_in_window(ws, 0.0, 2.0) == "bin blue at"
+    assert words_in_window(ws, 1.0, 5.0) == "blue at now"
+
+
+def test_latency_is_measured_from_when_the_stream_reached_the_window_end():
+    c = LatencyClock()
+    c.observe(0.5, wall=100.0)
+    c.observe(1.0, wall=100.5)
+    c.observe(2.0, wall=101.5)
+    c.observe(1.5, wall=102.0)  # out of order: ignored
+    assert c.wall_at(1.0) == 100.5
+    assert c.wall_at(1.2) == 101.5
+    assert c.latency_ms(1.0, now=100.8) == pytest.approx(300.0)
+    assert c.wall_at(3.0) is None
+    assert c.latency_ms(3.0, now=101.6) == pytest.approx(100.0)  # not reached yet: from the newest point

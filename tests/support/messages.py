@@ -1,0 +1,14 @@
+"""Picking messages out of a run's timeline (as ``read_timeline`` or ``ReplayRun.messages`` give them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def of_type(messages: Iterable[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [m for m in messages if m["type"] == kind]
+
+
+def readings_of(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return of_type(messages, "reading")
