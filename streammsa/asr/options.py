@@ -1,20 +1,32 @@
 """Command-line options for speech recognition, shared by `replay`, `live` and `bench`.
 
 ``add_arguments(parser)`` adds the ``--asr-*`` options; ``configs_from_args(args)`` turns
-them into ``(WhisperConfig, OnlineConfig)``. Flags not present on a parser fall back to
+them into ``(WhisperConfig, StreamingConfig)``. Flags not present on a parser fall back to
 the dataclass defaults, so a command may add only some of them.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 
+from streammsa.asr.engines import ENGINES, StreamingConfig
+from streammsa.asr.moonshine_backend import MoonshineConfig
 from streammsa.asr.online import OnlineConfig
 from streammsa.asr.whisper_backend import WhisperConfig
+from streammsa.errors import UsageError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("speech recognition")
+    g.add_argument(
+        "--asr-engine",
+        choices=tuple(ENGINES),
+        default=StreamingConfig.engine,
+        help="live/paced recogniser: "
+        + "; ".join(f"{k}: {e.help}" for k, e in ENGINES.items())
+        + " (default %(default)s; --fast always decodes long blocks with Whisper)",
+    )
     g.add_argument(
         "--asr-model",
         metavar="NAME|DIR",
@@ -28,32 +40,45 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="where Whisper runs (default auto: CUDA float16 when available, else CPU int8)",
     )
-    g.add_argument("--asr-threads", type=int, default=2, metavar="N", help="CPU threads for Whisper (default 2)")
+    g.add_argument(
+        "--asr-threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"CPU threads of the decoder (default {WhisperConfig.cpu_threads} for Whisper, "
+        f"{MoonshineConfig.cpu_threads} for Moonshine)",
+    )
     g.add_argument("--asr-beam", type=int, default=1, metavar="N", help="beam size (default 1, greedy)")
-    g.add_argument("--no-vad", action="store_true", help="do not skip silence with Silero VAD")
+    g.add_argument(
+        "--no-vad",
+        action="store_true",
+        help="Whisper: do not skip silence inside a decode (the segmented engines always find speech with Silero VAD)",
+    )
     g.add_argument(
         "--asr-min-chunk",
         type=float,
         default=1.0,
         metavar="S",
-        help="seconds of new audio between decodes (default 1.0; lower = faster words, more CPU)",
+        help="--asr-engine whisper: seconds of new audio between decodes (default 1.0; lower = faster words, more CPU)",
     )
     g.add_argument(
         "--asr-buffer",
         type=float,
         default=OnlineConfig.buffer_trimming_s,
         metavar="S",
-        help="trim the audio buffer at committed sentence ends beyond S seconds (default %(default)s)",
+        help="--asr-engine whisper: trim the audio buffer at committed sentence ends beyond S seconds "
+        "(default %(default)s)",
     )
 
 
-def configs_from_args(args: argparse.Namespace) -> tuple[WhisperConfig, OnlineConfig]:
-    w, o = WhisperConfig(), OnlineConfig()
+def configs_from_args(args: argparse.Namespace) -> tuple[WhisperConfig, StreamingConfig]:
+    w, o, s = WhisperConfig(), OnlineConfig(), StreamingConfig()
+    threads = getattr(args, "asr_threads", None)
     whisper = WhisperConfig(
         model=getattr(args, "asr_model", w.model),
         language=getattr(args, "asr_language", w.language),
         device=getattr(args, "asr_device", w.device),
-        cpu_threads=getattr(args, "asr_threads", w.cpu_threads),
+        cpu_threads=threads or w.cpu_threads,
         beam_size=getattr(args, "asr_beam", w.beam_size),
         vad=not getattr(args, "no_vad", not w.vad),
     )
@@ -61,4 +86,15 @@ def configs_from_args(args: argparse.Namespace) -> tuple[WhisperConfig, OnlineCo
         min_chunk_s=getattr(args, "asr_min_chunk", o.min_chunk_s),
         buffer_trimming_s=getattr(args, "asr_buffer", o.buffer_trimming_s),
     )
-    return whisper, online
+    name = getattr(args, "asr_engine", s.engine)
+    if ENGINES[name].decoder == "moonshine" and whisper.language not in ("en", None):
+        raise UsageError(
+            f"--asr-engine {name} is English only; for --asr-language {whisper.language} pass "
+            "--asr-engine whisper-vad with a multilingual --asr-model"
+        )
+    streaming = StreamingConfig(
+        engine=name,
+        online=online,
+        moonshine=replace(s.moonshine, cpu_threads=threads or s.moonshine.cpu_threads),
+    )
+    return whisper, streaming

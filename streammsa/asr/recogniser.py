@@ -1,13 +1,15 @@
 """The one interface of a streaming recogniser, whatever decodes the audio.
 
-Both the online recogniser (``OnlineASRProcessor``: live and paced replay) and the batch one
-(``BatchASRProcessor``: ``--fast``) satisfy ``Recogniser``, in the spirit of whisper_streaming:
+The segmented recogniser (``SegmentedRecogniser``: live and paced replay by default), the online one
+(``OnlineASRProcessor``: ``--asr-engine whisper``) and the batch one (``BatchASRProcessor``: ``--fast``)
+satisfy ``Recogniser``, in the spirit of whisper_streaming:
 
     rec.insert_audio_chunk(samples, t)   # float32 mono 16 kHz, t on the stream clock
     if rec.ready: step = rec.process_iter()   # ASRStep(committed, partial)
     tail = rec.finish()                  # end of input: commit everything pending
 
-``TranscribeBackend`` is what they decode with (``WhisperBackend``).
+``TranscribeBackend`` is what they decode with (``WhisperBackend``, ``MoonshineBackend``); which
+recogniser and backend a run uses is chosen by name in ``engines.py`` (``--asr-engine``).
 """
 
 from __future__ import annotations
@@ -48,7 +50,17 @@ class Recogniser(Protocol):
         """Stream time before which every word is committed (the start of the audio still held)."""
         ...
 
+    @property
+    def pending_from(self) -> float | None:
+        """Stream time of the earliest speech heard but not yet committed (None: nothing pending)."""
+        ...
+
     def insert_audio_chunk(self, samples: np.ndarray, t: float | None = None) -> None: ...
+
+    def keep_up(self, behind_s: float) -> str:
+        """The caller is ``behind_s`` seconds behind the audio: decode less often if that helps; returns
+        what the recogniser does differently now ("" when nothing)."""
+        ...
 
     def process_iter(self, force: bool = False) -> ASRStep: ...
 

@@ -4,10 +4,12 @@
   model loading is reported separately, once, because a long-running monitor pays it once);
 - paced replay (speed 1.0): end-of-window-to-reading latency p50/p95 (from each reading's
   ``latency_ms``) and word commit latency (committed-at minus word end on the stream clock);
-- peak RSS, per-stage busy seconds, encoder-call counts (each frame and each committed segment
-  must be encoded once).
+- peak RSS of each run, per-stage busy seconds, encoder-call counts (each frame and each committed
+  segment must be encoded once);
+- start-up to first reading of a fresh ``streammsa replay`` process (``bench/startup.py``).
 
 The same loaded components serve both runs, so the comparison is not skewed by warm-up.
+``to_dict`` is the ``--json`` output: ``{"startup_s", "runs": {"fast": {...}, "paced": {...}}, ...}``.
 """
 
 from __future__ import annotations
@@ -17,12 +19,12 @@ import json
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from streammsa import log
-from streammsa.bench.stats import Timing, peak_rss_mb
+from streammsa.bench.stats import Timing, peak_rss_mb, reset_peak_rss
 from streammsa.paths import demo_clip
 
 _log = log.get("bench.pipeline")
@@ -30,14 +32,31 @@ _log = log.get("bench.pipeline")
 
 @dataclass
 class RunFigures:
-    mode: str
+    mode: str  # "fast" | "paced"
+    speed: float | None  # None: --fast
     stream_s: float
     wall_s: float
     x_real_time: float
     readings: int
-    latency: Timing | None
-    word_commit_latency: Timing | None
+    latency: Timing | None  # end of window -> reading
+    word_commit_latency: Timing | None  # word end -> committed (paced only: --fast commits in blocks)
+    peak_rss_mb: float  # during this run (the process's peak so far where it cannot be reset)
     counters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        lat, wc = self.latency, self.word_commit_latency
+        return {
+            "speed": self.speed,
+            "stream_s": round(self.stream_s, 3),
+            "wall_s": round(self.wall_s, 3),
+            "x_real_time": round(self.x_real_time, 2),
+            "readings": self.readings,
+            "reading_latency_ms": {"p50": round(lat.p50_ms, 1), "p95": round(lat.p95_ms, 1)} if lat else None,
+            "word_commit_s": {"p50": round(wc.p50_ms / 1000, 3), "p95": round(wc.p95_ms / 1000, 3)} if wc else None,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "stage_s": self.counters.get("stage_s", {}),
+            "counters": {k: v for k, v in self.counters.items() if k != "stage_s"},
+        }
 
 
 @dataclass
@@ -49,11 +68,27 @@ class PipelineBench:
     load_s: float
     runs: list[RunFigures]
     peak_rss_mb: float
+    startup_s: float | None = None  # launch of `streammsa replay FILE` -> its first reading
+    startup_window_end_s: float | None = None  # stream time the first reading's window ends at
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "model": self.model,
+            "trained": self.trained,
+            "device": self.device,
+            "load_s": round(self.load_s, 3),
+            "startup_s": None if self.startup_s is None else round(self.startup_s, 3),
+            "startup_window_end_s": self.startup_window_end_s,
+            "peak_rss_mb": round(self.peak_rss_mb, 1),
+            "runs": {r.mode: r.to_dict() for r in self.runs},
+        }
 
 
 def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> RunFigures:
     from streammsa.monitor import replay_messages
 
+    reset_peak_rss()
     with tempfile.TemporaryDirectory(prefix="streammsa-bench-") as tmp:
         # the whole recording path runs (timeline + report), as in a real replay
         t0 = time.perf_counter()
@@ -71,18 +106,21 @@ def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> Run
         if w.get("committed_at") is not None and w.get("end") is not None
     ]
     return RunFigures(
-        mode="fast" if speed is None else f"paced x{speed:g}",
+        mode="fast" if speed is None else "paced",
+        speed=speed,
         stream_s=result.duration_s,
         wall_s=wall,
         x_real_time=result.duration_s / wall if wall > 0 else float("nan"),
         readings=len(readings),
         latency=Timing.of(latencies) if latencies else None,
         word_commit_latency=Timing.of(commit) if (commit and speed is not None) else None,
+        peak_rss_mb=peak_rss_mb(),
         counters=result.counters,
     )
 
 
-def measure(path: Path, device: str = "auto", paced: bool = True) -> PipelineBench:
+def measure(path: Path, device: str = "auto", paced: bool = True, startup: bool = True) -> PipelineBench:
+    from streammsa.bench.startup import measure_startup
     from streammsa.engine.inference import EngineConfig, default_checkpoint_candidates
     from streammsa.monitor import Components, DashboardConfig, MonitorConfig
 
@@ -93,29 +131,45 @@ def measure(path: Path, device: str = "auto", paced: bool = True) -> PipelineBen
         dashboard=DashboardConfig(enabled=False),
     )
     t0 = time.perf_counter()
-    components = Components.build(cfg)
+    components = Components.build(cfg).wait()
+    components.asr_backend.preload(fast=True)  # both runs' decoders, so neither run times a model load
+    components.asr_backend.preload(fast=False)
     load_s = time.perf_counter() - t0
+    load_peak = peak_rss_mb()  # each run resets the peak: keep loading's
     runs = [_run(path, components, cfg, None)]
     if paced:
         runs.append(_run(path, components, cfg, 1.0))
-    return PipelineBench(
+    bench = PipelineBench(
         file=str(path),
         model=components.engine.name,
         trained=components.engine.trained,
         device=str(components.engine.device),
         load_s=load_s,
         runs=runs,
-        peak_rss_mb=peak_rss_mb(),
+        peak_rss_mb=max([load_peak] + [r.peak_rss_mb for r in runs]),
     )
+    if startup:
+        # a separate process: this one has every library imported and every model loaded already
+        args = ["--device", device] + ([] if trained else ["--untrained"])
+        s = measure_startup(path, args)
+        bench.startup_s, bench.startup_window_end_s = s.first_reading_s, s.window_end_s
+    return bench
 
 
 def to_markdown(b: PipelineBench) -> str:
+    startup = (
+        f"start-up to first reading {b.startup_s:.2f} s (a fresh `streammsa replay`; its window ends at "
+        f"{b.startup_window_end_s:g} s of stream)"
+        if b.startup_s is not None
+        else "start-up not measured"
+    )
     lines = [
         f"Clip: `{Path(b.file).name}`; model {b.model} ({'trained' if b.trained else 'UNTRAINED'}) on {b.device}; "
-        f"components loaded once in {b.load_s:.1f} s; peak RSS {b.peak_rss_mb:,.0f} MB.",
+        f"components loaded once in {b.load_s:.1f} s; {startup}; peak RSS {b.peak_rss_mb:,.0f} MB.",
         "",
-        "| run | stream (s) | wall (s) | x real time | readings | latency p50 / p95 (ms) | word commit p50 / p95 (s) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| run | stream (s) | wall (s) | x real time | readings | latency p50 / p95 (ms) "
+        "| word commit p50 / p95 (s) | peak RSS (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in b.runs:
         lat = f"{r.latency.p50_ms:.0f} / {r.latency.p95_ms:.0f}" if r.latency else "-"
@@ -124,26 +178,31 @@ def to_markdown(b: PipelineBench) -> str:
             if r.word_commit_latency
             else "-"
         )
+        name = r.mode if r.speed is None else f"{r.mode} x{r.speed:g}"
         lines.append(
-            f"| {r.mode} | {r.stream_s:.1f} | {r.wall_s:.2f} | {r.x_real_time:.1f} | {r.readings} | {lat} | {wc} |"
+            f"| {name} | {r.stream_s:.1f} | {r.wall_s:.2f} | {r.x_real_time:.1f} | {r.readings} | {lat} | {wc} "
+            f"| {r.peak_rss_mb:,.0f} |"
         )
     lines += ["", "Busy seconds per stage and encoder calls:", ""]
     for r in b.runs:
-        c = r.counters
-        stage = ", ".join(f"{k} {v:.2f}" for k, v in c.get("stage_s", {}).items())
-        calls = []
-        if "text_cache" in c:
-            tc = c["text_cache"]
-            calls.append(f"text segments encoded {tc.get('encoded')} (reused {tc.get('reused')})")
-        if "frames_analysed" in c:
-            calls.append(
-                f"face frames analysed {c['frames_analysed']} of {c.get('frames_seen')} seen, faces {c.get('faces')}"
-            )
-        if "audio_cache" in c:
-            calls.append(f"audio frames {c['audio_cache'].get('appended', c['audio_cache'])}")
-        calls.append(f"model batches {c.get('batches')} for {c.get('windows')} windows")
-        lines.append(f"- {r.mode}: {stage}; {'; '.join(calls)}")
+        lines.append(f"- {r.mode}: {_stage_line(r.counters)}")
     return "\n".join(lines)
+
+
+def _stage_line(c: dict[str, Any]) -> str:
+    stage = ", ".join(f"{k} {v:.2f}" for k, v in c.get("stage_s", {}).items())
+    calls = []
+    if "text_cache" in c:
+        tc = c["text_cache"]
+        calls.append(f"text segments encoded {tc.get('encoded')} (reused {tc.get('reused')})")
+    if "frames_analysed" in c:
+        calls.append(
+            f"face frames analysed {c['frames_analysed']} of {c.get('frames_seen')} decoded, faces {c.get('faces')}"
+        )
+    if "audio_cache" in c:
+        calls.append(f"audio frames {c['audio_cache'].get('appended', c['audio_cache'])}")
+    calls.append(f"model batches {c.get('batches')} for {c.get('windows')} windows")
+    return f"{stage}; {'; '.join(calls)}"
 
 
 def run_cli(args: argparse.Namespace) -> int:
@@ -153,9 +212,9 @@ def run_cli(args: argparse.Namespace) -> int:
     if not path.exists():
         hint = "run: bash scripts/setup.sh (it makes the demo clip)" if not args.file else "check the path"
         raise InputError(f"cannot benchmark {path}: no such file; {hint}")
-    b = measure(path, device=args.device, paced=not args.skip_paced)
+    b = measure(path, device=args.device, paced=not args.skip_paced, startup=not args.skip_startup)
     if args.json:
-        json.dump(asdict(b), sys.stdout, indent=2, default=str)
+        json.dump(b.to_dict(), sys.stdout, indent=2, default=str)
         print()
     else:
         print(to_markdown(b))

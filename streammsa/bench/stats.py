@@ -7,6 +7,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass
@@ -50,6 +51,16 @@ def time_calls(
     return Timing.of(samples)
 
 
+def reset_peak_rss() -> bool:
+    """Start a new peak for ``peak_rss_mb()`` (Linux: writing 5 to /proc/self/clear_refs resets the peak,
+    VmHWM and ru_maxrss alike); False where that is not possible (the peak then stays the process's so far)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident set size in MB since the process started or the last ``reset_peak_rss()``."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB

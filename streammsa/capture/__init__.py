@@ -15,6 +15,9 @@ Public API (times are float seconds on the stream clock, 0 at stream start)::
 
     CameraSource(0, width=640, height=480, fps=30)   # DeviceError naming `streammsa devices`
     MicrophoneSource("USB", chunk_s=0.1)             # DeviceError when there is no input device
+    NetworkSource("rtsp://cam/stream")                # RTSP/RTMP/HTTP(S)/HLS via PyAV, reconnects with back-off
+    open_media("meeting.mp4" or "https://.../x.m3u8") # a file or a URL: the right source for either
+    PushSource(audio=True, video=True)               # feed_audio(pcm, t) / feed_frame(image, t) from a program
 
 Packets: ``AudioChunk(t, samples)`` (float32 mono 16 kHz, ``t`` = first sample) and
 ``VideoFrame(t, image)`` (HxWx3 RGB uint8). Status events are ``protocol.StatusEvent`` with
@@ -35,6 +38,9 @@ _EXPORTS = {
     "MediaFileSource": "media_file",
     "read_audio": "media_file",
     "MicrophoneSource": "microphone",
+    "NetworkSource": "network",
+    "open_media": "network",
+    "PushSource": "push",
     "CaptureThread": "pacing",
     "Pacer": "pacing",
     "SAMPLE_RATE": "packets",

@@ -36,9 +36,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "pipeline", help="replay throughput, window latency p50/p95, word commit latency, peak RSS, stage breakdown"
     )
     p.add_argument("file", nargs="?", help="media file (default: the embedded demo clip)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a markdown table")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print one JSON object instead of markdown: {"startup_s", "runs": {"fast": {...}, "paced": {...}}, ...}',
+    )
     p.add_argument(
         "--skip-paced", action="store_true", help="only the --fast replay (the paced run takes as long as the clip)"
+    )
+    p.add_argument(
+        "--skip-startup",
+        action="store_true",
+        help="do not launch a fresh `streammsa replay` to time start-up to its first reading",
     )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     p.add_argument(

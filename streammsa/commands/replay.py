@@ -10,6 +10,7 @@ import argparse
 from pathlib import Path
 
 from streammsa.asr import options as asr_options
+from streammsa.capture.location import display_name, media_location
 from streammsa.commands.monitor_options import (
     add_dashboard_arguments,
     add_model_arguments,
@@ -28,7 +29,12 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help="media file to replay")
+    parser.add_argument(
+        "file",
+        type=media_location,
+        metavar="FILE|URL",
+        help="media file to replay, or a network stream URL (rtsp://, rtmp://, http(s):// incl. HLS .m3u8)",
+    )
     pace = parser.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=float, default=1.0, help="pacing as a multiple of real time (default: 1.0)")
     pace.add_argument(
@@ -41,25 +47,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return replay_file(args, args.file, source_name=args.file.name)
+    return replay_file(args, args.file, source_name=display_name(args.file))
 
 
-def replay_file(args: argparse.Namespace, path: Path, source_name: str) -> int:
-    """One replay run of ``path`` with the parsed replay/demo options; the exit code."""
-    from streammsa.capture.media_file import MediaFileSource
+def replay_file(args: argparse.Namespace, path: Path | str, source_name: str) -> int:
+    """One replay run of ``path`` (a file, or a URL: capture/network.py) with the parsed replay/demo options."""
+    from streammsa.capture.network import open_media
     from streammsa.monitor import Components, Monitor
 
     if args.speed is not None and args.speed <= 0:
         raise UsageError(f"--speed must be positive, got {args.speed}")
-    # open the file first: a missing or corrupt file is one line before any model loads
-    MediaFileSource(path).close()
-    config = config_from_args(args, source_name=source_name, speed=None if args.fast else args.speed, live=False)
-    print_run_folder(config)
-    components = Components.build(config)
-    monitor = Monitor(config, [MediaFileSource(path)], components=components, source_name=path.name)
-    monitor.open()
-    print_start(monitor, config)
-    result = monitor.run()
+    # open the file first (once): a missing or corrupt file is one line before any model loads
+    with open_media(path) as source:
+        speed = None if args.fast and not source.is_live else args.speed  # a live URL comes at its own pace
+        config = config_from_args(args, source_name=source_name, speed=speed, live=source.is_live)
+        print_run_folder(config)
+        components = Components.build(config)
+        monitor = Monitor(config, [source], components=components, source_name=source.name)
+        monitor.open()
+        print_start(monitor, config)
+        result = monitor.run()
     print_summary(result, config)
     if not result.interrupted:
         linger(monitor, config)

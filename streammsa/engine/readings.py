@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from streammsa import MODALITIES
 from streammsa.asr.words import Word
@@ -38,8 +38,16 @@ def build_reading(
     model: str,
     trained: bool,
     alerts: list[str] | None = None,
+    confidence: Mapping[str, float | None] | None = None,
+    revision: int = 0,
+    final: bool = True,
+    update_latency_ms: float | None = None,
 ) -> Reading:
-    """Row ``row`` of a (CPU) ModelOutput as a Reading; absent modalities read None, never 0."""
+    """Row ``row`` of a (CPU) ModelOutput as a Reading; absent modalities read None, never 0.
+
+    ``revision``/``final``/``update_latency_ms``: see ``protocol.Reading`` (a reading revised when words
+    committed after its first emission joined its window, ``monitor/loop.py``).
+    """
     present = output.present[row].tolist()
     mods: dict[str, ModalityReading] = {}
     for i, m in enumerate(MODALITIES):
@@ -49,6 +57,7 @@ def build_reading(
                 intensity=clamp_intensity(float(output.modality_intensity[row, i])),
                 conflict=float(output.conflict[row, i]),
                 weight=float(output.weight[row, i]),
+                confidence=(confidence or {}).get(m),
             )
         else:
             mods[m] = ModalityReading(present=False, intensity=None, conflict=None, weight=None)
@@ -64,4 +73,7 @@ def build_reading(
         latency_ms=float(latency_ms),
         model=model,
         trained=trained,
+        revision=revision,
+        final=final,
+        update_latency_ms=None if update_latency_ms is None else float(update_latency_ms),
     )

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
 import numpy as np
-import torch
 
 from streammsa import MODALITIES
+from streammsa.engine.evidence import EvidenceConfig, face_confidence, text_confidence, voice_confidence
 from streammsa.features.spec import FeatureSpec
-from streammsa.models.io import MSABatch
+from streammsa.models.io import MSABatch, pad_sequences
 
 
 class SliceableCache(Protocol):
@@ -42,10 +42,12 @@ class Window:
 
 @dataclass
 class WindowInputs:
-    """One window's normalised features per modality ((T_m, D_m) float32; T_m = 0 when absent)."""
+    """One window's normalised features per modality ((T_m, D_m) float32; T_m = 0 when absent) and the
+    confidence of each modality's evidence in [0, 1] (None: unknown, no evidence track for it)."""
 
     window: Window
     features: dict[str, np.ndarray]
+    confidence: dict[str, float | None] = field(default_factory=lambda: {m: None for m in MODALITIES})
 
     @property
     def present(self) -> dict[str, bool]:
@@ -124,8 +126,15 @@ class WindowScheduler:
         return out
 
 
-def slice_window(window: Window, caches: dict[str, SliceableCache | None], spec: FeatureSpec) -> WindowInputs:
-    """Slice each modality's cache for ``window`` and normalise it as in training."""
+def slice_window(
+    window: Window,
+    caches: dict[str, SliceableCache | None],
+    spec: FeatureSpec,
+    evidence: EvidenceConfig | None = None,
+) -> WindowInputs:
+    """Slice each modality's cache for ``window``, normalise it as in training, and keep only the
+    modalities that carry evidence (``engine/evidence.py``; the ``speech`` and ``face_checks`` caches)."""
+    cfg = evidence or EvidenceConfig()
     feats: dict[str, np.ndarray] = {}
     for m in MODALITIES:
         cache = caches.get(m)
@@ -136,24 +145,25 @@ def slice_window(window: Window, caches: dict[str, SliceableCache | None], spec:
         _, values = cache.slice(window.t_start, window.t_end)
         values = np.asarray(values, dtype=np.float32).reshape(-1, dim)
         feats[m] = spec[m].normalise(values) if len(values) else values
-    return WindowInputs(window, feats)
+    confidence: dict[str, float | None] = {}
+    tracks = {"audio": caches.get("speech"), "vision": caches.get("face_checks")}
+    for m in MODALITIES:
+        track = tracks.get(m)
+        if m == "text":
+            conf: float | None = text_confidence(len(feats[m]), cfg)
+        elif track is not None:
+            _, values = track.slice(window.t_start, window.t_end)
+            conf = voice_confidence(values, cfg) if m == "audio" else face_confidence(values, cfg)
+        else:
+            conf = None  # no evidence track: present when it has features, confidence unknown
+        if conf is not None and conf <= 0.0:
+            feats[m] = feats[m][:0]  # no evidence: absent (masked), never read as a reading
+        confidence[m] = conf if len(feats[m]) else None
+    return WindowInputs(window, feats, confidence)
 
 
 def collate(inputs: Sequence[WindowInputs], spec: FeatureSpec) -> MSABatch:
-    """Pad windows (of any streams) into one MSABatch with step masks and presence."""
-    b = len(inputs)
-    features: dict[str, torch.Tensor] = {}
-    mask: dict[str, torch.Tensor] = {}
-    for m in MODALITIES:
-        dim = spec[m].dim
-        t_max = max(1, max(x.features[m].shape[0] for x in inputs))  # >= 1 step so shapes stay valid
-        f = torch.zeros((b, t_max, dim), dtype=torch.float32)
-        k = torch.zeros((b, t_max), dtype=torch.bool)
-        for i, x in enumerate(inputs):
-            n = x.features[m].shape[0]
-            if n:
-                f[i, :n] = torch.from_numpy(x.features[m])
-                k[i, :n] = True
-        features[m], mask[m] = f, k
+    """Pad windows (of any streams) into one MSABatch with step masks and presence (the training padding)."""
+    features, mask = pad_sequences([x.features for x in inputs], spec.dims)
     ids = [f"{x.window.stream}#{x.window.index}" for x in inputs]
     return MSABatch.build(features, mask, ids=ids)

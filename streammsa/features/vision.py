@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from streammsa import assets
+from streammsa import assets, native_stderr
 from streammsa.errors import InputError
 from streammsa.features.spec import ModalitySpec
 
@@ -74,6 +74,35 @@ def default_vision_spec(fps: float = DEFAULT_FPS) -> ModalitySpec:
     )
 
 
+class RateGate:
+    """Which frames to analyse to keep ``fps`` analysed frames per second: the first frame at or after each
+    slot of a 1/fps grid that starts at the first frame (call with increasing times).
+
+    The gate changes only when it says True, so a second gate fed just the frames a first one passed passes
+    every one of them: a decoder may drop what the analyser's gate would skip without changing what it analyses.
+    """
+
+    def __init__(self, fps: float) -> None:
+        if not fps > 0:
+            raise InputError(f"vision fps must be positive, got {fps}")
+        self.period = 1.0 / float(fps)
+        self._next_due: float | None = None
+
+    def __call__(self, t: float) -> bool:
+        if self._next_due is None:
+            self._next_due = t
+        if t + 1e-6 < self._next_due:
+            return False
+        # Skip slots we are already past (a slow consumer never builds a backlog).
+        k = math.floor((t - self._next_due) / self.period + 1e-6) + 1
+        self._next_due += k * self.period
+        return True
+
+    def reset(self) -> None:
+        """A new stream whose clock restarts: the next frame opens a new grid."""
+        self._next_due = None
+
+
 class FaceFeatureExtractor:
     """MediaPipe FaceLandmarker (VIDEO mode) + FER, one 62-d vector per analysed frame.
 
@@ -107,15 +136,16 @@ class FaceFeatureExtractor:
         self._confidences = (min_detection_confidence, min_presence_confidence, min_tracking_confidence)
         self._video = self._make_landmarker("VIDEO")
         self._image = None  # created on first process_image
-        self._fer = Interpreter(model_path=str(fer_path or assets.fer_tflite()))
-        self._fer.allocate_tensors()
+        with native_stderr.quiet():  # TFLite announces its XNNPACK delegate on stderr
+            self._fer = Interpreter(model_path=str(fer_path or assets.fer_tflite()))
+            self._fer.allocate_tensors()
         inp, out = self._fer.get_input_details()[0], self._fer.get_output_details()[0]
         if tuple(inp["shape"]) != (1, FER_SIZE, FER_SIZE, 1) or tuple(out["shape"]) != (1, len(FER_LABELS)):
             raise InputError(f"unexpected FER model shapes {inp['shape']} -> {out['shape']}; expected 64x64x1 -> 7")
         self._fer_in, self._fer_out = inp["index"], out["index"]
         self._lock = threading.RLock()  # expression() is public and also used inside process()
         self._last_ts_ms = -1
-        self._next_due: float | None = None
+        self._gate = RateGate(self.fps)
         self.frames_analysed = 0
         self.faces_found = 0
         self.last_bbox: tuple[float, float, float, float] | None = None
@@ -159,20 +189,17 @@ class FaceFeatureExtractor:
         Slots lie on a grid of 1/fps from the first frame; the first frame at or after each
         slot is analysed, so a 25 fps camera gives 10 analysed frames per second at fps=10.
         """
-        period = 1.0 / self.fps
-        if self._next_due is None:
-            self._next_due = t
-        if t + 1e-6 < self._next_due:
-            return False
-        # Skip slots we are already past (a slow consumer never builds a backlog).
-        k = math.floor((t - self._next_due) / period + 1e-6) + 1
-        self._next_due += k * period
-        return True
+        return self._gate(t)
+
+    def rate_gate(self) -> RateGate:
+        """A fresh gate deciding as ``due`` does: a source may skip (not even convert) the frames it refuses,
+        and ``due`` then passes every frame it delivers, so the analysed frames stay the same."""
+        return RateGate(self.fps)
 
     def reset_rate(self) -> None:
         """Forget the rate gate's schedule (a new stream whose clock restarts); MediaPipe's
         timestamps still only move forward, so the landmarker needs no restart."""
-        self._next_due = None
+        self._gate.reset()
 
     def process(self, frame_rgb: np.ndarray, t: float) -> np.ndarray | None:
         """Features of one video frame at stream time ``t`` (seconds), or None when no face."""
@@ -229,7 +256,8 @@ class FaceFeatureExtractor:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )
-        return vision.FaceLandmarker.create_from_options(options)
+        with native_stderr.quiet():  # MediaPipe logs its graph set-up on stderr
+            return vision.FaceLandmarker.create_from_options(options)
 
     def _features(self, result: Any, rgb: np.ndarray) -> np.ndarray | None:
         import cv2
@@ -243,11 +271,13 @@ class FaceFeatureExtractor:
         if result.facial_transformation_matrixes:
             out[POSE_SLICE] = head_pose(np.asarray(result.facial_transformation_matrixes[0]))
         h, w = rgb.shape[:2]
-        xs = np.array([p.x for p in result.face_landmarks[0]], dtype=np.float32)
-        ys = np.array([p.y for p in result.face_landmarks[0]], dtype=np.float32)
+        landmarks = result.face_landmarks[0]
+        xs = np.fromiter((p.x for p in landmarks), dtype=np.float32, count=len(landmarks))
+        ys = np.fromiter((p.y for p in landmarks), dtype=np.float32, count=len(landmarks))
         self.last_bbox = (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
-        grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        out[FER_SLICE] = self.expression(square_crop(grey, xs * w, ys * h, CROP_SCALE))
+        # grey is per pixel, so converting only the crop gives the same pixels as cropping a grey frame
+        crop = square_crop(rgb, xs * w, ys * h, CROP_SCALE)
+        out[FER_SLICE] = self.expression(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY))
         return out
 
 
@@ -261,18 +291,19 @@ def head_pose(matrix: np.ndarray) -> tuple[float, float, float]:
     return yaw, pitch, roll
 
 
-def square_crop(grey: np.ndarray, xs: np.ndarray, ys: np.ndarray, scale: float) -> np.ndarray:
-    """A square crop around points (pixels), ``scale`` x their larger extent; edges replicated."""
+def square_crop(image: np.ndarray, xs: np.ndarray, ys: np.ndarray, scale: float) -> np.ndarray:
+    """A square crop (grey HxW or colour HxWxC) around points (pixels), ``scale`` x their larger extent;
+    edges replicated."""
     import cv2
 
     cx, cy = 0.5 * (xs.min() + xs.max()), 0.5 * (ys.min() + ys.max())
     half = max(0.5 * scale * max(xs.max() - xs.min(), ys.max() - ys.min()), 4.0)
     x0, y0 = int(round(cx - half)), int(round(cy - half))
     x1, y1 = int(round(cx + half)), int(round(cy + half))
-    h, w = grey.shape
-    crop = grey[max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)]
+    h, w = image.shape[:2]
+    crop = image[max(y0, 0) : min(y1, h), max(x0, 0) : min(x1, w)]
     if crop.size == 0:
-        crop = grey
+        crop = image
     top, left = max(0, -y0), max(0, -x0)
     bottom, right = max(0, y1 - h), max(0, x1 - w)
     if top or left or bottom or right:

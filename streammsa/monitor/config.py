@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from streammsa.asr.online import OnlineConfig
+from streammsa.asr.engines import StreamingConfig
 from streammsa.asr.whisper_backend import WhisperConfig
 from streammsa.engine.alerts import AlertConfig
 from streammsa.engine.inference import EngineConfig
@@ -30,8 +30,8 @@ class WorkerConfig:
     queue_packets: int = 256  # per worker; a paced/fast replay blocks when full, live drops the oldest video
     # live/paced: how long a window may wait for words still being decided. LocalAgreement commits a
     # word ~1.5-2.5 s after it is spoken; waiting for that would put every reading seconds behind.
-    # 0 = readings on time (latency goal p50 <= 150 ms); a word committed later still joins the
-    # later windows that contain it (each word lies in window_s/hop_s = 4 windows).
+    # 0 = readings on time (latency goal p50 <= 150 ms); a word committed later revises the readings
+    # of the windows that contain it (monitor/loop.py).
     text_max_lag_s: float = 0.0
     poll_s: float = 0.02  # how often the engine loop looks for ready windows
 
@@ -60,7 +60,8 @@ class MonitorConfig:
     dashboard: DashboardConfig = field(default_factory=DashboardConfig)
     workers: WorkerConfig = field(default_factory=WorkerConfig)
     whisper: WhisperConfig = field(default_factory=WhisperConfig)
-    online_asr: OnlineConfig = field(default_factory=OnlineConfig)  # paced/live; --fast uses the batch recogniser
+    # paced/live recogniser (--asr-engine); --fast uses the batch recogniser
+    online_asr: StreamingConfig = field(default_factory=StreamingConfig)
     keep_dashboard_open: bool = False  # after a replay ends, serve the dashboard until Ctrl-C
 
     @property

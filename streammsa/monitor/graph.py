@@ -21,10 +21,17 @@ from streammsa.capture.packets import AudioChunk, Packet, VideoFrame
 from streammsa.capture.source import Source
 from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.cache import FeatureCache, TextSegmentCache
+from streammsa.features.voice_activity import VoiceActivity
 from streammsa.monitor.components import Components
 from streammsa.monitor.config import MonitorConfig
 from streammsa.monitor.latency import LatencyClock
-from streammsa.monitor.workers import AsrWorker, AudioFeatureWorker, QueueWorker, VisionFeatureWorker
+from streammsa.monitor.workers import (
+    AsrWorker,
+    AudioFeatureWorker,
+    QueueWorker,
+    VisionFeatureWorker,
+    VoiceActivityWorker,
+)
 from streammsa.protocol import Message, StatusEvent
 
 # The loop evicts what no future window can need (everything before the next window's start).
@@ -43,6 +50,7 @@ class Graph:
     latency: LatencyClock
     caches: dict[str, Any] = field(default_factory=lambda: {m: None for m in MODALITIES})
     audio_worker: AudioFeatureWorker | None = None
+    speech_worker: VoiceActivityWorker | None = None
     asr_worker: AsrWorker | None = None
     vision_worker: VisionFeatureWorker | None = None
     captures: list[CaptureThread] = field(default_factory=list)
@@ -50,7 +58,8 @@ class Graph:
 
     @property
     def workers(self) -> list[QueueWorker]:
-        return [w for w in (self.audio_worker, self.asr_worker, self.vision_worker) if w is not None]
+        workers = (self.audio_worker, self.speech_worker, self.asr_worker, self.vision_worker)
+        return [w for w in workers if w is not None]
 
     # ---- capture -> workers ------------------------------------------------------------------
 
@@ -59,12 +68,14 @@ class Graph:
         if isinstance(pkt, AudioChunk):
             assert self.audio_worker is not None and self.asr_worker is not None
             self.audio_worker.put(pkt)
+            if self.speech_worker is not None:
+                self.speech_worker.put(pkt)
             self.asr_worker.put(pkt)
             self.latency.observe(pkt.t_end)
             if not self.config.fast:
                 # the text wait bound lives here, not in the ASR thread: a decode in progress must not
-                # hold readings back longer than --text-wait (words committed later still join the
-                # later windows that contain them)
+                # hold readings back longer than --text-wait (words committed later revise the readings
+                # of their windows: monitor/loop.py)
                 self.scheduler.advance("text", pkt.t_end - self.config.workers.text_max_lag_s)
         elif isinstance(pkt, VideoFrame):
             if self.vision_worker is not None:
@@ -111,7 +122,8 @@ def wire(
     has_video = any(s.has_video for s in sources)
 
     # windows: a modality this stream can never produce never holds a window back
-    active = (["text", "audio"] if has_audio else []) + (["vision"] if has_video else [])
+    # ("speech": the voice-activity track, which decides whether a window's voice carries evidence)
+    active = (["text", "audio", "speech"] if has_audio else []) + (["vision"] if has_video else [])
     scheduler = WindowScheduler(config.stream, spec.window_s, spec.hop_s, active=active)
     graph = Graph(config=config, sources=list(sources), scheduler=scheduler, latency=LatencyClock())
 
@@ -121,6 +133,10 @@ def wire(
         graph.audio_worker = AudioFeatureWorker(
             components.audio_extractor, graph.caches["audio"], scheduler, wc.queue_packets
         )
+        # audio -> speech probability per 32 ms: a voice is read only where someone speaks
+        graph.caches["speech"] = FeatureCache(1, CACHE_HORIZON_S, name="speech")
+        vad = components.voice_activity or VoiceActivity()
+        graph.speech_worker = VoiceActivityWorker(vad, graph.caches["speech"], scheduler, wc.queue_packets)
         # audio -> recogniser -> committed words -> token features (each segment encoded once)
         graph.caches["text"] = TextSegmentCache(components.text_encoder, spec.text.dim, CACHE_HORIZON_S)
         recogniser = _recogniser(config, components, graph)
@@ -137,8 +153,20 @@ def wire(
     if has_video:
         # frames -> face features at the extractor's rate
         graph.caches["vision"] = FeatureCache(spec.vision.dim, CACHE_HORIZON_S, name="vision")
+        # (and whether each analysed frame had a face: the face's evidence in a window)
+        graph.caches["face_checks"] = FeatureCache(1, CACHE_HORIZON_S, name="face_checks")
+        face = components.face_extractor_factory()
+        for src in sources:
+            if hasattr(src, "frame_filter") and not src.is_live:
+                # a file converts only the frames the extractor will analyse (the same frames: see RateGate)
+                src.frame_filter = face.rate_gate()
         graph.vision_worker = VisionFeatureWorker(
-            components.face_extractor_factory(), graph.caches["vision"], scheduler, wc.queue_packets, live=config.live
+            face,
+            graph.caches["vision"],
+            scheduler,
+            wc.queue_packets,
+            live=config.live,
+            checks=graph.caches["face_checks"],
         )
 
     # capture threads feed the workers (paced replay, --fast, or a live device's own pace)
@@ -151,12 +179,10 @@ def wire(
 
 
 def _recogniser(config: MonitorConfig, components: Components, graph: Graph) -> Any:
-    from streammsa.asr import BatchASRProcessor, BatchConfig, OnlineASRProcessor
-
-    if config.fast:
-        # --fast: decode long blocks once (fastest, keeps word timestamps; no partials)
-        return BatchASRProcessor(components.asr_backend, BatchConfig())
-    processor = OnlineASRProcessor(components.asr_backend, config.online_asr)
-    # commit times on the stream clock *including* decode time, so commit latency is honest
-    processor.clock = lambda p=processor: graph.stream_now(default=p.audio_end)
+    # --fast: Whisper decodes long blocks once (fastest, word timestamps, no partials); live/paced: the
+    # --asr-engine recogniser (default Moonshine on speech segments, which keeps up on 2 cores)
+    processor = components.asr_backend.recogniser(config.fast, config.online_asr)
+    if not config.fast:
+        # commit times on the stream clock *including* decode time, so commit latency is honest
+        processor.clock = lambda p=processor: graph.stream_now(default=p.audio_end)
     return processor

@@ -1,12 +1,23 @@
-"""The engine loop: ready windows -> model -> readings and alerts -> sinks.
+"""The engine loop: ready windows -> model -> readings and alerts -> sinks; late words -> revisions.
 
 It waits until every active modality's worker has passed a window's end (or the stream has
 ended), slices the caches, runs the model on all ready windows as one batch, turns each row
 into a ``Reading``, lets the alert rules see it, and emits the reading and any alert events.
+
+Readings go out on time, before the recogniser has committed every word inside their windows
+(``--text-wait 0``). A reading emitted before that is not final: it stays open
+(``monitor/revisions.py``) and, when committed words land inside its window, the model runs again
+on that window with the new text and a revision goes out (same ``seq``, ``revision + 1``). Once
+the text watermark passes the window's end the reading goes out one last time with ``final: true``
+(re-run if words joined it, else the same numbers). Alerts are decided on first emissions only: a
+revision never raises or clears one and carries the alerts of its first emission. In ``--fast``
+mode text is waited for, so every reading is final at once and nothing is revised.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -14,8 +25,9 @@ from collections.abc import Callable
 from streammsa.engine.alerts import AlertEngine
 from streammsa.engine.inference import InferenceEngine
 from streammsa.engine.readings import build_reading, words_in_window
-from streammsa.engine.windowing import Window, collate, slice_window
+from streammsa.engine.windowing import Window, WindowInputs, collate, slice_window
 from streammsa.monitor.graph import Graph
+from streammsa.monitor.revisions import REVISION_HORIZON_S, OpenReading, OpenReadings
 from streammsa.protocol import Message, Reading
 
 
@@ -31,14 +43,21 @@ class EngineLoop:
         alerts: AlertEngine,
         emit: Callable[[Message], None],
         on_reading: Callable[[Reading, int], None],
+        revision_horizon_s: float = REVISION_HORIZON_S,
     ) -> None:
         self.graph = graph
         self.engine = engine
         self.alerts = alerts
         self.emit = emit
-        self.on_reading = on_reading  # (reading, alert events it caused): run accounting and progress
+        self.on_reading = on_reading  # (reading, alert events it caused), first emissions: accounting, progress
         self.seq = 0
         self.model_s = 0.0  # busy seconds of windowing + model (the bench's stage breakdown)
+        # paced and live runs emit before every word is in; --fast waits for the words (nothing to revise)
+        self.revisable = graph.asr_worker is not None and not graph.config.fast
+        self.open = OpenReadings(revision_horizon_s)
+        self.revisions = 0  # revised readings sent (the model re-ran on new words)
+        self.confirmations = 0  # final messages sent with unchanged numbers
+        self._text_seen: tuple[int, int] | None = None
 
     def run(self, stop: threading.Event) -> None:
         """Until the stream has ended and every window is out; raises a worker's or capture's failure."""
@@ -58,10 +77,12 @@ class EngineLoop:
                 g.scheduler.end(g.stream_end())
             windows = g.scheduler.ready()
             if windows:
-                self.emit_windows(windows)
-            elif g.scheduler.ended:
+                self.emit_windows(windows)  # first emissions first: their latency never waits for a revision
+            self.revise()
+            if not windows and g.scheduler.ended:
+                self.finalize()
                 return
-            else:
+            if not windows:
                 time.sleep(poll)
 
     def check_failures(self) -> None:
@@ -71,16 +92,24 @@ class EngineLoop:
         for c in self.graph.captures:
             c.check()
 
+    # ---- first emissions ---------------------------------------------------------------------
+
     def emit_windows(self, windows: list[Window]) -> None:
         if not windows:
             return
-        g, spec = self.graph, self.engine.spec
+        g = self.graph
+        text_final = self.text_final()  # read before slicing: a word committed before the mark is in the caches
+        # the text each open window had, counted before its inputs are sliced: a word committed in between
+        # is then seen as new (one revision too many, never one too few)
+        steps = {w.index: self._text_steps(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9}
         t0 = time.perf_counter()
-        out = self.engine.run(collate([slice_window(w, g.caches, spec) for w in windows], spec))
+        inputs = [self._slice(w) for w in windows]
+        out = self.engine.run(collate(inputs, self.engine.spec))
         self.model_s += time.perf_counter() - t0
         words = g.asr_worker.committed_words() if g.asr_worker is not None else []
         now = time.monotonic()
         for i, w in enumerate(windows):
+            transcript = words_in_window(words, w.t_start, w.t_end)
             reading = build_reading(
                 out,
                 i,
@@ -88,10 +117,12 @@ class EngineLoop:
                 seq=self.seq,
                 t_start=w.t_start,
                 t_end=w.t_end,
-                transcript=words_in_window(words, w.t_start, w.t_end),
+                transcript=transcript,
                 latency_ms=g.latency.latency_ms(w.t_end, now),
                 model=self.engine.name,
                 trained=self.engine.trained,
+                confidence=inputs[i].confidence,
+                final=w.index not in steps,
             )
             self.seq += 1
             events = self.alerts.update(reading)
@@ -100,8 +131,113 @@ class EngineLoop:
             for ev in events:
                 self.emit(ev)
             self.on_reading(reading, len(events))
-        # no later window starts before this: those features are done with
-        keep_from = windows[-1].t_end + spec.hop_s - spec.window_s
-        for m in ("audio", "vision"):
-            if g.caches[m] is not None:
-                g.caches[m].evict_before(keep_from)
+            self.open.emitted(w.t_end)
+            if not reading.final:
+                self.open.add(OpenReading(w, reading, steps[w.index], transcript))
+        self._evict(windows[-1])
+
+    # ---- revisions ---------------------------------------------------------------------------
+
+    def revise(self) -> None:
+        """Re-run the model on open windows that committed words joined; send the ones now final."""
+        if not len(self.open):
+            return
+        text_final = self.text_final()  # first: every word committed before it is then in the caches
+        key = self._text_key()
+        changed = key != self._text_seen
+        if not changed and not self.open.any_final(text_final):
+            return  # the common case, every poll: nothing new
+        self._text_seen = key
+        self._update(text_final, look_for_words=changed)
+
+    def finalize(self) -> None:
+        """No more words will come (the stream ended or the run stops): send every open reading as final."""
+        if len(self.open):
+            self._update(math.inf, look_for_words=True)
+
+    def text_final(self) -> float:
+        """Stream time before which no more words can be committed (inf when nothing is revised)."""
+        if not self.revisable or self.graph.asr_worker is None:
+            return math.inf
+        return float(getattr(self.graph.asr_worker, "text_final", math.inf))
+
+    def _update(self, text_final: float, look_for_words: bool) -> None:
+        g = self.graph
+        words = g.asr_worker.committed_words() if (look_for_words and g.asr_worker is not None) else []
+        to_run: list[tuple[OpenReading, bool, int, str]] = []
+        to_confirm: list[OpenReading] = []
+        for o in self.open:
+            final = self.open.is_final(o, text_final)
+            if look_for_words:
+                w = o.window
+                steps, transcript = self._text_steps(w), words_in_window(words, w.t_start, w.t_end)
+                if steps != o.text_steps or transcript != o.transcript:
+                    to_run.append((o, final, steps, transcript))
+                    continue
+            if final:
+                to_confirm.append(o)
+        now = time.monotonic()
+        if to_run:
+            t0 = time.perf_counter()
+            inputs = [self._slice(o.window) for o, *_ in to_run]
+            out = self.engine.run(collate(inputs, self.engine.spec))
+            self.model_s += time.perf_counter() - t0
+            now = time.monotonic()
+            for i, (o, final, steps, transcript) in enumerate(to_run):
+                w, first = o.window, o.reading
+                reading = build_reading(
+                    out,
+                    i,
+                    stream=w.stream,
+                    seq=first.seq,
+                    t_start=w.t_start,
+                    t_end=w.t_end,
+                    transcript=transcript,
+                    latency_ms=first.latency_ms,
+                    model=self.engine.name,
+                    trained=self.engine.trained,
+                    alerts=first.alerts,
+                    confidence=inputs[i].confidence,
+                    revision=first.revision + 1,
+                    final=final,
+                    update_latency_ms=g.latency.latency_ms(w.t_end, now),
+                )
+                self.emit(reading)
+                self.revisions += 1
+                o.reading, o.text_steps, o.transcript = reading, steps, transcript
+                if final:
+                    self.open.close(o)
+        for o in to_confirm:
+            # nothing joined since the last message: the same numbers, now final
+            w = o.window
+            self.emit(dataclasses.replace(o.reading, final=True, update_latency_ms=g.latency.latency_ms(w.t_end, now)))
+            self.confirmations += 1
+            self.open.close(o)
+
+    # ---- helpers -----------------------------------------------------------------------------
+
+    def _slice(self, window: Window) -> WindowInputs:
+        return slice_window(window, self.graph.caches, self.engine.spec)
+
+    def _text_steps(self, window: Window) -> int:
+        cache = self.graph.caches.get("text")
+        return 0 if cache is None else len(cache.slice(window.t_start, window.t_end)[0])
+
+    def _text_key(self) -> tuple[int, int]:
+        """Changes whenever a segment is committed to the text cache or words to the transcript."""
+        g = self.graph
+        cache = g.caches.get("text")
+        encoded = int(getattr(cache, "encoded", 0)) if cache is not None else 0
+        return encoded, len(g.asr_worker.words) if g.asr_worker is not None else 0
+
+    def _evict(self, last: Window) -> None:
+        # no later window starts before the next one's start, and an open reading may be revised:
+        # features before both are done with
+        spec = self.engine.spec
+        keep_from = last.t_end + spec.hop_s - spec.window_s
+        oldest = self.open.oldest_start
+        if oldest is not None:
+            keep_from = min(keep_from, oldest)
+        for name, cache in self.graph.caches.items():
+            if name != "text" and cache is not None:  # the text cache keeps segments; it evicts by horizon
+                cache.evict_before(keep_from)

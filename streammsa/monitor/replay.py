@@ -23,7 +23,10 @@ class ReplayRun:
 
     @property
     def readings(self) -> list[dict[str, Any]]:
-        return [m for m in self.messages if m["type"] == "reading"]
+        """One per window, as it finally stood (its last revision); ``of_type("reading")`` has every message."""
+        from streammsa.recorder.readings import latest_readings
+
+        return latest_readings(self.messages)
 
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         return [m for m in self.messages if m["type"] == kind]

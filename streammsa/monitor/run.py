@@ -162,6 +162,7 @@ class Monitor:
             try:  # what is ready is emitted; nothing else is waited for
                 if self.loop is not None and self.graph is not None:
                     self.loop.emit_windows(self.graph.scheduler.ready())
+                    self.loop.finalize()  # the recogniser has stopped: no more words can join a reading
             except Exception:  # interrupted mid-model: keep what we have
                 logger.debug("emitting the last windows failed", exc_info=True)
         except BaseException as exc:  # noqa: BLE001 - finish the recorder first, then re-raise
@@ -264,7 +265,9 @@ class Monitor:
             if cache is not None:
                 c[f"{m}_cache"] = cache.counters()
         if g.vision_worker is not None:
-            c["frames_seen"] = g.vision_worker.frames_seen
+            # frames a file source decoded but did not convert, since the extractor would not analyse them
+            skipped = sum(getattr(s, "frames_skipped", 0) for s in g.sources)
+            c["frames_seen"] = g.vision_worker.frames_seen + skipped
             c["frames_analysed"] = g.vision_worker.analysed
             c["faces"] = g.vision_worker.faces
             c["frames_dropped"] = g.vision_worker.dropped
@@ -273,4 +276,6 @@ class Monitor:
         # busy seconds per stage (workers run in parallel, so these may add up to more than the wall time)
         c["stage_s"] = {w.name: round(w.busy_s, 3) for w in g.workers}
         c["stage_s"]["windows+model"] = round(self.loop.model_s if self.loop else 0.0, 3)
+        if self.loop is not None:  # readings revised when late words joined them, and final re-sends
+            c["revisions"], c["confirmations"] = self.loop.revisions, self.loop.confirmations
         return c

@@ -66,7 +66,8 @@ class DashboardSink:
 
 
 class ReportSink:
-    """Writes ``timeline.csv``, ``report.png``/``report.html`` and ``summary.json`` from the timeline at close.
+    """Writes the run's outputs from the timeline at close (``recorder/outputs.py``: timeline.csv, summary.json,
+    report.png, the interactive report.html, utterances.csv, transcript.srt/.vtt).
 
     ``run_info`` is asked for at close time, when the run's figures are final.
     """
@@ -84,9 +85,6 @@ class ReportSink:
         if self._closed:
             return
         self._closed = True
-        from streammsa.recorder.csv_export import CSV_NAME, write_csv
-        from streammsa.recorder.report import write_report
-        from streammsa.recorder.timeline import TIMELINE_NAME, read_timeline
+        from streammsa.recorder.outputs import write_outputs
 
-        write_csv(read_timeline(self.out_dir / TIMELINE_NAME), self.out_dir / CSV_NAME)
-        self.stats = write_report(self.out_dir, run_info=self.run_info()).stats
+        self.stats = write_outputs(self.out_dir, run_info=self.run_info()).stats

@@ -22,7 +22,7 @@ from streammsa.capture.packets import AudioChunk, VideoFrame
 from streammsa.engine.transcripts import step_events
 from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.cache import FeatureCache, TextSegmentCache
-from streammsa.protocol import Message
+from streammsa.protocol import Message, StatusEvent
 
 logger = log.get("monitor.workers")
 
@@ -140,24 +140,66 @@ class AudioFeatureWorker(QueueWorker):
             self.scheduler.advance("audio", float(feats.times[-1]) + 1.0 / self.extractor.rate_hz)
 
 
+# How many bytes of frames a replay may queue for the face worker. The face stage is the slowest, and a
+# replay's capture blocks when this queue is full, which would hold back the audio it demuxes with the frames:
+# speech recognition (a --fast replay decodes 60-s blocks) then starts late and ends after the face stage.
+# Bounded in bytes, not frames: 256 MB is ~80 s of 360p or ~28 s of 640x480 frames at 10 per second.
+REPLAY_FRAME_BYTES = 256 * 2**20
+
+
 class VisionFeatureWorker(QueueWorker):
     """Video frames -> face features at the extractor's rate (its ``due`` gate) -> vision cache.
 
     A frame with no face adds nothing: the window sees no vision steps and marks vision absent.
+    ``checks`` (optional) records every analysed frame, 1 with a face and 0 without, so a window knows
+    in how many of its frames a face was found (the face's evidence, ``engine/evidence.py``).
+    Live, the queue holds ``maxsize`` frames and drops the oldest under load; a replay queues up to
+    ``max_bytes`` of frames and then blocks its capture.
     """
 
     def __init__(
-        self, extractor: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int, live: bool
+        self,
+        extractor: Any,
+        cache: FeatureCache,
+        scheduler: WindowScheduler,
+        maxsize: int,
+        live: bool,
+        checks: FeatureCache | None = None,
+        max_bytes: int = REPLAY_FRAME_BYTES,
     ) -> None:
-        super().__init__("vision", maxsize, drop_when_full=live)
+        super().__init__("vision", maxsize if live else 0, drop_when_full=live)
+        self.max_bytes = max_bytes
+        self._queued_bytes = 0
+        self._room = threading.Condition()
         self.extractor = extractor
         self.cache = cache
+        self.checks = checks
         self.scheduler = scheduler
         self.frames_seen = 0
         self.analysed = 0
         self.faces = 0
 
+    def put(self, item: Any) -> None:
+        if self.drop_when_full or not isinstance(item, VideoFrame):
+            super().put(item)
+            return
+        with self._room:  # a replay: wait for room in bytes (always admit one frame)
+            while self._queued_bytes and self._queued_bytes + item.image.nbytes > self.max_bytes:
+                if self._stop.is_set():
+                    return
+                self._room.wait(0.1)
+            self._queued_bytes += item.image.nbytes
+        super().put(item)
+
     def handle(self, frame: VideoFrame) -> None:
+        try:
+            self._analyse(frame)
+        finally:
+            with self._room:
+                self._queued_bytes = max(0, self._queued_bytes - frame.image.nbytes)
+                self._room.notify()
+
+    def _analyse(self, frame: VideoFrame) -> None:
         self.frames_seen += 1
         if self.extractor.due(frame.t):
             self.analysed += 1
@@ -165,6 +207,8 @@ class VisionFeatureWorker(QueueWorker):
             if vec is not None:
                 self.cache.append(frame.t, np.asarray(vec, dtype=np.float32))
                 self.faces += 1
+            if self.checks is not None:
+                self.checks.append(frame.t, np.array([0.0 if vec is None else 1.0], dtype=np.float32))
         # frames arrive in time order: every frame before this one has been processed
         self.scheduler.advance("vision", frame.t)
 
@@ -187,6 +231,15 @@ class AsrWorker(QueueWorker):
       and never more than ``max_lag_s`` behind the audio, so live windows do not wait forever;
     - batch: the start of the audio it holds back (everything before it is committed); no
       lag limit, since a fast replay may wait for the words rather than lose them.
+    Either way never past ``processor.pending_from`` (speech heard but not yet decided).
+
+    Keeping up (streaming): after each decode, ``behind`` = audio received (``put``) minus audio taken in.
+    The recogniser adapts to it (``keep_up``: longer steps, no partials); when it does, or from
+    ``degraded_behind_s`` on, the worker emits ``StatusEvent(state="degraded", detail="speech recognition
+    is N s behind: ...")`` (again when what it does changes),
+    and ``state="running"`` once it stayed under ``recovered_behind_s`` for ``recover_decodes`` decodes.
+    Beyond ``max_behind_s`` it skips the queued audio (its words are lost, the lag is not) until it is
+    back within ``tail_guard_s`` of the newest audio, and says so in the status.
     """
 
     def __init__(
@@ -200,9 +253,26 @@ class AsrWorker(QueueWorker):
         maxsize: int,
         streaming: bool = True,
         tail_guard_s: float = 1.0,
+        degraded_behind_s: float = 2.0,
+        recovered_behind_s: float = 1.0,
+        recover_decodes: int = 3,
+        max_behind_s: float = 10.0,
     ) -> None:
         super().__init__("asr", maxsize)
         self.streaming = streaming
+        self.degraded_behind_s = degraded_behind_s
+        self.recovered_behind_s = recovered_behind_s
+        self.recover_decodes = recover_decodes
+        self.max_behind_s = max_behind_s
+        self._received_end = 0.0  # end of the newest audio handed to this worker (capture thread)
+        self._skipping = False
+        self.skipped_s = 0.0
+        self.behind_s = 0.0  # after the last decode
+        self.max_seen_behind_s = 0.0
+        self.degraded = False
+        self._calm = 0  # decodes in a row under recovered_behind_s while degraded
+        self._doing = ""  # what the recogniser said it does differently, as last reported
+        self.statuses: list[StatusEvent] = []  # what it reported (degraded/running), in order
         self.processor = processor
         self.cache = cache
         self.scheduler = scheduler
@@ -215,12 +285,22 @@ class AsrWorker(QueueWorker):
         self._audio_end = 0.0
         self._segments = 0
         self.decode_s = 0.0
+        # stream time before which no more words can be committed (the watermark above without the lag
+        # bound): an emitted window ending before it is final (monitor/loop.py revises until then)
+        self.text_final = 0.0
 
     def committed_words(self) -> list[Word]:
         with self._words_lock:
             return list(self.words)
 
+    def put(self, item: Any) -> None:
+        if isinstance(item, AudioChunk):
+            self._received_end = max(self._received_end, item.t_end)
+        super().put(item)
+
     def handle(self, chunk: AudioChunk) -> None:
+        if self.streaming and self._skip(chunk):
+            return
         self.processor.insert_audio_chunk(chunk.samples, chunk.t)
         self._audio_end = chunk.t_end
         if not self.processor.ready:
@@ -232,17 +312,24 @@ class AsrWorker(QueueWorker):
         t0 = time.perf_counter()
         step = self.processor.process_iter()
         self.decode_s += time.perf_counter() - t0
+        if self.streaming:
+            self._keep_up(self._received_end - self._audio_end)
         self._commit(step.committed)
         for ev in step_events(step, self.stream):
             if ev.kind == "partial":
                 self.emit(ev)
         if not self.streaming:
-            self.scheduler.advance("text", float(self.processor.buffer_offset))
+            self.text_final = float(self.processor.buffer_offset)
+            self.scheduler.advance("text", self.text_final)
             return
         pending = step.partial
         with self._words_lock:
             last = self.words[-1].end if self.words else 0.0
         mark = pending[0].start if pending else max(last, self._audio_end - self.tail_guard_s)
+        undecided = self.processor.pending_from
+        if undecided is not None:
+            mark = min(mark, undecided)
+        self.text_final = max(self.text_final, mark)
         self.scheduler.advance("text", max(mark, self._audio_end - self.max_lag_s))
 
     def finish(self) -> None:
@@ -250,7 +337,51 @@ class AsrWorker(QueueWorker):
         tail = self.processor.finish()
         self.decode_s += time.perf_counter() - t0
         self._commit(tail)
+        self.text_final = float("inf")
         self.scheduler.advance("text", float("inf"))
+
+    def _skip(self, chunk: AudioChunk) -> bool:
+        """Too far behind: drop queued audio (bounded lag beats complete words) until near the newest."""
+        behind = self._received_end - chunk.t_end
+        if not self._skipping and behind > self.max_behind_s:
+            self._skipping = True
+            self._report(behind, "skipping the queued audio")
+        if self._skipping and behind <= self.tail_guard_s:
+            self._skipping = False
+            self._report(behind + chunk.duration, "")
+        if self._skipping:
+            self.skipped_s += chunk.duration
+        return self._skipping
+
+    def _keep_up(self, behind: float) -> None:
+        self.behind_s = behind
+        self.max_seen_behind_s = max(self.max_seen_behind_s, behind)
+        doing = self.processor.keep_up(behind)
+        if behind >= self.degraded_behind_s or doing:
+            self._calm = 0
+            if not self.degraded or doing != self._doing:  # new, or now doing something else about it
+                self._report(behind, doing)
+        elif self.degraded:
+            self._calm = self._calm + 1 if behind < self.recovered_behind_s else 0
+            if self._calm >= self.recover_decodes:
+                self.degraded = False
+                self._status("running", f"speech recognition caught up ({behind:.1f} s behind)")
+
+    def _report(self, behind: float, doing: str) -> None:
+        self.degraded = True
+        self._doing = doing
+        self._calm = 0
+        what = [doing] if doing else []
+        if self.skipped_s:
+            what.append(f"skipped {self.skipped_s:.1f} s of audio so far")
+        detail = f"speech recognition is {behind:.1f} s behind" + (f": {'; '.join(what)}" if what else "")
+        logger.warning("%s", detail)
+        self._status("degraded", detail)
+
+    def _status(self, state: str, detail: str) -> None:
+        ev = StatusEvent(stream=self.stream, state=state, detail=detail, t=self._audio_end)
+        self.statuses.append(ev)
+        self.emit(ev)
 
     def _commit(self, committed: list[Any]) -> None:
         words = [Word.from_committed(c) for c in committed or []]
@@ -264,3 +395,33 @@ class AsrWorker(QueueWorker):
         for ev in step_events(ASRStep(committed=list(committed)), self.stream):
             if ev.kind == "committed":
                 self.emit(ev)
+
+
+class VoiceActivityWorker(QueueWorker):
+    """Audio chunks -> speech probability per 32-ms frame (Silero VAD) -> speech cache.
+
+    Its own watermark ("speech") holds a window back until its speech is known, so a voice is read
+    only where someone speaks (``engine/evidence.py``).
+    """
+
+    def __init__(self, vad: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int) -> None:
+        super().__init__("speech", maxsize)
+        self.vad = vad
+        self.cache = cache
+        self.scheduler = scheduler
+        self._stream: Any = None
+
+    def handle(self, chunk: AudioChunk) -> None:
+        if self._stream is None:
+            self._stream = self.vad.stream(chunk.t)
+        self._append(self._stream.push(chunk.samples))
+
+    def finish(self) -> None:
+        if self._stream is not None:
+            self._append(self._stream.flush())
+        self.scheduler.advance("speech", float("inf"))
+
+    def _append(self, probs: Any) -> None:
+        if len(probs):
+            self.cache.extend(probs)
+            self.scheduler.advance("speech", float(probs.times[-1]) + 1.0 / self.vad.rate_hz)

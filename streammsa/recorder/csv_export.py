@@ -1,4 +1,5 @@
-"""``timeline.csv``: one row per reading, flat columns, for spreadsheets and pandas."""
+"""``timeline.csv``: one row per reading (its last revision, ``recorder/readings.py``), flat columns,
+for spreadsheets and pandas."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from streammsa import MODALITIES
+from streammsa.recorder.readings import latest_readings
 
 CSV_NAME = "timeline.csv"
 
 COLUMNS: list[str] = (
     ["stream", "seq", "t_start", "t_end", "intensity"]
     + [f"{m}_{k}" for m in MODALITIES for k in ("present", "intensity", "conflict", "weight")]
-    + ["transcript", "alerts", "latency_ms", "model", "trained"]
+    + ["transcript", "alerts", "latency_ms", "model", "trained", "revision", "final"]
 )
 
 
@@ -22,6 +24,8 @@ def reading_row(msg: dict[str, Any]) -> dict[str, Any]:
         k: msg.get(k)
         for k in ("stream", "seq", "t_start", "t_end", "intensity", "transcript", "latency_ms", "model", "trained")
     }
+    row["revision"] = int(msg.get("revision") or 0)
+    row["final"] = bool(msg.get("final", True))  # a version-1 reading was never revised
     for m in MODALITIES:
         mr = (msg.get("modalities") or {}).get(m) or {}
         row[f"{m}_present"] = bool(mr.get("present", False))
@@ -33,14 +37,12 @@ def reading_row(msg: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_csv(messages: Iterable[dict[str, Any]], path: Path) -> int:
-    """Write the readings among ``messages`` to ``path``; returns the number of rows."""
+    """Write the readings among ``messages`` (the last revision of each) to ``path``; returns the number of rows."""
     n = 0
     with Path(path).open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
-        for msg in messages:
-            if msg.get("type") != "reading":
-                continue
+        for msg in latest_readings(messages):
             w.writerow(reading_row(msg))
             n += 1
     return n

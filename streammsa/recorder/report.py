@@ -1,5 +1,7 @@
 """End-of-run report, rebuilt from ``timeline.jsonl`` alone: summary.json, report.png, report.html.
 
+Each reading counts once, as it finally stood (its last revision: ``recorder/readings.py``).
+
 The PNG plots overall and per-modality intensity over time with conflict alerts marked
 and transcript snippets; the HTML is self-contained (PNG embedded as base64) with the
 summary statistics, and states plainly when the model was untrained.
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from streammsa import MODALITIES
+from streammsa.recorder.readings import latest_readings
 from streammsa.recorder.timeline import read_timeline
 
 SUMMARY_NAME = "summary.json"
@@ -58,6 +61,12 @@ def _stats(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], run_inf
         modality_means[m] = (sum(xs) / len(xs)) if xs else None
     raised = [a for a in alerts if a.get("state") == "raised"]
     lat = sorted(r["latency_ms"] for r in readings if r.get("latency_ms") is not None)
+    # when each reading stopped changing: its first emission, or the update that made it final
+    settled = sorted(
+        r["latency_ms"] if r.get("update_latency_ms") is None else r["update_latency_ms"]
+        for r in readings
+        if r.get("final", True) and r.get("latency_ms") is not None
+    )
     trained_flags = {bool(r.get("trained")) for r in readings}
     return {
         **run_info,
@@ -76,6 +85,9 @@ def _stats(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], run_inf
         "alerts_by_kind": {k: sum(1 for a in raised if a.get("kind") == k) for k in ("conflict", "sustained_negative")},
         "latency_ms_median": lat[len(lat) // 2] if lat else None,
         "latency_ms_max": lat[-1] if lat else None,
+        "revised_readings": sum(1 for r in readings if (r.get("revision") or 0) > 0),
+        "final_readings": sum(1 for r in readings if r.get("final", True)),
+        "final_latency_ms_median": settled[len(settled) // 2] if settled else None,
     }
 
 
@@ -193,7 +205,7 @@ def write_report(out_dir: Path, run_info: dict[str, Any] | None = None, timeline
     out_dir = Path(out_dir)
     timeline = timeline or out_dir / "timeline.jsonl"
     msgs = list(read_timeline(timeline))
-    readings = sorted((m for m in msgs if m.get("type") == "reading"), key=lambda r: (r["stream"], r["t_end"]))
+    readings = sorted(latest_readings(msgs), key=lambda r: (r["stream"], r["t_end"]))
     alerts = [m for m in msgs if m.get("type") == "alert"]
     transcripts = [m for m in msgs if m.get("type") == "transcript" and m.get("kind") == "committed"]
     stats = _stats(readings, alerts, dict(run_info or {}))

@@ -2,7 +2,9 @@
 
 Everything here runs on the server's event-loop thread (the pipeline reaches it through
 ``loop.call_soon_threadsafe``), so there are no locks. A slow client only ever loses its own
-oldest readings; the pipeline and the other clients never wait for it.
+oldest readings; the pipeline and the other clients never wait for it. A later message of a
+reading (a revision, or its final re-send: same stream and ``seq``) takes the earlier one's place
+in the history and in a client's queue, so neither holds a superseded reading.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Outgoing:
     partial: bool = False  # a partial transcript (superseded by the next one)
     state: str | None = None  # alert state or status state, for history bookkeeping
     alert_id: str | None = None
+    seq: int | None = None  # a reading's number in its stream: a later message with the same one replaces it
+    update: bool = False  # a reading's revision or final re-send (not its first emission)
 
     @classmethod
     def of(cls, message: Message) -> "Outgoing":
@@ -40,7 +44,13 @@ class Outgoing:
             partial=d["type"] == "transcript" and d.get("kind") == "partial",
             state=d.get("state"),
             alert_id=d.get("alert_id"),
+            seq=d.get("seq") if d["type"] == "reading" else None,
+            update=d["type"] == "reading" and d.get("update_latency_ms") is not None,
         )
+
+    def supersedes(self, other: "Outgoing") -> bool:
+        """Both are messages of the same reading (this one is the later)."""
+        return self.update and other.seq == self.seq and other.stream == self.stream and other.type == self.type
 
 
 class ClientQueue:
@@ -68,6 +78,9 @@ class ClientQueue:
         return self.streams is None or item.stream is None or item.stream in self.streams
 
     def put(self, item: Outgoing) -> None:
+        if item.update and _replace_last(self.live, item):
+            self.ready.set()
+            return  # the earlier message of this reading was still queued: the client gets the later one there
         if len(self.live) >= self.maxsize:
             self._drop_one()
         self.live.append(item)
@@ -131,6 +144,7 @@ class History:
         self.partial: dict[str, Outgoing] = {}
         self.status: dict[str, Outgoing] = {}
         self.active_alerts: dict[str, Outgoing] = {}
+        self.readings: set[tuple[str, int]] = set()  # (stream, seq) of the readings in ``items``
 
     def add(self, item: Outgoing) -> None:
         stream = item.stream or ""
@@ -151,8 +165,15 @@ class History:
                 self.active_alerts[item.alert_id] = item
             else:
                 self.active_alerts.pop(item.alert_id, None)
-        if item.t is not None:
+        if item.t is not None and not item.update:  # a revision is of an older window: the clock stays
             self.latest_t[stream] = item.t
+        if item.seq is not None:
+            key = (stream, item.seq)
+            if item.update and key in self.readings and _replace_last(self.items, item):
+                return  # a revision takes its reading's place (same time, so nothing to trim)
+            if item.update and self._expired(item):
+                return  # its reading already left the history window
+            self.readings.add(key)
         self.items.append(item)
         self._trim()
 
@@ -162,10 +183,13 @@ class History:
 
     def _trim(self) -> None:
         while self.items and (len(self.items) > self.max_messages or self._expired(self.items[0])):
-            self.items.popleft()
+            gone = self.items.popleft()
+            if gone.seq is not None:
+                self.readings.discard((gone.stream or "", gone.seq))
 
     def _forget(self, stream: str) -> None:
         self.items = deque(i for i in self.items if (i.stream or "") != stream)
+        self.readings = {k for k in self.readings if k[0] != stream}
         self.latest_t.pop(stream, None)
         self.partial.pop(stream, None)
         self.active_alerts = {k: v for k, v in self.active_alerts.items() if (v.stream or "") != stream}
@@ -176,6 +200,17 @@ class History:
         older_alerts = [a for a in self.active_alerts.values() if id(a) not in in_window]
         out = older_alerts + list(self.items) + list(self.status.values()) + list(self.partial.values())
         return [i for i in out if wants(i)]
+
+
+def _replace_last(items: deque[Outgoing], item: Outgoing) -> bool:
+    """Put ``item`` in place of the newest earlier message of its reading in ``items``; False when there is none.
+
+    Searched from the newest end: revisions come within seconds, so the earlier message is near it."""
+    for i in range(len(items) - 1, -1, -1):
+        if item.supersedes(items[i]):
+            items[i] = item
+            return True
+    return False
 
 
 class Hub:

@@ -1,4 +1,4 @@
-"""Fixtures of the streaming-ASR tests: one espeak-ng sentence and the bundled tiny.en backend."""
+"""Fixtures of the streaming-ASR tests: one espeak-ng sentence, the bundled tiny.en backend and Moonshine base-en."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import subprocess
 import pytest
 from support.speech import SENTENCE
 
+from streammsa.asr.moonshine_backend import MoonshineBackend
 from streammsa.asr.whisper_backend import WhisperBackend, WhisperConfig
 from streammsa.capture.media_file import read_audio
 
@@ -14,6 +15,11 @@ from streammsa.capture.media_file import read_audio
 @pytest.fixture(scope="module")
 def backend():
     return WhisperBackend(WhisperConfig(cpu_threads=2))
+
+
+@pytest.fixture(scope="module")
+def moonshine():
+    return MoonshineBackend()
 
 
 @pytest.fixture(scope="module")

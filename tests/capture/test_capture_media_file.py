@@ -54,6 +54,26 @@ def test_max_fps_decimates_video_but_keeps_all_audio(grid_clip):
 
 
 @pytest.mark.data
+def test_frame_filter_converts_only_the_frames_it_accepts_and_the_last_one(grid_clip):
+    from streammsa.features.vision import RateGate
+
+    with MediaFileSource(grid_clip) as src:
+        all_audio, all_video = split(list(src))
+    gate = RateGate(10.0)
+    wanted = [f.t for f in all_video if gate(f.t)]
+    with MediaFileSource(grid_clip, frame_filter=RateGate(10.0)) as src:
+        audio, video = split(list(src))
+        assert src.frames_decoded == len(all_video)
+        assert src.frames_skipped == len(all_video) - len(video)
+    assert [f.t for f in video] == wanted + ([all_video[-1].t] if wanted[-1] != all_video[-1].t else [])
+    np.testing.assert_array_equal(video[-1].image, all_video[-1].image)  # the held last frame, intact
+    for f in video[:5]:
+        np.testing.assert_array_equal(f.image, next(g.image for g in all_video if g.t == f.t))
+    assert [a.t for a in audio] == [a.t for a in all_audio]  # audio untouched
+    assert src.delivered_until == pytest.approx(max(all_audio[-1].t_end, all_video[-1].t))
+
+
+@pytest.mark.data
 def test_ravdess_flac_is_audio_only(shared_data):
     path = sorted((shared_data / "ravdess" / "audio" / "Actor_01").glob("*.flac"))[0]
     with MediaFileSource(path) as src:

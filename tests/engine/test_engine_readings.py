@@ -10,6 +10,7 @@ import torch
 from streammsa.engine.readings import Word, build_reading, clamp_intensity, words_in_window
 from streammsa.models.io import ModelOutput
 from streammsa.monitor.latency import LatencyClock
+from streammsa.protocol import PROTOCOL_VERSION
 
 
 def output() -> ModelOutput:
@@ -81,3 +82,14 @@ def test_latency_is_measured_from_when_the_stream_reached_the_window_end():
     assert c.latency_ms(1.0, now=100.8) == pytest.approx(300.0)
     assert c.wall_at(3.0) is None
     assert c.latency_ms(3.0, now=101.6) == pytest.approx(100.0)  # not reached yet: from the newest point
+
+
+def test_a_revision_carries_its_number_final_flag_and_update_latency_on_the_wire():
+    kw = dict(stream="s", seq=7, t_start=3.0, t_end=7.0, transcript="", latency_ms=40.0, model="cacr", trained=True)
+    first = json.loads(build_reading(output(), 0, final=False, **kw).to_json())
+    assert (first["revision"], first["final"], first["update_latency_ms"]) == (0, False, None)
+    later = build_reading(output(), 0, revision=2, final=True, update_latency_ms=2350.5, **{**kw, "transcript": "late"})
+    d = json.loads(later.to_json())
+    assert (d["seq"], d["revision"], d["final"], d["update_latency_ms"], d["latency_ms"]) == (7, 2, True, 2350.5, 40.0)
+    assert d["v"] == PROTOCOL_VERSION >= 2 and d["transcript"] == "late"
+    assert json.loads(build_reading(output(), 1, **kw).to_json())["final"] is True  # final unless told otherwise

@@ -11,6 +11,9 @@ import cv2
 import numpy as np
 import pytest
 
+from streammsa import log
+from streammsa.capture.media_file import MediaFileSource
+from streammsa.capture.packets import VideoFrame
 from streammsa.errors import InputError
 from streammsa.features.vision import (
     BLENDSHAPE_SLICE,
@@ -20,7 +23,9 @@ from streammsa.features.vision import (
     FER_SLICE,
     POSE_SLICE,
     FaceFeatureExtractor,
+    RateGate,
     default_vision_spec,
+    square_crop,
 )
 
 pytestmark = pytest.mark.data
@@ -134,3 +139,63 @@ def test_closed_extractor_refuses_work(grid_frames):
     fx.close()  # idempotent
     with pytest.raises(RuntimeError, match="closed"):
         fx.process(grid_frames[0][0], 0.0)
+
+
+@pytest.mark.parametrize("fps", [25.0, 30.0, 29.97, 12.5, 60.0])
+def test_a_gate_fed_only_what_another_gate_passed_passes_all_of_it(fps):
+    times = [0.013 + i / fps for i in range(int(fps * 20))]  # 20 s of a camera that started off the grid
+    first = RateGate(10.0)
+    passed = [t for t in times if first(t)]
+    assert len(passed) == pytest.approx(200, abs=1)
+    second = RateGate(10.0)
+    assert all(second(t) for t in passed)  # so a source may drop what the analyser's gate would skip
+    again = RateGate(10.0)
+    assert [t for t in times if again(t)] == passed  # and the same frames give the same decisions
+
+
+def test_source_converting_only_frames_the_gate_passes_gives_the_same_features(grid_clip):
+    def features(frame_filter):
+        with FaceFeatureExtractor() as fx, MediaFileSource(grid_clip, audio=False) as src:
+            src.frame_filter = frame_filter(fx)
+            frames = [p for p in src if isinstance(p, VideoFrame)]
+            return len(frames), [(f.t, fx.process(f.image, f.t)) for f in frames if fx.due(f.t)]
+
+    n_all, every = features(lambda fx: None)
+    n_some, gated = features(lambda fx: fx.rate_gate())
+    assert n_some < n_all * 0.5  # 10 of 25 frames per second (+ the last frame) are converted
+    assert [t for t, _ in gated] == [t for t, _ in every]
+    for (_, a), (_, b) in zip(gated, every):
+        np.testing.assert_array_equal(a, b)  # bit for bit: the same frames, analysed in the same order
+
+
+def test_crop_of_the_colour_frame_turned_grey_equals_the_crop_of_the_grey_frame(grid_frames):
+    img = grid_frames[0][0]
+    grey = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    h, w = grey.shape
+    for xs, ys in (
+        (np.array([120.0, 230.0]), np.array([60.0, 200.0])),  # inside the frame
+        (np.array([-30.0, 90.0]), np.array([200.0, 330.0])),  # over two edges: replicated
+    ):
+        colour = square_crop(img, xs, ys, 1.2)
+        np.testing.assert_array_equal(cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY), square_crop(grey, xs, ys, 1.2))
+    assert w == 360 and h == 288
+
+
+def test_loading_the_extractor_keeps_native_chatter_off_the_terminal(capfd, caplog):
+    with caplog.at_level("DEBUG", logger=log.LOGGER_NAME):
+        FaceFeatureExtractor().close()
+    err = capfd.readouterr().err
+    assert "W0000" not in err and "XNNPACK" not in err and "InitGoogle" not in err, err
+    assert any("face_landmarker_graph" in r.getMessage() for r in caplog.records)  # -vv still shows it
+
+
+def test_a_native_line_that_is_not_chatter_still_reaches_stderr(capfd):
+    import os
+
+    from streammsa import native_stderr
+
+    with native_stderr.quiet():
+        os.write(2, b"W0000 00:00:1796100550.725694   31102 graph.cc:181] chatter\n")
+        os.write(2, b"E0000 00:00:1796100550.725694   31102 graph.cc:182] a real failure\n")
+    err = capfd.readouterr().err
+    assert "a real failure" in err and "chatter" not in err

@@ -4,13 +4,15 @@ transcript, the untrained warning, the finished state, and reconnects after a se
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from pathlib import Path
 
 import pytest
-from support.server_messages import alert, hello, reading, status, transcript
+from support.server_messages import alert, hello, reading, revised, status, transcript
 
+from streammsa.protocol import ModalityReading
 from streammsa.server import DashboardServer, ServerConfig
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -281,6 +283,75 @@ def test_controls_are_keyboard_operable(page, server):
     page.keyboard.press("Space")
     expect(audio).to_have_attribute("aria-pressed", "false")
     expect(page.get_by_test_id("alert-list")).to_have_attribute("aria-live", "polite")
+
+
+def pending(seq: int):
+    """A reading emitted on time before its words were committed: no text yet, not final."""
+    r = reading(seq)
+    no_text = ModalityReading(False, None, None, None)
+    return dataclasses.replace(r, modalities=dict(r.modalities, text=no_text), final=False)
+
+
+def chart_points(page) -> list[dict]:
+    return page.evaluate("window.streammsa.state.streams.get('meeting').series.points()")
+
+
+def test_a_revision_replaces_the_earlier_reading_on_the_page(page, server, browser):
+    server.set_hello(hello(trained=True))
+    _open(page, server)
+    for seq in range(4):
+        server.publish(pending(seq))
+    expect(page.get_by_test_id("reading-count")).to_have_text("4")
+    expect(page.get_by_test_id("modality-text")).to_contain_text("words pending")  # not "no signal" yet
+    expect(page.get_by_test_id("current-revision")).to_have_text("words pending")
+    # late words joined the newest window: the cards show the revision, the count stays
+    server.publish(revised(pending(3), 1, final=True, text=-1.84, intensity=-1.23))
+    expect(page.get_by_test_id("modality-text-intensity")).to_have_text("−1.8")
+    expect(page.get_by_test_id("current-value")).to_have_text("−1.2")
+    expect(page.get_by_test_id("current-revision")).to_have_text("final, revised ×1")
+    expect(page.get_by_test_id("reading-count")).to_have_text("4")
+    # an older window's revision changes its point in the chart, not the cards
+    server.publish(revised(pending(1), 1, final=True, text=0.91))
+    expect(page.get_by_test_id("modality-text-intensity")).to_have_text("−1.8")
+    page.wait_for_function("window.streammsa.state.streams.get('meeting').series.points()[1].text === 0.91")
+    pts = chart_points(page)
+    assert [p["seq"] for p in pts] == [0, 1, 2, 3]
+    assert [p["text"] for p in pts] == [None, 0.91, None, -1.84] and pts[3]["overall"] == -1.23
+    # a late joiner gets each reading once, as it stands
+    late = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    try:
+        _open(late, server)
+        expect(late.get_by_test_id("reading-count")).to_have_text("4")
+        expect(late.get_by_test_id("modality-text-intensity")).to_have_text("−1.8")
+        assert [p["text"] for p in chart_points(late)] == [None, 0.91, None, -1.84]
+    finally:
+        late.context.close()
+
+
+def test_degraded_status_shows_until_the_pipeline_catches_up(page, server):
+    server.set_hello(hello(trained=True))
+    _open(page, server)
+    server.publish(reading(0))
+    server.publish(status("degraded", 12.0, detail="speech recognition is 6.5 s behind the audio"))
+    banner = page.get_by_test_id("degraded-banner")
+    expect(banner).to_be_visible()
+    expect(page.get_by_test_id("degraded-text")).to_have_text("speech recognition is 6.5 s behind the audio")
+    expect(page.get_by_test_id("stream-state")).to_have_text("degraded")
+    server.publish(status("running", 20.0))
+    expect(banner).to_be_hidden()
+    expect(page.get_by_test_id("stream-state")).to_have_text("running")
+
+
+def test_recorded_messages_render_through_the_one_message_handler(page, server):
+    _open(page, server)  # a server with nothing to say: the page is fed a recorded run instead
+    recorded = [hello(trained=True).to_dict()] + [pending(seq).to_dict() for seq in range(3)]
+    recorded.append(revised(pending(2), 1, final=True, text=1.37, intensity=0.74).to_dict())
+    recorded.append({"type": "from_the_future", "v": 9})
+    handled = page.evaluate("msgs => msgs.map((m) => window.streammsa.handleMessage(m))", recorded)
+    assert handled == [True] * 5 + [False]
+    expect(page.get_by_test_id("reading-count")).to_have_text("3")
+    expect(page.get_by_test_id("current-value")).to_have_text("+0.7")
+    expect(page.get_by_test_id("modality-text-intensity")).to_have_text("+1.4")
 
 
 def _signed(v: float) -> str:

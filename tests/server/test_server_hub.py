@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from support.server_messages import alert, hello, reading, status, transcript
+from support.server_messages import alert, hello, reading, revised, status, transcript
 
+from streammsa.protocol import PROTOCOL_VERSION
 from streammsa.server.hub import ClientQueue, History, Hub, Outgoing
 
 
@@ -23,7 +24,7 @@ def test_full_queue_drops_oldest_readings_and_reports_the_count():
     for seq in range(10):
         client.put(Outgoing.of(reading(seq)))
     got = _drain(client)
-    assert got[0] == {"type": "dropped", "v": 1, "count": 6, "total": 6}
+    assert got[0] == {"type": "dropped", "v": PROTOCOL_VERSION, "count": 6, "total": 6}
     # the alert survives; of the readings only the newest four remain, in order
     assert [m["type"] for m in got[1:]] == ["alert", "reading", "reading", "reading", "reading"]
     assert [m["seq"] for m in got[2:]] == [6, 7, 8, 9]
@@ -49,7 +50,7 @@ def test_drop_count_is_reported_once_per_overflow_and_total_keeps_growing():
     client.put(Outgoing.of(reading(3)))
     client.put(Outgoing.of(reading(4)))
     first, last = _drain(client)
-    assert first == {"type": "dropped", "v": 1, "count": 1, "total": 2} and last["seq"] == 4
+    assert first == {"type": "dropped", "v": PROTOCOL_VERSION, "count": 1, "total": 2} and last["seq"] == 4
 
 
 def test_control_replies_and_pending_history_go_before_live_messages():
@@ -147,3 +148,38 @@ def test_unregistered_client_gets_nothing_more():
     hub.unregister(client)
     hub.broadcast(Outgoing.of(reading(0)))
     assert _drain(client) == [] and hub.published == 1
+
+
+def test_a_revision_takes_its_readings_place_in_the_history():
+    history = History(seconds=600.0, max_messages=1000)
+    for seq in range(4):
+        history.add(Outgoing.of(reading(seq)))
+    history.add(Outgoing.of(transcript("the numbers are bad", 4.0, 6.0)))
+    history.add(Outgoing.of(revised(reading(2), 1, final=False, text=-1.5)))
+    history.add(Outgoing.of(revised(reading(2), 2, final=True, text=-2.0)))
+    snap = [json.loads(i.text) for i in history.snapshot()]
+    assert [m["type"] for m in snap] == ["reading"] * 4 + ["transcript"]
+    assert [(m["seq"], m["revision"]) for m in snap[:4]] == [(0, 0), (1, 0), (2, 2), (3, 0)]
+    assert snap[2]["modalities"]["text"]["intensity"] == -2.0 and snap[2]["final"] is True
+
+
+def test_a_revision_of_a_reading_that_left_the_history_is_not_kept():
+    history = History(seconds=5.0, max_messages=1000)
+    for seq in range(12):
+        history.add(Outgoing.of(reading(seq)))
+    history.add(Outgoing.of(revised(reading(9), 1, final=True, text=0.8)))  # still in the window
+    history.add(Outgoing.of(revised(reading(3), 1, final=True, text=0.8)))  # its reading left the window
+    snap = [(m["seq"], m["revision"]) for m in (json.loads(i.text) for i in history.snapshot())]
+    assert snap == [(6, 0), (7, 0), (8, 0), (9, 1), (10, 0), (11, 0)]
+
+
+def test_a_revision_replaces_its_reading_still_queued_for_a_client():
+    client = ClientQueue(maxsize=8)
+    for seq in range(3):
+        client.put(Outgoing.of(reading(seq)))
+    client.put(Outgoing.of(revised(reading(1), 1, final=True, text=-1.0)))
+    client.put(Outgoing.of(revised(reading(7), 1, final=True, text=-1.0)))  # its first emission was sent already
+    got = [(m["seq"], m["revision"]) for m in _drain(client)]
+    assert got == [(0, 0), (1, 1), (2, 0), (7, 1)]
+    client.put(Outgoing.of(revised(reading(2), 2, final=True, text=-1.0)))  # nothing queued: sent as it comes
+    assert [(m["seq"], m["revision"]) for m in _drain(client)] == [(2, 2)]

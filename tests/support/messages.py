@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from streammsa.recorder.readings import latest_readings
+
 
 def of_type(messages: Iterable[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
     return [m for m in messages if m["type"] == kind]
 
 
 def readings_of(messages: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return of_type(messages, "reading")
+    """One reading per window, its last revision (what the CSV and report use); every message: ``of_type``."""
+    return latest_readings(messages)

@@ -6,6 +6,7 @@ test inputs, not model outputs.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from streammsa import MODALITIES
@@ -98,3 +99,20 @@ def alert(alert_id: str, state: str, t: float, stream: str = "meeting", modality
 
 def status(state: str, t: float = 0.0, stream: str = "meeting", detail: str = "") -> StatusEvent:
     return StatusEvent(stream=stream, state=state, detail=detail, t=t, fps=25.0, latency_ms=190.0, drops={"video": 0})
+
+
+def revised(r: Reading, revision: int, final: bool, text: float | None, intensity: float | None = None) -> Reading:
+    """A later message of reading ``r`` (same stream and seq): late words gave its text reading ``text``."""
+    mods = dict(r.modalities)
+    mods["text"] = (
+        ModalityReading(True, text, 0.42, 0.61) if text is not None else ModalityReading(False, None, None, None)
+    )
+    return dataclasses.replace(
+        r,
+        intensity=r.intensity if intensity is None else intensity,
+        modalities=mods,
+        transcript="the numbers are bad" if text is not None else r.transcript,
+        revision=revision,
+        final=final,
+        update_latency_ms=2000.0 + 100.0 * revision,
+    )

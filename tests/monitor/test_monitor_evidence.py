@@ -1,0 +1,56 @@
+"""End to end with the shipped checkpoint: silence, a pure tone and noise give no voice reading and no alert;
+speech gives voice and text readings that say how confident they are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support.media import write_media
+from support.messages import of_type, readings_of
+
+from streammsa.capture.packets import SAMPLE_RATE
+from streammsa.engine.inference import EngineConfig
+from streammsa.monitor import Components, MonitorConfig, replay_messages
+
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def components() -> Components:
+    return Components.build(MonitorConfig(engine=EngineConfig(device="cpu")))
+
+
+def six_seconds(kind: str) -> np.ndarray:
+    t = np.arange(6 * SAMPLE_RATE) / SAMPLE_RATE
+    if kind == "silence":
+        return np.zeros_like(t, dtype=np.float32)
+    if kind == "tone":
+        return (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    return (0.1 * np.random.default_rng(0).standard_normal(len(t))).astype(np.float32)
+
+
+@pytest.mark.parametrize("kind", ["silence", "tone", "noise"])
+def test_no_voice_reading_and_no_alert_where_nobody_speaks(components, tmp_path, kind):
+    path = tmp_path / f"{kind}.wav"
+    write_media(path, audio=six_seconds(kind))
+    run = replay_messages(path, components=components)
+    rs = readings_of(run.messages)
+    assert len(rs) == 6 and all(r["trained"] for r in rs)
+    for r in rs:
+        assert r["modalities"]["audio"] == {
+            "present": False,
+            "intensity": None,
+            "conflict": None,
+            "weight": None,
+            "confidence": None,
+        }
+        assert not r["modalities"]["text"]["present"]
+    assert of_type(run.messages, "alert") == []
+
+
+@pytest.mark.data
+def test_speech_windows_carry_voice_and_text_confidence(components, grid_clip):
+    rs = readings_of(replay_messages(grid_clip, components=components).messages)
+    last = rs[-1]["modalities"]
+    for m in ("text", "audio", "vision"):
+        assert last[m]["present"] and 0.0 < last[m]["confidence"] <= 1.0
