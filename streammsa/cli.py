@@ -29,7 +29,7 @@ COMMANDS: dict[str, str] = {
 }
 
 # modules only the `train` extra installs (pyproject.toml): train, eval and the dataset tools import them
-TRAIN_ONLY_MODULES = frozenset({"sklearn", "scipy", "yaml", "vaderSentiment"})
+TRAIN_ONLY_MODULES = frozenset({"yaml", "vaderSentiment"})
 
 
 def _add_verbosity(parser: argparse.ArgumentParser, defaults: bool) -> None:

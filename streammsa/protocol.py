@@ -42,10 +42,14 @@ class Message:
 
 @dataclass
 class ModalityReading:
-    """One modality inside a reading. ``intensity``/``conflict`` are None when absent.
+    """One modality inside a reading; every number is None when the modality is absent.
 
     ``confidence`` in [0, 1]: how much evidence the window holds for this modality (seconds of speech
-    for the voice, share of frames with a face, number of words); None when absent or unknown.
+    for the voice, share of frames with a face, number of words); None when unknown.
+    ``disagreement`` in [0, 1]: how far this modality's reading is from what the other present
+    modalities say (``engine/disagreement.py``; the product's conflict signal, what alerts use).
+    ``conflict`` and ``weight``: CACR's C_m (mean cosine distance in the model's shared space, 0..2)
+    and w_m (its reconstruction weight), kept as model diagnostics.
     """
 
     present: bool
@@ -53,6 +57,7 @@ class ModalityReading:
     conflict: float | None
     weight: float | None
     confidence: float | None = None
+    disagreement: float | None = None
 
 
 @dataclass

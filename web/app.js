@@ -319,9 +319,11 @@ function renderNow() {
   } else stats.hidden = true;
 }
 
+const BAR_LABELS = { disagreement: "Disagreement with the other modalities", confidence: "Confidence",
+  conflict: "CACR conflict C_m", weight: "CACR weight w_m" };
 function bar(kind, value, max, threshold) {
   const b = el("div", { class: `bar ${kind}`, role: "meter", "aria-valuemin": "0", "aria-valuemax": String(max),
-    "aria-label": kind === "conflict" ? "Conflict score" : "Weight" });
+    "aria-label": BAR_LABELS[kind] || kind });
   const fill = el("div", { class: "bar-fill" });
   if (value === null || value === undefined) { fill.style.width = "0%"; b.setAttribute("aria-valuetext", "absent"); }
   else {
@@ -335,9 +337,10 @@ function bar(kind, value, max, threshold) {
   }
   return b;
 }
+function num(v) { return v === null || v === undefined ? "—" : v.toFixed(2); }
 function renderModalities() {
   const s = cur(), m = s && s.last, hello = state.hello;
-  const thr = hello && hello.thresholds ? hello.thresholds.conflict : undefined;
+  const thr = hello && hello.thresholds ? hello.thresholds.conflict_raise : undefined;
   const rows = MODALITIES.map((k) => {
     const r = m && m.modalities ? m.modalities[k] : null;
     const present = !!(r && r.present);
@@ -349,10 +352,16 @@ function renderModalities() {
       el("span", { class: "mod-name" }, LABELS[k], el("span", { class: "mod-state", text: stateText })),
       el("span", { class: "mod-intensity", "data-testid": `modality-${k}-intensity`, text: present ? fmtSigned(r.intensity) : "—" }),
       el("div", { class: "bars" },
-        el("span", { text: "Conflict" }), bar("conflict", present ? r.conflict : null, 2, thr),
-        el("span", { class: "bar-val", "data-testid": `modality-${k}-conflict`, text: present && r.conflict !== null ? r.conflict.toFixed(2) : "—" }),
-        el("span", { text: "Weight" }), bar("weight", present ? r.weight : null, 1),
-        el("span", { class: "bar-val", "data-testid": `modality-${k}-weight`, text: present && r.weight !== null ? r.weight.toFixed(2) : "—" })));
+        // what a person asks first: is this reading based on much, and does it disagree with the others?
+        el("span", { text: "Confidence" }), bar("confidence", present ? r.confidence : null, 1),
+        el("span", { class: "bar-val", "data-testid": `modality-${k}-confidence`, text: num(present ? r.confidence : null) }),
+        el("span", { text: "Disagrees" }), bar("disagreement", present ? r.disagreement : null, 1, thr),
+        el("span", { class: "bar-val", "data-testid": `modality-${k}-disagreement`, text: num(present ? r.disagreement : null) }),
+        // CACR's own diagnostics: distance in the model's shared space and its reconstruction weight
+        el("span", { class: "diag", text: "CACR C_m" }), bar("conflict", present ? r.conflict : null, 2),
+        el("span", { class: "bar-val diag", "data-testid": `modality-${k}-conflict`, text: num(present ? r.conflict : null) }),
+        el("span", { class: "diag", text: "CACR w_m" }), bar("weight", present ? r.weight : null, 1),
+        el("span", { class: "bar-val diag", "data-testid": `modality-${k}-weight`, text: num(present ? r.weight : null) })));
     return row;
   });
   $("modalities").replaceChildren(...rows);
@@ -379,7 +388,11 @@ function renderTranscript() {
 }
 
 const ALERT_KIND = { conflict: "Modality conflict", sustained_negative: "Sustained negative" };
-function alertTitle(a) { return (ALERT_KIND[a.kind] || a.kind) + (a.modality ? ` · ${LABELS[a.modality] || a.modality}` : ""); }
+function alertTitle(a) {
+  // a pair ("text+audio") when only two modalities were present: both are named
+  const who = a.modality ? a.modality.split("+").map((m) => LABELS[m] || m).join(" vs ") : "";
+  return (ALERT_KIND[a.kind] || a.kind) + (who ? ` · ${who}` : "");
+}
 function renderAlerts() {
   const s = cur();
   const active = s ? [...s.alerts.values()] : [];
@@ -418,7 +431,8 @@ function renderAlerts() {
 }
 
 // Evidence: the windows that raised (or cleared) the alert, as a small table; other keys as a list.
-const EVIDENCE_COLUMNS = [["t_end", "window end"], ["conflict", "conflict"], ["intensity", "this modality"],
+const EVIDENCE_COLUMNS = [["t_end", "window end"], ["disagreement", "disagreement"], ["conflict", "CACR C_m"],
+  ["intensity", "this modality"],
   ["others_intensity", "others"], ["overall", "overall"]];
 function renderEvidence(ev) {
   if (!ev || !Object.keys(ev).length) return null;

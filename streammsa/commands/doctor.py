@@ -44,7 +44,7 @@ RUNTIME_MODULES = (
     "matplotlib",
     "tqdm",
 )
-TRAIN_MODULES = ("sklearn", "scipy", "yaml", "vaderSentiment")
+TRAIN_MODULES = ("yaml", "vaderSentiment")  # the `train` extra (pyproject.toml)
 TRAIN_INSTALL = "pip install 'streammsa[train]'"
 
 

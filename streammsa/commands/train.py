@@ -34,7 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--weight-decay", type=float, default=0.0)
+    parser.add_argument("--weight-decay", type=float, default=0.01, help="AdamW: weight matrices only (default 0.01)")
+    parser.add_argument("--optimizer", default="adamw", choices=["adamw", "adam"], help="adam: the pre-#11 trainer")
+    parser.add_argument("--schedule", default="plateau", choices=["plateau", "cosine", "none"], help="lr schedule")
+    parser.add_argument("--warmup-epochs", type=float, default=1.0, help="linear lr warm-up (default 1 epoch)")
     parser.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
     parser.add_argument(
         "--metric",
@@ -111,6 +114,9 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         weight_decay=args.weight_decay,
+        optimizer=args.optimizer,
+        schedule=args.schedule,
+        warmup_epochs=args.warmup_epochs,
         patience=args.patience,
         metric=args.metric,
         metric_set=args.metric_set,

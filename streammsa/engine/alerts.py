@@ -6,18 +6,22 @@ the threshold) and stay quiet for a cooldown after clearing. Every AlertEvent ca
 the readings' values that triggered it.
 
 Defaults (AlertConfig):
-- conflict: raise when modality m is present, its conflict C_m > 0.6 for 3 consecutive
-  windows and its unimodal polarity disagrees with the others (sign of m's intensity vs
-  the mean of the other present modalities, both outside a dead zone of +-0.3); clear
-  when for 2 consecutive windows C_m < 0.4, m is absent or the polarities agree; cooldown 10 s.
-  C_m is a mean cosine distance in [0, 2]; 0.6 is well above the spread of agreeing modalities.
+- conflict: raise when the modality that disagrees most (``engine/disagreement.py``: the odd one
+  out of three, or the pair when two are present) has disagreement d > 0.25 for 3 consecutive
+  windows and its polarity opposes the others' (both outside a dead zone of +-0.3); clear when
+  for 2 consecutive windows d < 0.15, it is absent or the polarities agree; cooldown 10 s.
+  d = 0.25 is readings 1.5 apart with full evidence on both sides. (Before issue #11 this rule read
+  CACR's C_m, a distance in the model's shared space that cannot say who disagrees; C_m stays in
+  every reading as a diagnostic.)
 - sustained negative: raise when the overall intensity < -1.0 for 5 consecutive windows;
   clear when it is > -0.5 for 2 consecutive windows; cooldown 10 s.
 Times are on the stream clock, so replays at any speed alert identically.
 
 A trained checkpoint may carry calibrated thresholds in its metadata (``meta["alerts"]``, written by
 scripts/calibrate_alerts.py from held-out data); ``AlertConfig.from_calibration`` applies them, and the
-CLI uses them unless the user passes --conflict-threshold / --negative-threshold.
+CLI uses them unless the user passes --conflict-threshold / --negative-threshold. Conflict thresholds
+calibrated on C_m (calibrations without ``"signal": "disagreement"``) are on another scale and are
+not applied.
 """
 
 from __future__ import annotations
@@ -26,18 +30,20 @@ from collections import deque
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
-from streammsa import MODALITIES
+from streammsa.engine.disagreement import odd_one_out
 from streammsa.errors import UsageError
 from streammsa.protocol import AlertEvent, Reading
 
 CALIBRATED_FIELDS = ("conflict_raise", "conflict_clear", "negative_raise", "negative_clear")
 """The AlertConfig fields a checkpoint's calibration may set."""
+CONFLICT_SIGNAL = "disagreement"
+"""What the conflict thresholds apply to; a calibration naming another signal keeps only its negative ones."""
 
 
 @dataclass(frozen=True)
 class AlertConfig:
-    conflict_raise: float = 0.6
-    conflict_clear: float = 0.4
+    conflict_raise: float = 0.25
+    conflict_clear: float = 0.15
     conflict_windows: int = 3
     polarity_dead_zone: float = 0.3
     negative_raise: float = -1.0
@@ -73,6 +79,8 @@ class AlertConfig:
                 f"checkpoint alert calibration has unknown fields {unknown}; "
                 "recalibrate with scripts/calibrate_alerts.py"
             )
+        if (calibration or {}).get("signal") != CONFLICT_SIGNAL:
+            values = {k: v for k, v in values.items() if not k.startswith("conflict_")}
         return cls(**{k: float(v) for k, v in values.items()})
 
     def with_thresholds(self, conflict: float | None = None, negative: float | None = None) -> "AlertConfig":
@@ -89,6 +97,15 @@ class AlertConfig:
     def thresholds(self) -> dict[str, float]:
         """For the Hello message: what the dashboard shows next to the gauges."""
         return {k: float(v) for k, v in asdict(self).items()}
+
+
+MODALITY_WORDS = {"text": "the words", "audio": "the voice", "vision": "the face"}
+
+
+def _who(name: str) -> str:
+    """``"text+audio"`` -> "the words and the voice" (what a person reads in the alert)."""
+    words = [MODALITY_WORDS.get(m, m) for m in name.split("+")]
+    return " and ".join(words).capitalize() if words else name
 
 
 def _polarity(value: float, dead_zone: float) -> int:
@@ -144,23 +161,30 @@ class AlertEngine:
     def update(self, reading: Reading) -> list[AlertEvent]:
         cfg = self.config
         events: list[AlertEvent] = []
-        for m in MODALITIES:
-            mr = reading.modalities.get(m)
-            if mr is None:
-                continue
-            disagrees, mine, other = polarity_disagreement(reading, m, cfg.polarity_dead_zone)
-            conflict = mr.conflict if (mr.present and mr.conflict is not None) else None
-            row = {
-                "seq": reading.seq,
-                "t_end": reading.t_end,
-                "conflict": conflict,
-                "intensity": mine,
-                "others_intensity": other,
-                "overall": reading.intensity,
-            }
-            hot = conflict is not None and conflict > cfg.conflict_raise and disagrees
-            cool = conflict is None or conflict < cfg.conflict_clear or not disagrees
-            ev = self._step(reading, "conflict", m, row, hot, cool, cfg.conflict_windows)
+        odd = odd_one_out(reading.modalities)
+        # one conflict rule per stream and per modality (or pair) that can be the odd one out
+        names = {name for (s, kind, name) in self._state if s == reading.stream and kind == "conflict"}
+        if odd is not None:
+            names.add(odd.name)
+        for name in sorted(n for n in names if n):
+            if odd is not None and odd.name == name:
+                a = _polarity(odd.intensity, cfg.polarity_dead_zone)
+                b = _polarity(odd.others_intensity, cfg.polarity_dead_zone)
+                opposed = a != 0 and b != 0 and a != b
+                row = {
+                    "seq": reading.seq,
+                    "t_end": reading.t_end,
+                    "disagreement": odd.score,
+                    "intensity": odd.intensity,
+                    "others_intensity": odd.others_intensity,
+                    "overall": reading.intensity,
+                }
+                hot = odd.score > cfg.conflict_raise and opposed
+                cool = odd.score < cfg.conflict_clear or not opposed
+            else:  # this modality (or pair) is not the odd one out now: it cools
+                row = {"seq": reading.seq, "t_end": reading.t_end, "disagreement": None, "overall": reading.intensity}
+                hot, cool = False, True
+            ev = self._step(reading, "conflict", name, row, hot, cool, cfg.conflict_windows)
             if ev:
                 events.append(ev)
         row = {"seq": reading.seq, "t_end": reading.t_end, "overall": reading.intensity}
@@ -213,13 +237,15 @@ class AlertEngine:
     ) -> AlertEvent:
         cfg = self.config
         if kind == "conflict":
+            who = _who(modality or "")
             if state == "raised":
+                verb = "disagree" if "+" in (modality or "") else "disagrees with the others"
                 text = (
-                    f"{modality} conflicts with the other modalities: conflict > {cfg.conflict_raise:g} with opposite "
-                    f"polarity for {cfg.conflict_windows} windows"
+                    f"{who} {verb}: disagreement > {cfg.conflict_raise:g} with opposite polarity "
+                    f"for {cfg.conflict_windows} windows"
                 )
             else:
-                text = f"{modality} conflict cleared"
+                text = f"{who}: disagreement cleared"
         elif state == "raised":
             text = f"overall intensity below {cfg.negative_raise:g} for {cfg.negative_windows} windows"
         else:

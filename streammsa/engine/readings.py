@@ -7,6 +7,7 @@ from typing import Iterable, Mapping
 
 from streammsa import MODALITIES
 from streammsa.asr.words import Word
+from streammsa.engine.disagreement import disagreements
 from streammsa.models.io import ModelOutput
 from streammsa.protocol import ModalityReading, Reading
 
@@ -61,6 +62,8 @@ def build_reading(
             )
         else:
             mods[m] = ModalityReading(present=False, intensity=None, conflict=None, weight=None)
+    for m, d in disagreements(mods).items():  # who disagrees, from the readings themselves
+        mods[m].disagreement = d
     return Reading(
         stream=stream,
         seq=seq,

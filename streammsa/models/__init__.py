@@ -11,6 +11,15 @@ make these small models one to two orders of magnitude slower.
 
 from streammsa.models import baselines, cacr, dbr  # noqa: F401  (import registers the models)
 from streammsa.models.io import ModelOutput, MSABatch
-from streammsa.models.registry import MODELS, available, build_model, make_config, register
+from streammsa.models.registry import MODELS, available, build_model, config_from_record, make_config, register
 
-__all__ = ["MODELS", "MSABatch", "ModelOutput", "available", "build_model", "make_config", "register"]
+__all__ = [
+    "MODELS",
+    "MSABatch",
+    "ModelOutput",
+    "available",
+    "build_model",
+    "config_from_record",
+    "make_config",
+    "register",
+]

@@ -34,18 +34,50 @@ Project choices where the paper is silent (each one a config value or documented
     the +-3 labels.
   * An absent modality's pooled vector is replaced by a learned "absent" embedding before the
     final head, never by zeros; its private head reading is reported as 0 with present=False.
+
+Making the mechanisms work (issue #11; project choices where the paper is silent, each a config
+value, all on by default for new models; ``CACRConfig.LEGACY`` holds the values of the code before
+them, which is what a checkpoint whose stored config lacks these keys gets, so old checkpoints
+rebuild and read exactly as before). Measured on the first implementation: zeroing or swapping H_n
+left the cross-reconstruction error unchanged, |cos(H, P)| was 0.997 at initialisation, and the
+conflict weights sat at w_min on every text+voice window.
+  * ``split_subspaces``: H and P start apart (decoupling.py: complementary projections in front of
+    the shared and private encoders), so P_m does not begin as a copy of X_m.
+  * ``recon_private_dim`` (bottleneck) and ``recon_private_dropout``: D_nm reads
+    [H_n ; B_m P_m] with B_m a linear map to ``recon_private_dim`` channels, and in training the
+    B_m P_m half is zeroed for a random ``recon_private_dropout`` share of the samples. X_m has d
+    channels, so P_m can no longer carry it alone: the reconstruction must read H_n, which is the
+    paper's point (reconstruction succeeds only where shared semantics agree).
+  * ``detach_target``: the target X_m of L_rec is detached, so L_rec cannot be lowered by shrinking
+    or simplifying the projection X_m instead of by reading H_n.
+  * ``caw_reference="batch"``, ``caw_warmup``, ``caw_momentum``: conflict weights measured against
+    the batch's conflict spread, after a warm-up (caw.py); tau is on that relative scale (1.0).
+  * ``unimodal_heads``: the per-modality (private) heads read pooled P_m, the modality's own
+    private encoder, before FSR and the joint private transformer mix the modalities; the fused
+    head still reads TP'. Without it a "text reading" partly reports the voice and the face.
+Optimisation defaults close to DLF's (AdamW, lr 1e-4, weight decay, warm-up + plateau schedule)
+are the trainer's (streammsa/training/trainer.py: TrainOptions).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from streammsa import MODALITIES
-from streammsa.models.decoupling import Decoupled, Decoupler, conflict_readout, orthogonality_loss, private_readout
+from streammsa.models.caw import CAW_REFERENCES, ConflictWeighting, defined_conflict
+from streammsa.models.decoupling import (
+    Decoupled,
+    Decoupler,
+    conflict_readout,
+    orthogonality_loss,
+    pool_private,
+    private_readout,
+)
 from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.models.layers import (
     CrossAttention,
@@ -73,7 +105,7 @@ class CACRConfig:
     dropout: float = 0.1
     kernel_size: int = 3  # temporal projection Conv1d
     decoder_kernel: int = 3  # 1-D conv decoders D_nm
-    tau: float = 0.5
+    tau: float = 1.0  # CAW decay; on the batch-relative scale of caw_reference="batch" (paper, absolute: 0.5)
     w_min: float = 0.1
     detach_weights: bool = True
     crm: bool = True  # False: DLF-like self-reconstruction + shared similarity loss
@@ -86,6 +118,26 @@ class CACRConfig:
     lambda_sim: float = 0.1  # similarity loss, only with crm=False
     shared_weight: float = 1.0
     private_weights: tuple[float, float, float] = (3.0, 1.0, 1.0)  # text, audio, vision (DLF)
+    # issue #11 (module docstring): what makes CRM, CAW, the subspaces and the unimodal heads do their job
+    split_subspaces: bool = True  # H and P start in complementary subspaces
+    recon_private_dim: int = 8  # channels of P_m that D_nm reads (bottleneck B_m); 0 = all d, no bottleneck
+    recon_private_dropout: float = 0.5  # training: share of samples whose P_m half of D_nm's input is zeroed
+    detach_target: bool = True  # L_rec's target X_m is detached
+    caw_reference: str = "batch"  # "absolute" (paper) or "batch" (conflict relative to its spread; caw.py)
+    caw_warmup: int = 200  # optimisation steps over which the weights go from 1 to the conflict weights
+    caw_momentum: float = 0.1  # running conflict statistics (used at inference)
+    unimodal_heads: bool = True  # private heads read pooled P_m, before FSR and the joint transformer
+
+    # What a stored config without these keys means: the code before them (registry.config_from_record).
+    LEGACY: ClassVar[dict[str, Any]] = {
+        "split_subspaces": False,
+        "recon_private_dim": 0,
+        "recon_private_dropout": 0.0,
+        "detach_target": False,
+        "caw_reference": "absolute",
+        "caw_warmup": 0,
+        "unimodal_heads": False,
+    }
 
     def __post_init__(self) -> None:
         if self.d_model % self.heads:
@@ -94,6 +146,21 @@ class CACRConfig:
             raise ValueError(f"need tau > 0 and 0 <= w_min <= 1, got tau={self.tau}, w_min={self.w_min}")
         if len(self.private_weights) != len(MODALITIES):
             raise ValueError(f"private_weights needs one weight per modality {MODALITIES}")
+        if self.caw_reference not in CAW_REFERENCES:
+            raise ValueError(f"caw_reference must be one of {CAW_REFERENCES}, got {self.caw_reference!r}")
+        if not 0.0 <= self.recon_private_dropout < 1.0:
+            raise ValueError(f"recon_private_dropout must lie in [0, 1), got {self.recon_private_dropout}")
+        if self.recon_private_dim < 0 or self.caw_warmup < 0:
+            raise ValueError("recon_private_dim and caw_warmup must be >= 0")
+        if not 0.0 < self.caw_momentum <= 1.0:
+            raise ValueError(f"caw_momentum must lie in (0, 1], got {self.caw_momentum}")
+
+    @classmethod
+    def legacy(cls, **overrides: Any) -> "CACRConfig":
+        """The model as it was before issue #11 (old checkpoints; the 'old' side of a comparison).
+
+        tau takes the paper's 0.5, the value every old checkpoint stored."""
+        return cls(**{"tau": 0.5, **cls.LEGACY, **overrides})
 
 
 # ---------------------------------------------------------------- losses of the CRM (pure functions)
@@ -162,16 +229,22 @@ class CACR(nn.Module):
         self.config = c = config
         d = c.d_model
         # 1. decoupling: projection, ONE shared encoder, private encoder per modality
-        self.decoupler = Decoupler(dims, d, c.heads, c.layers, c.dropout, c.kernel_size)
-        # 2. CAW alternative for the ablation: a learned gate per modality from [h_m ; p_m]
+        self.decoupler = Decoupler(dims, d, c.heads, c.layers, c.dropout, c.kernel_size, c.split_subspaces)
+        # 2. CAW: the conflict -> weight map when it has state (batch reference or warm-up); else a pure function
+        if c.caw_reference == "batch" or c.caw_warmup > 0:
+            self.caw = ConflictWeighting(c.caw_reference, c.tau, c.w_min, c.caw_warmup, c.caw_momentum)
+        # CAW alternative for the ablation: a learned gate per modality from [h_m ; p_m]
         if c.gating:
             self.gates = nn.ModuleDict({m: nn.Linear(2 * d, 1) for m in MODALITIES})
-        # 3. CRM: decoders D_nm on [H_n ; P_m] and presence-aware linear fusion F_m
+        # 3. CRM: decoders D_nm on [H_n ; B_m P_m] and presence-aware linear fusion F_m
         pad = c.decoder_kernel // 2
         if c.crm:
+            private_in = c.recon_private_dim or d
+            if c.recon_private_dim:
+                self.private_bottleneck = nn.ModuleDict({m: nn.Linear(d, c.recon_private_dim) for m in MODALITIES})
             self.cross_decoders = nn.ModuleDict(
                 {
-                    f"{n}_to_{m}": nn.Conv1d(2 * d, d, c.decoder_kernel, padding=pad)
+                    f"{n}_to_{m}": nn.Conv1d(d + private_in, d, c.decoder_kernel, padding=pad)
                     for m in MODALITIES
                     for n in MODALITIES
                     if n != m
@@ -202,6 +275,8 @@ class CACR(nn.Module):
         """(conflict, weight), both (B, 3). conflict is always the readout; weight depends on caw/gating."""
         c = self.config
         conflict, weight = conflict_readout(pooled_shared, dec.present, c.tau, c.w_min, c.detach_weights)
+        if hasattr(self, "caw"):  # w_m against the batch's conflict spread, after the warm-up (caw.py)
+            weight = self.caw(conflict, defined_conflict(dec.present))
         if c.gating:
             # Ablation "gating": a generic learned gate g_m = sigmoid(W_m [h_m ; p_m] + b_m), trained by L_rec.
             gates = []
@@ -229,11 +304,13 @@ class CACR(nn.Module):
         weights_all = torch.exp(self.fusion_logits)
         for i, m in enumerate(MODALITIES):
             acc, norm = None, None
+            p_m = self.decoder_private(private[m], m)  # B_m P_m, dropped for some samples in training
             for j, n in enumerate(MODALITIES):
                 if n == m:
                     continue
                 h_n = align(shared[n], masks[n], masks[m])  # H_n on m's time axis
-                x_nm = masked_conv(self.cross_decoders[f"{n}_to_{m}"], torch.cat([h_n, private[m]], dim=-1), masks[m])
+                # X~_nm = D_nm([H_n ; B_m P_m])
+                x_nm = masked_conv(self.cross_decoders[f"{n}_to_{m}"], torch.cat([h_n, p_m], dim=-1), masks[m])
                 a = weights_all[i, j] * present[:, j].to(x_nm.dtype)  # (B,) absent source -> weight 0
                 acc = a.view(-1, 1, 1) * x_nm if acc is None else acc + a.view(-1, 1, 1) * x_nm
                 norm = a if norm is None else norm + a
@@ -241,6 +318,15 @@ class CACR(nn.Module):
             recon[m] = zero_padding(self.fusion[m](mixed), masks[m])  # X~_m = F_m(X~_nm)
             ok.append(present[:, i] & (norm > 0))
         return recon, torch.stack(ok, dim=1)
+
+    def decoder_private(self, private_m: torch.Tensor, m: str) -> torch.Tensor:
+        """The P_m half of D_nm's input: B_m P_m (bottleneck), zeroed for a random share of samples in training."""
+        c = self.config
+        p = self.private_bottleneck[m](private_m) if c.recon_private_dim else private_m
+        if self.training and c.recon_private_dropout > 0:
+            keep = torch.rand(p.shape[0], 1, 1, device=p.device) >= c.recon_private_dropout
+            p = p * keep.to(p.dtype)
+        return p
 
     def self_reconstruct(
         self,
@@ -314,8 +400,10 @@ class CACR(nn.Module):
                 recon, ok = self.self_reconstruct(dec.shared, dec.private, masks, present)
                 losses["sim"] = shared_similarity_loss(pooled_shared, present)  # mean (1 - cos(h_m, h_n))
         if want_losses:
-            # l_m(i) = ||X~_m(i) - X_m(i)||_2;  L_rec = sum_m sum_i w_m(i) l_m(i) / sum_i w_m(i)
-            errors = torch.stack([per_sample_l2(recon[m], dec.x[m], masks[m]) for m in MODALITIES], dim=1)
+            # l_m(i) = ||X~_m(i) - X_m(i)||_2 (target detached with detach_target)
+            targets = {m: dec.x[m].detach() if c.detach_target else dec.x[m] for m in MODALITIES}
+            errors = torch.stack([per_sample_l2(recon[m], targets[m], masks[m]) for m in MODALITIES], dim=1)
+            # L_rec = sum_m sum_i w_m(i) l_m(i) / sum_i w_m(i)
             losses["rec"], _ = weighted_reconstruction_loss(errors, weight, ok)
             losses["orth"] = orthogonality_loss(dec.shared, dec.private, masks)  # L_o = sum_m |cos(H_m, P_m)|
         # 4. FSR: P'_L = P_L + TextGuided(P_L -> [P'_A ; P'_V]), one direction, skipped without text
@@ -323,7 +411,10 @@ class CACR(nn.Module):
         # 5. TP'_m = MultimodalTransformer(P'); TH~ = SelfAttention(H~); y = head(Cat(TP'_L, TP'_A, TP'_V, TH~))
         tokens, token_mask = self._tokens(refined, masks)
         tp = self._split(self.private_transformer(tokens, token_mask), masks)
-        pooled_private, private_out = private_readout(tp, masks, present, self.absent_private, self.private_heads)
+        pooled_private = pool_private(tp, masks, present, self.absent_private)
+        # private heads: y_m = head_m(pool(P_m)) (unimodal_heads) or head_m(pool(TP'_m)) (before issue #11)
+        head_input = dec.private if c.unimodal_heads else tp
+        _, private_out = private_readout(head_input, masks, present, self.absent_private, self.private_heads)
         s_tokens, s_mask = self._tokens(shared_used, masks)
         th = masked_mean(self.shared_transformer(s_tokens, s_mask), s_mask)
         th = torch.where(s_mask.any(dim=1, keepdim=True), th, self.absent_shared)

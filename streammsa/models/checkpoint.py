@@ -54,10 +54,10 @@ def config_dict(config: Any) -> dict[str, Any]:
 
 
 def registry_builder(name: str, dims: dict[str, int], config: dict[str, Any]) -> nn.Module:
-    """Rebuild a model by name through streammsa.models' registry."""
+    """Rebuild a model by name through streammsa.models' registry, as the code that stored ``config`` built it."""
     from streammsa.models import registry
 
-    cfg = registry.make_config(name, config)
+    cfg = registry.config_from_record(name, config)  # keys an older checkpoint lacks keep their old behaviour
     return registry.build_model(name, dims, cfg)
 
 

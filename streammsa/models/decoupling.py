@@ -8,6 +8,14 @@ L_o = sum_m |cos(H_m, P_m)|        (soft orthogonality; per step, averaged over 
 h_m = masked_mean_t(H_m)           (pooled shared vector)
 C_m = mean_{n in S_m} (1 - cos(h_m, h_n)),  S_m = other PRESENT modalities
 w_m = max(w_min, exp(-C_m / tau))  (1 and C_m = 0 where m is absent or S_m is empty)
+
+Split subspaces (``split_subspaces=True``, the default of new CACR/DBR models; project choice, the
+papers are silent): with one projection X_m feeding both encoders, and residual pre-norm encoders
+that mostly pass their input through, H_m and P_m start as near copies (|cos| 0.997 at
+initialisation) and L_o has to undo that. A linear map in front of each encoder, initialised as the
+orthogonal projections onto two complementary halves of R^d (U_s U_s^T for the shared encoder,
+U_p U_p^T for every private one), makes them start apart: H_m = E_shared(W_s X_m),
+P_m = E_private_m(W_p,m X_m). Both maps are trained.
 """
 
 from __future__ import annotations
@@ -79,15 +87,21 @@ def orthogonality_loss(
     shared: dict[str, torch.Tensor], private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]
 ) -> torch.Tensor:
     """L_o = sum_m |cos(H_m, P_m)|: per-step |cosine|, mean over valid steps, mean over samples with any valid step."""
-    total = None
+    return abs_cosine_per_modality(shared, private, masks).sum()
+
+
+def abs_cosine_per_modality(
+    shared: dict[str, torch.Tensor], private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]
+) -> torch.Tensor:
+    """(3,) mean |cos(H_m, P_m)| per modality: per step, over valid steps, over samples with any valid step."""
+    terms = []
     for m in MODALITIES:
         mask = masks[m]
         abs_cos = cosine_rows(shared[m], private[m]).abs()  # (B, T)
         per_sample = masked_mean(abs_cos.unsqueeze(-1), mask).squeeze(-1)  # (B,)
         have = mask.any(dim=1).to(per_sample.dtype)
-        term = (per_sample * have).sum() / have.sum().clamp(min=1.0)
-        total = term if total is None else total + term
-    return total
+        terms.append((per_sample * have).sum() / have.sum().clamp(min=1.0))
+    return torch.stack(terms)
 
 
 @dataclass
@@ -105,17 +119,46 @@ class Decoupled:
         return torch.stack([masked_mean(self.shared[m], self.masks[m]) for m in MODALITIES], dim=1)
 
 
+def complementary_projections(d: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(d, d) orthogonal projections onto two complementary halves of R^d (a random orthonormal basis)."""
+    basis, _ = torch.linalg.qr(torch.randn(d, d))
+    shared, private = basis[:, : d // 2], basis[:, d // 2 :]
+    return shared @ shared.t(), private @ private.t()
+
+
+class SubspaceSplit(nn.Module):
+    """W_s and W_p,m in front of the encoders, initialised to complementary projections (see module doc)."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        to_shared, to_private = complementary_projections(d)
+        self.to_shared = nn.Linear(d, d, bias=False)
+        self.to_private = nn.ModuleDict({m: nn.Linear(d, d, bias=False) for m in MODALITIES})
+        with torch.no_grad():
+            self.to_shared.weight.copy_(to_shared)
+            for m in MODALITIES:
+                self.to_private[m].weight.copy_(to_private)
+
+
 class Decoupler(nn.Module):
     """Per-modality temporal projection, one shared encoder, one private encoder per modality."""
 
     def __init__(
-        self, dims: dict[str, int], d: int, heads: int, layers: int, dropout: float, kernel_size: int = 3
+        self,
+        dims: dict[str, int],
+        d: int,
+        heads: int,
+        layers: int,
+        dropout: float,
+        kernel_size: int = 3,
+        split_subspaces: bool = False,
     ) -> None:
         super().__init__()
         self.dims = dict(dims)
         self.project_in = nn.ModuleDict({m: TemporalProjection(dims[m], d, kernel_size) for m in MODALITIES})
         self.shared_encoder = TransformerEncoder(d, heads, layers, dropout)
         self.private_encoders = nn.ModuleDict({m: TransformerEncoder(d, heads, layers, dropout) for m in MODALITIES})
+        self.split = SubspaceSplit(d) if split_subspaces else None
 
     def project(self, feats: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         return {m: self.project_in[m](feats[m], masks[m]) for m in MODALITIES}
@@ -127,9 +170,13 @@ class Decoupler(nn.Module):
         length: on CPU the padded call pays for the slow masked-softmax kernel (measured about
         twice as slow at batch 1), and per-modality calls keep each sample's padding its own.
         """
+        if self.split is not None:
+            x = {m: self.split.to_shared(x[m]) for m in MODALITIES}
         return {m: self.shared_encoder(x[m], masks[m]) for m in MODALITIES}
 
     def encode_private(self, x: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        if self.split is not None:
+            x = {m: self.split.to_private[m](x[m]) for m in MODALITIES}
         return {m: self.private_encoders[m](x[m], masks[m]) for m in MODALITIES}
 
     def forward(self, batch: MSABatch) -> Decoupled:
@@ -144,6 +191,19 @@ class Decoupler(nn.Module):
         )
 
 
+def pool_private(
+    private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor], present: torch.Tensor, absent: torch.Tensor
+) -> torch.Tensor:
+    """(B, 3, d) masked means of per-modality sequences; an absent modality pools to its learned ``absent`` row."""
+    return torch.stack(
+        [
+            torch.where(present[:, i : i + 1], masked_mean(private[m], masks[m]), absent[i])
+            for i, m in enumerate(MODALITIES)
+        ],
+        dim=1,
+    )
+
+
 def private_readout(
     private: dict[str, torch.Tensor],
     masks: dict[str, torch.Tensor],
@@ -156,12 +216,6 @@ def private_readout(
     An absent modality pools to its learned ``absent_private`` token (never to padded zeros) and
     reads 0; CACR and DBR share this so their unimodal readings mean the same thing.
     """
-    pooled = torch.stack(
-        [
-            torch.where(present[:, i : i + 1], masked_mean(private[m], masks[m]), absent_private[i])
-            for i, m in enumerate(MODALITIES)
-        ],
-        dim=1,
-    )
+    pooled = pool_private(private, masks, present, absent_private)
     out = torch.stack([heads[m](pooled[:, i]) for i, m in enumerate(MODALITIES)], dim=1)
     return pooled, torch.where(present, out, torch.zeros_like(out))

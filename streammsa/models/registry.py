@@ -3,6 +3,11 @@
 A model class is registered with its config dataclass; it is constructed as
 ``cls(dims, config)`` and keeps ``.name`` and ``.config`` so that a checkpoint can store
 ``name`` and ``dataclasses.asdict(config)`` and rebuild exactly the same model.
+
+Config classes grow keys as the models change. A checkpoint's stored config is a complete record
+of the code that wrote it, so a key it lacks means "the behaviour before that key existed": a config
+class lists those values in ``LEGACY`` (a ``ClassVar`` dict), and ``config_from_record`` fills missing
+keys from it, while ``make_config`` (the command line, new models) fills them with the defaults.
 """
 
 from __future__ import annotations
@@ -63,6 +68,17 @@ def make_config(name: str, overrides: dict[str, Any] | None = None) -> Any:
         return config_cls(**overrides)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"bad config for model {name!r}: {exc}") from exc
+
+
+def config_from_record(name: str, stored: dict[str, Any]) -> Any:
+    """The config of a stored record (a checkpoint's ``config``): keys it lacks take their ``LEGACY`` value.
+
+    Old checkpoints therefore rebuild the model they were trained as, while new models get the
+    new defaults.
+    """
+    _, config_cls = _lookup(name)
+    legacy = dict(getattr(config_cls, "LEGACY", {}))
+    return make_config(name, {**{k: v for k, v in legacy.items() if k not in stored}, **stored})
 
 
 def build_model(name: str, dims: dict[str, int], config: Any = None) -> nn.Module:

@@ -1,12 +1,14 @@
 """The heavy parts of a monitor (model, text encoder, audio extractor, face model, recogniser):
 built once, reused across runs by tests, benchmarks and multi-file tools.
 
-Start-up: what the first reading needs (the model, the face landmarker, the audio and voice-activity
-extractors, the speech decoder) is loaded, once each, before ``build`` returns, so a bad model file
-fails before capture starts. The text encoder (the slowest to load, and first needed when the
-recogniser commits its first words) loads on a background thread meanwhile, started last so its
-imports do not race the others': ``Loading`` waits for it on first use. ``wait()`` waits for
-everything (a benchmark times runs, not loading).
+Start-up: the model, the face landmarker, the audio and voice-activity extractors and the speech
+decoder are loaded, once each, before ``build`` returns, so a bad model file fails before capture
+starts; the decoder loads on its own thread while the face and audio extractors load (its native
+model loading overlaps theirs). The text encoder (the slowest to load, and first needed when the
+recogniser commits its first words) goes on loading in the background while the run starts:
+``Loading`` waits for it on first use. Background loads start after the main thread's imports of
+the same libraries, so no two threads import one package at once. ``wait()`` waits for everything
+(a benchmark times runs, not loading).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Components:
 
     @classmethod
     def build(cls, config: MonitorConfig) -> Components:
+        from streammsa import assets
         from streammsa.asr.engines import AsrBackends
         from streammsa.features.audio import AudioFeatureExtractor
         from streammsa.features.defaults import check_extractable
@@ -51,14 +54,17 @@ class Components:
         engine = InferenceEngine.from_config(config.engine)
         spec = engine.spec
         check_extractable(spec)  # a model trained on dataset-only features cannot run on media
+        assets.minilm_dir()  # the text model loads later: a broken install still fails now
+        voice_activity = VoiceActivity()  # first: it imports faster-whisper and ONNX Runtime, which the decoder uses
+        decoder = Loading("speech decoder", lambda: AsrBackends(config.whisper, config.online_asr).preload(config.fast))
         faces = FirstThenFresh(lambda: FaceFeatureExtractor.from_spec(spec.vision))  # loads (and checks) one now
         audio = AudioFeatureExtractor.from_spec(spec.audio)
         return cls(
             engine=engine,
             audio_extractor=audio,
             face_extractor_factory=faces,
-            asr_backend=AsrBackends(config.whisper, config.online_asr).preload(config.fast),
-            voice_activity=VoiceActivity(),
+            asr_backend=decoder.get(),
+            voice_activity=voice_activity,
             text_encoder=Loading("text encoder", lambda: TextEncoder.from_spec(spec.text)),  # last: see above
         )
 

@@ -11,10 +11,12 @@ from streammsa import MODALITIES
 from streammsa.recorder.readings import latest_readings
 
 CSV_NAME = "timeline.csv"
+# per modality: its reading, how much evidence backs it, how far it is from the others, CACR's C_m and w_m
+MODALITY_NUMBERS = ("intensity", "confidence", "disagreement", "conflict", "weight")
 
 COLUMNS: list[str] = (
     ["stream", "seq", "t_start", "t_end", "intensity"]
-    + [f"{m}_{k}" for m in MODALITIES for k in ("present", "intensity", "conflict", "weight")]
+    + [f"{m}_{k}" for m in MODALITIES for k in ("present",) + MODALITY_NUMBERS]
     + ["transcript", "alerts", "latency_ms", "model", "trained", "revision", "final"]
 )
 
@@ -29,7 +31,7 @@ def reading_row(msg: dict[str, Any]) -> dict[str, Any]:
     for m in MODALITIES:
         mr = (msg.get("modalities") or {}).get(m) or {}
         row[f"{m}_present"] = bool(mr.get("present", False))
-        for k in ("intensity", "conflict", "weight"):
+        for k in MODALITY_NUMBERS:
             v = mr.get(k)
             row[f"{m}_{k}"] = "" if v is None else v
     row["alerts"] = ";".join(msg.get("alerts") or [])

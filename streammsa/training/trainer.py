@@ -1,4 +1,5 @@
-"""Training loop: Adam, early stopping on the validation split, resumable, deterministic on CPU.
+"""Training loop: AdamW + warm-up/plateau schedule (optim.py), early stopping on the validation split,
+resumable, deterministic on CPU.
 
 The best model (by the validation metric) is written as a full checkpoint at
 ``out``; the last epoch's full state (weights, optimizer, scaler, RNG, early-stopping
@@ -29,6 +30,7 @@ from streammsa.models.checkpoint import ModelBuilder, config_dict, registry_buil
 from streammsa.models.device import amp_dtype, autocast, resolve_device
 from streammsa.training import metrics as mm
 from streammsa.training.dataset import MSADataset, collate, load_split, normalised_spec
+from streammsa.training.optim import OPTIMIZERS, SCHEDULES, LRSchedule, build_optimizer
 
 logger = log.get("training")
 
@@ -47,8 +49,12 @@ class TrainOptions:
     device: str = "auto"
     epochs: int = 30
     batch_size: int = 16
-    lr: float = 1e-4
-    weight_decay: float = 0.0
+    lr: float = 1e-4  # DLF's rate
+    optimizer: str = "adamw"  # "adam": the trainer before issue #11 (L2 weight_decay, one parameter group)
+    weight_decay: float = 0.01  # AdamW: decoupled, weight matrices only
+    schedule: str = "plateau"  # "none", "plateau" (halve after plateau_patience epochs without progress), "cosine"
+    warmup_epochs: float = 1.0  # linear learning-rate warm-up (0 = none)
+    plateau_patience: int = 2
     patience: int = 8
     metric: str = "MAE"
     metric_set: str = "mosi"
@@ -66,6 +72,12 @@ class TrainOptions:
             raise UsageError("--lr must be a positive number")
         if self.patience < 1:
             raise UsageError("--patience must be at least 1")
+        if self.optimizer not in OPTIMIZERS:
+            raise UsageError(f"--optimizer must be one of {', '.join(OPTIMIZERS)}")
+        if self.schedule not in SCHEDULES:
+            raise UsageError(f"--schedule must be one of {', '.join(SCHEDULES)}")
+        if not (self.weight_decay >= 0 and self.warmup_epochs >= 0 and self.plateau_patience >= 1):
+            raise UsageError("--weight-decay and --warmup-epochs must be >= 0, --plateau-patience >= 1")
         if self.metric_set not in mm.METRIC_SETS:
             raise UsageError(f"--metric-set must be one of {', '.join(sorted(mm.METRIC_SETS))}")
         keys = mm.SIMS_KEYS if self.metric_set == "sims" else mm.MOSI_KEYS
@@ -189,7 +201,7 @@ class Trainer:
         self.extra = dict(extra or {})
         self.out = Path(options.out)
         self.state_path = self.out.with_name(self.out.name + STATE_SUFFIX)
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=options.lr, weight_decay=options.weight_decay)
+        self.optimizer = build_optimizer(self.model, options.optimizer, options.lr, options.weight_decay)
         self.amp_dtype = amp_dtype(self.device, "auto" if options.amp else "off")
         self.amp = self.amp_dtype is not None
         # fp16 needs loss scaling; bf16 (preferred where supported) does not.
@@ -204,6 +216,14 @@ class Trainer:
             drop_last=False,
         )
         self.valid_loader = DataLoader(valid, batch_size=max(64, options.batch_size), shuffle=False, collate_fn=collate)
+        self.schedule = LRSchedule(
+            options.schedule,
+            options.lr,
+            len(self.train_loader),
+            options.epochs,
+            options.warmup_epochs,
+            options.plateau_patience,
+        )
         self.epoch = 0
         self.best_value: float | None = None
         self.best_epoch = 0
@@ -220,6 +240,7 @@ class Trainer:
             "epoch": self.epoch,
             "model": self.model.state_dict(),
             "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict(),
             "scaler": self.scaler.state_dict(),
             "rng": _rng_state(),
             "generator": self.generator.get_state(),
@@ -245,8 +266,9 @@ class Trainer:
             raise InputError(
                 f"--resume: {self.state_path} is unreadable ({type(exc).__name__}); start without --resume"
             ) from None
-        prev = state.get("train_args", {})
-        for key in ("model", "overrides", "metric", "metric_set"):
+        # a state saved before optimizer/schedule existed ran plain Adam without a schedule
+        prev = {"optimizer": "adam", "schedule": "none", **state.get("train_args", {})}
+        for key in ("model", "overrides", "metric", "metric_set", "optimizer", "schedule"):
             if prev.get(key) != getattr(self.opt, key):
                 raise UsageError(
                     f"--resume: the saved run used {key}={prev.get(key)!r}, this one {getattr(self.opt, key)!r}; "
@@ -254,6 +276,8 @@ class Trainer:
                 )
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if "schedule" in state:
+            self.schedule.load_state_dict(state["schedule"])
         self.scaler.load_state_dict(state["scaler"])
         _set_rng_state(state["rng"])
         self.generator.set_state(state["generator"])
@@ -299,8 +323,10 @@ class Trainer:
             if self.opt.grad_clip > 0:
                 self.scaler.unscale_(self.optimizer)
                 nn.utils.clip_grad_norm_(self.model.parameters(), self.opt.grad_clip)
+            self.schedule.apply(self.optimizer)
             self.scaler.step(self.optimizer)
             self.scaler.update()
+            self.schedule.advance()
             total += float(loss.detach()) * batch.batch_size
             count += batch.batch_size
             bar.set_postfix(loss=f"{total / count:.4f}")
@@ -326,7 +352,9 @@ class Trainer:
             rec = EpochRecord(self.epoch, train_loss, valid_loss, scores, time.perf_counter() - t0)
             self.history.append(rec)
             value = valid_loss if self.opt.metric == "loss" else scores[self.opt.metric]
-            if mm.is_better(self.opt.metric, value, self.best_value):
+            improved = mm.is_better(self.opt.metric, value, self.best_value)
+            self.schedule.end_epoch(improved)
+            if improved:
                 self.best_value, self.best_epoch, self.bad_epochs = value, self.epoch, 0
                 self.best_valid = {**scores, "loss": valid_loss}
                 save_checkpoint(

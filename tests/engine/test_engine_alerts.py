@@ -1,4 +1,5 @@
-"""Alert rules: conflict with polarity disagreement, sustained negativity, hysteresis, cooldown, evidence."""
+"""Alert rules: the modality that disagrees (disagreement + opposite polarity), sustained negativity, hysteresis,
+cooldown, evidence."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ from streammsa.protocol import ModalityReading, Reading
 def reading(
     seq: int, *, overall: float = 0.0, text=(0.0, 0.0), audio=(0.0, 0.0), vision=(0.0, 0.0), trained=True, stream="s"
 ):
-    """(intensity, conflict) per modality; None = absent."""
+    """(intensity, disagreement) per modality; None = absent. (CACR's C_m is a fixed diagnostic here.)"""
 
     def mr(v):
         if v is None:
             return ModalityReading(False, None, None, None)
-        return ModalityReading(True, v[0], v[1], 0.5)
+        return ModalityReading(True, v[0], 1.0, 0.5, confidence=1.0, disagreement=v[1])
 
     return Reading(
         stream=stream,
@@ -34,9 +35,10 @@ def reading(
     )
 
 
-def conflicting(seq: int, conflict: float = 0.9, **kw):
-    # text positive, voice and face negative: text disagrees with the others
-    return reading(seq, overall=-0.5, text=(1.5, conflict), audio=(-1.0, 0.2), vision=(-1.2, 0.2), **kw)
+def conflicting(seq: int, disagreement: float = 0.45, **kw):
+    # text positive, voice and face negative: text disagrees with the others (the largest disagreement)
+    d = disagreement
+    return reading(seq, overall=-0.5, text=(1.5, d), audio=(-1.0, d / 2), vision=(-1.2, d / 2), **kw)
 
 
 def feed(engine: AlertEngine, readings):
@@ -53,7 +55,7 @@ def test_conflict_raises_only_after_k_consecutive_windows_with_evidence():
     assert [(e.kind, e.state, e.modality) for e in ev] == [("conflict", "raised", "text")]
     windows = ev[0].evidence["windows"]
     assert [w["seq"] for w in windows] == [0, 1, 2]
-    assert all(w["conflict"] == 0.9 and w["intensity"] == 1.5 for w in windows)
+    assert all(w["disagreement"] == 0.45 and w["intensity"] == 1.5 for w in windows)
     assert windows[0]["others_intensity"] == pytest.approx(-1.1)
     assert eng.active("s") == ["conflict:text"]
 
@@ -65,9 +67,9 @@ def test_a_broken_streak_starts_over():
     assert [e.state for e in eng.update(conflicting(5))] == ["raised"]
 
 
-def test_high_conflict_without_polarity_disagreement_does_not_alert():
+def test_high_disagreement_without_opposite_polarity_does_not_alert():
     eng = AlertEngine(AlertConfig(conflict_windows=2))
-    agree = [reading(i, overall=1.0, text=(1.5, 0.95), audio=(1.0, 0.9), vision=(0.8, 0.9)) for i in range(6)]
+    agree = [reading(i, overall=1.0, text=(2.9, 0.6), audio=(0.5, 0.4), vision=(0.4, 0.4)) for i in range(6)]
     assert feed(eng, agree) == []
 
 
@@ -77,26 +79,33 @@ def test_dead_zone_makes_near_zero_intensities_neutral():
     assert polarity_disagreement(r, "text", 0.1)[0] is True
 
 
-def test_absent_modality_never_alerts_and_lone_modality_compares_with_overall():
+def test_absent_modality_never_alerts_and_a_lone_modality_has_nobody_to_disagree_with():
     eng = AlertEngine(AlertConfig(conflict_windows=1))
-    r = reading(0, overall=-1.0, text=None, audio=None, vision=(1.0, 0.9))
+    r = reading(0, overall=-1.0, text=None, audio=None, vision=(1.0, None))
     disagrees, mine, other = polarity_disagreement(r, "vision", 0.3)
-    assert (disagrees, mine, other) == (True, 1.0, -1.0)
+    assert (disagrees, mine, other) == (True, 1.0, -1.0)  # the old rule compared it with the overall reading
     assert polarity_disagreement(r, "text", 0.3) == (False, None, None)
-    kinds = [(e.kind, e.modality) for e in eng.update(r)]
-    assert ("conflict", "vision") in kinds and ("conflict", "text") not in kinds
+    assert [e.kind for e in eng.update(r)] == []  # one modality cannot conflict with the others
+
+
+def test_with_two_modalities_the_pair_is_named():
+    eng = AlertEngine(AlertConfig(conflict_windows=1))
+    r = reading(0, overall=0.0, text=(1.5, 0.45), audio=(-1.2, 0.45), vision=None)
+    ev = eng.update(r)
+    assert [(e.kind, e.state, e.modality) for e in ev] == [("conflict", "raised", "text+audio")]
+    assert ev[0].message.startswith("The words and the voice disagree")
 
 
 def test_hysteresis_keeps_the_alert_between_clear_and_raise_thresholds():
-    cfg = AlertConfig(conflict_raise=0.6, conflict_clear=0.4, conflict_windows=1, clear_windows=2)
+    cfg = AlertConfig(conflict_raise=0.3, conflict_clear=0.2, conflict_windows=1, clear_windows=2)
     eng = AlertEngine(cfg)
-    assert [e.state for e in eng.update(conflicting(0, 0.8))] == ["raised"]
-    # 0.5 is below the raise threshold but above the clear one: stays raised
-    assert feed(eng, [conflicting(i, 0.5) for i in range(1, 6)]) == []
+    assert [e.state for e in eng.update(conflicting(0, 0.4))] == ["raised"]
+    # 0.25 is below the raise threshold but above the clear one: stays raised
+    assert feed(eng, [conflicting(i, 0.25) for i in range(1, 6)]) == []
     assert eng.active("s") == ["conflict:text"]
     # one cool window is not enough, two are
-    assert eng.update(conflicting(6, 0.3)) == []
-    ev = eng.update(conflicting(7, 0.3))
+    assert eng.update(conflicting(6, 0.15)) == []
+    ev = eng.update(conflicting(7, 0.15))
     assert [(e.state, e.modality) for e in ev] == [("cleared", "text")]
     assert ev[0].alert_id == eng._state[("s", "conflict", "text")].alert_id
     assert eng.active("s") == []
@@ -106,7 +115,7 @@ def test_cooldown_suppresses_a_new_raise_until_it_has_passed():
     cfg = AlertConfig(conflict_windows=1, clear_windows=1, cooldown_s=5.0)
     eng = AlertEngine(cfg)
     assert [e.state for e in eng.update(conflicting(0))] == ["raised"]
-    assert [e.state for e in eng.update(conflicting(1, 0.1))] == ["cleared"]  # cleared at t_end = 2
+    assert [e.state for e in eng.update(conflicting(1, 0.05))] == ["cleared"]  # cleared at t_end = 2
     # hot again at t_end 3..6: inside the cooldown (2 + 5 = 7)
     assert feed(eng, [conflicting(i) for i in range(2, 6)]) == []
     ev = eng.update(conflicting(6))  # t_end = 7: cooldown over

@@ -7,6 +7,7 @@ import csv
 import json
 
 from streammsa.engine.alerts import AlertConfig, AlertEngine
+from streammsa.engine.disagreement import disagreements
 from streammsa.monitor.sinks import Sink
 from streammsa.protocol import Hello, ModalityReading, Reading, TranscriptEvent
 from streammsa.recorder.csv_export import COLUMNS, write_csv
@@ -20,6 +21,8 @@ def make_reading(seq: int, overall: float, trained: bool = True, vision: bool = 
         "audio": ModalityReading(True, -1.0, 0.2, 0.8),
         "vision": ModalityReading(True, -1.2, 0.2, 0.8) if vision else ModalityReading(False, None, None, None),
     }
+    for m, d in disagreements(mods).items():  # as build_reading sets it: the words disagree with voice and face
+        mods[m].disagreement = d
     return Reading(
         stream="s",
         seq=seq,

@@ -110,7 +110,8 @@ def test_alert_banner_and_list_show_then_clear(page, server):
     expect(item).to_have_attribute("data-state", "active")
     evidence = item.locator(".evidence-table")
     expect(evidence.locator("tbody tr")).to_have_count(3)
-    expect(evidence.locator("tbody tr").first.locator("td").nth(1)).to_have_text("1.12")  # conflict of the first window
+    # the disagreement of the first window that raised it
+    expect(evidence.locator("tbody tr").first.locator("td").nth(1)).to_have_text("0.52")
     expect(item.locator(".evidence dd").first).to_have_text("yes")  # trained
     expect(page.get_by_test_id("alert-count")).to_have_text("1 active")
     server.publish(alert("c-1", "cleared", 19.0))

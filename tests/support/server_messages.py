@@ -78,14 +78,14 @@ def alert(alert_id: str, state: str, t: float, stream: str = "meeting", modality
         state=state,
         t=t,
         modality=modality,
-        message="Face disagrees with the words: vision conflict above threshold for 3 windows",
+        message="The face disagrees with the others: disagreement > 0.25 with opposite polarity for 3 windows",
         # the shape streammsa.engine.alerts writes: the windows that raised it, plus the trained flag
         evidence={
             "windows": [
                 {
                     "seq": 10 + i,
                     "t_end": t - 2 + i,
-                    "conflict": 1.12 - 0.01 * i,
+                    "disagreement": 0.52 - 0.01 * i,
                     "intensity": -1.4,
                     "others_intensity": 1.6,
                     "overall": 0.6,

@@ -16,7 +16,9 @@ Data (read-only, ../shared/data/ravdess): 1,380 speech clips of 23 actors (Actor
 Splits (fixed across seeds, so seeds vary initialisation and batch order only):
 
 - speaker: actors 1-16 train (15 actors, 05 absent), 17-19 valid, 20-24 test (speaker-independent);
-- random: clips shuffled with numpy seed 0, 70 % train / 15 % valid / 15 % test.
+- random: clips shuffled with numpy seed 0, 70 % train / 15 % valid / 15 % test;
+- fold<i>of<k> (e.g. fold0of6): the 23 actors in k speaker-independent folds (actor order, round
+  robin); fold i is test, fold i+1 (mod k) valid, the rest train.
 
 Model selection (early stopping) uses the validation split only; test is scored once per run.
 """
@@ -168,7 +170,27 @@ def load_samples(cache: Path) -> tuple[list[Sample], FeatureSpec]:
     return samples, spec
 
 
+def actor_folds(samples: list[Sample], fold: int, folds: int) -> dict[str, list[Sample]]:
+    """Speaker-independent fold ``fold`` of ``folds``: actors dealt round robin; test = fold, valid = the next."""
+    if not (folds >= 3 and 0 <= fold < folds):
+        raise InputError(f"need folds >= 3 and 0 <= fold < folds, got fold {fold} of {folds}")
+    actors = sorted({int(s.speaker) for s in samples})
+    group = {a: k % folds for k, a in enumerate(actors)}
+    role = {fold: "test", (fold + 1) % folds: "valid"}
+    splits: dict[str, list[Sample]] = {"train": [], "valid": [], "test": []}
+    for s in samples:
+        splits[role.get(group[int(s.speaker)], "train")].append(s)
+    return splits
+
+
+def fold_scheme(fold: int, folds: int) -> str:
+    return f"fold{fold}of{folds}"
+
+
 def make_splits(samples: list[Sample], scheme: str) -> dict[str, list[Sample]]:
+    if scheme.startswith("fold"):
+        fold, folds = scheme[len("fold") :].split("of")
+        return actor_folds(samples, int(fold), int(folds))
     if scheme == "speaker":
         return {name: [s for s in samples if int(s.speaker) in actors] for name, actors in SPEAKER_SPLIT.items()}
     order = np.random.default_rng(0).permutation(len(samples))
@@ -179,7 +201,12 @@ def make_splits(samples: list[Sample], scheme: str) -> dict[str, list[Sample]]:
 
 
 def run_one(job: dict) -> dict:
-    """Train one (split, row, seed) on the validation split; score test metrics and the emotion probe."""
+    """Train one (split, row, seed) on the validation split; score test metrics and the emotion probe.
+
+    Optional job keys: ``optimizer``, ``weight_decay``, ``schedule``, ``warmup_epochs`` (the trainer's
+    defaults when absent); ``probe`` (default True); ``diagnose`` (default False: add the mechanism
+    diagnostics of streammsa.training.diagnostics on the test split).
+    """
     import torch
 
     from streammsa.models import build_model
@@ -213,14 +240,23 @@ def run_one(job: dict) -> dict:
             patience=job["patience"],
             metric="MAE",
             progress=False,
+            **{k: job[k] for k in ("optimizer", "weight_decay", "schedule", "warmup_epochs") if k in job},
         )
         t0 = time.perf_counter()
         trainer = Trainer(model, ds["train"], ds["valid"], opts, spec)
         result = trainer.fit()
         best, _ = load_model(result.checkpoint, trainer.device)
         test, _ = evaluate(best, ds["test"], trainer.device)
-        test["emotion_acc8"] = emotion_probe_accuracy(best, ds["train"], ds["test"], trainer.device, seed=job["seed"])
+        if job.get("probe", True):
+            test["emotion_acc8"] = emotion_probe_accuracy(
+                best, ds["train"], ds["test"], trainer.device, seed=job["seed"]
+            )
         seconds = time.perf_counter() - t0
+        diagnostics = None
+        if job.get("diagnose"):
+            from streammsa.training.diagnostics import diagnose
+
+            diagnostics = diagnose(best, ds["test"], device=str(trainer.device))
     return {
         **{k: job[k] for k in ("scheme", "row", "model", "overrides", "seed")},
         "best_epoch": result.best_epoch,
@@ -229,6 +265,7 @@ def run_one(job: dict) -> dict:
         "test": test,
         "seconds": seconds,
         "sizes": {k: len(v) for k, v in ds.items()},
+        **({"diagnostics": diagnostics} if diagnostics is not None else {}),
     }
 
 
