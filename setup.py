@@ -38,6 +38,7 @@ class BuildPyWithData(build_py):
         if missing:
             raise SystemExit(f"cannot build streammsa: {', '.join(missing)} missing from {ROOT}")
         dest_root = Path(self.build_lib) / "streammsa" / "_data"
+        shutil.rmtree(dest_root, ignore_errors=True)  # a file removed from web/ must not linger from a past build
         for folder, pattern, dest in PACKAGE_DATA:
             for src in sorted((ROOT / folder).glob(pattern)):
                 if src.is_file():

@@ -34,7 +34,8 @@ if [[ ! -x "$VENV/bin/python" ]]; then "$PYTHON" -m venv "$VENV"; echo "created 
 step 3 "Python packages (requirements.lock; the first run downloads about 3 GB: torch's PyPI wheel is a CUDA build)"
 "$VENV/bin/python" -m pip install --progress-bar on -r requirements.lock
 "$VENV/bin/python" -m pip install --progress-bar on --no-deps -r requirements-nodeps.txt
-"$VENV/bin/python" -m pip install --no-deps -e . -q
+# the build backend is the pinned setuptools just installed (no isolated build env to download)
+"$VENV/bin/python" -m pip install --no-deps --no-build-isolation -e . -q
 
 step 4 "offline model files (inside the installed packages; nothing is downloaded at run time)"
 # Moonshine base-en (the live recogniser): the wheel's files checked by sha256, optimised once for onnxruntime

@@ -36,6 +36,7 @@ class RunFigures:
     speed: float | None  # None: --fast
     stream_s: float
     wall_s: float
+    cpu_s: float  # CPU seconds of every thread of the process during the run (less sensitive to a shared machine)
     x_real_time: float
     readings: int
     latency: Timing | None  # end of window -> reading
@@ -49,6 +50,7 @@ class RunFigures:
             "speed": self.speed,
             "stream_s": round(self.stream_s, 3),
             "wall_s": round(self.wall_s, 3),
+            "cpu_s": round(self.cpu_s, 3),
             "x_real_time": round(self.x_real_time, 2),
             "readings": self.readings,
             "reading_latency_ms": {"p50": round(lat.p50_ms, 1), "p95": round(lat.p95_ms, 1)} if lat else None,
@@ -91,11 +93,11 @@ def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> Run
     reset_peak_rss()
     with tempfile.TemporaryDirectory(prefix="streammsa-bench-") as tmp:
         # the whole recording path runs (timeline + report), as in a real replay
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         run = replay_messages(
             path, config=base_cfg, fast=speed is None, speed=speed or 1.0, components=components, out_dir=Path(tmp)
         )
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     result, messages, readings = run.result, run.messages, run.readings
     latencies = [m["latency_ms"] / 1000.0 for m in readings if m.get("latency_ms") is not None]
     commit = [
@@ -110,6 +112,7 @@ def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> Run
         speed=speed,
         stream_s=result.duration_s,
         wall_s=wall,
+        cpu_s=cpu,
         x_real_time=result.duration_s / wall if wall > 0 else float("nan"),
         readings=len(readings),
         latency=Timing.of(latencies) if latencies else None,
@@ -167,9 +170,9 @@ def to_markdown(b: PipelineBench) -> str:
         f"Clip: `{Path(b.file).name}`; model {b.model} ({'trained' if b.trained else 'UNTRAINED'}) on {b.device}; "
         f"components loaded once in {b.load_s:.1f} s; {startup}; peak RSS {b.peak_rss_mb:,.0f} MB.",
         "",
-        "| run | stream (s) | wall (s) | x real time | readings | latency p50 / p95 (ms) "
+        "| run | stream (s) | wall (s) | CPU (s) | x real time | readings | latency p50 / p95 (ms) "
         "| word commit p50 / p95 (s) | peak RSS (MB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in b.runs:
         lat = f"{r.latency.p50_ms:.0f} / {r.latency.p95_ms:.0f}" if r.latency else "-"
@@ -180,8 +183,8 @@ def to_markdown(b: PipelineBench) -> str:
         )
         name = r.mode if r.speed is None else f"{r.mode} x{r.speed:g}"
         lines.append(
-            f"| {name} | {r.stream_s:.1f} | {r.wall_s:.2f} | {r.x_real_time:.1f} | {r.readings} | {lat} | {wc} "
-            f"| {r.peak_rss_mb:,.0f} |"
+            f"| {name} | {r.stream_s:.1f} | {r.wall_s:.2f} | {r.cpu_s:.2f} | {r.x_real_time:.1f} | {r.readings} "
+            f"| {lat} | {wc} | {r.peak_rss_mb:,.0f} |"
         )
     lines += ["", "Busy seconds per stage and encoder calls:", ""]
     for r in b.runs:

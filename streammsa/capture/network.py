@@ -39,8 +39,8 @@ SCHEME_OPTIONS: dict[str, dict[str, str]] = {
     "rtsp": {"rtsp_transport": "tcp"},
     "rtsps": {"rtsp_transport": "tcp"},
 }
-# a frame at or before the last delivered one is a repeat after a seek back (half a frame of slack)
-_REPEAT_SLACK_S = 0.02
+# a frame at (or before) the last delivered one is a repeat after a seek back: the same media timestamp
+_REPEAT_SLACK_S = 0.001
 
 
 class NetworkSource(Source):
@@ -63,8 +63,8 @@ class NetworkSource(Source):
         super().__init__()
         scheme = scheme_of(url)
         if scheme not in NETWORK_SCHEMES:
-            known = ", ".join(sorted(NETWORK_SCHEMES))
-            raise UsageError(f"'{redact(url)}' is not a network stream URL; use one of {known}:// or a file path")
+            known = ", ".join(f"{s}://" for s in sorted(NETWORK_SCHEMES))
+            raise UsageError(f"'{redact(url)}' is not a network stream URL; use {known} or a file path")
         if max_retries < 0:
             raise UsageError(f"retries must be 0 or more, got {max_retries}")
         self.url = url
@@ -79,6 +79,7 @@ class NetworkSource(Source):
         self._iterating = False
         self.reconnects = 0  # successful reconnections
         self.retries = 0  # connection attempts after a break
+        self.last_failure = ""  # why the last connection attempt failed
         self._conn: MediaFileSource | None = self._connect()  # the first connection fails loudly
         conn = self._conn
         self.has_audio = conn.has_audio and audio
@@ -121,6 +122,7 @@ class NetworkSource(Source):
             text = str(exc)  # "cannot open NAME: not a readable media file (REASON); check ..."
             close = text.find("); ") if "); " in text else text.rfind(")")
             reason = text[text.find("(") + 1 : close] if "(" in text else _cause(text)
+            self.last_failure = reason
             raise InputError(
                 f"cannot open stream {redact(self.url)} ({reason}); check the URL and that the stream is up"
             ) from None
@@ -191,8 +193,8 @@ class NetworkSource(Source):
             self.retries += 1
             try:
                 return self._resume(), attempts
-            except InputError as exc:
-                reason = _cause(str(exc))
+            except InputError:
+                reason = self.last_failure
         self.error = (
             f"{self.name}: stream lost at {self.delivered_until:.2f} s and not back after "
             f"{self.max_retries} reconnection attempts ({reason})"

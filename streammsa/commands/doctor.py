@@ -193,7 +193,7 @@ def check_devices(args: argparse.Namespace) -> list[Check]:
         out.append(Check("cameras", "ok", ", ".join(f"/dev/video{i}" for i in nodes) + " (see `streammsa devices`)"))
     elif sys.platform.startswith("linux"):
         fix = "plug one in, use `streammsa live --url URL` for a network camera, or `streammsa replay FILE`"
-        out.append(Check("cameras", "warn", "none: `streammsa live` needs --no-camera", fix))
+        out.append(Check("cameras", "warn", "none found: `streammsa live` needs --no-camera or --url URL", fix))
     else:
         out.append(Check("cameras", "info", "run `streammsa devices` to probe them"))
     try:

@@ -144,16 +144,19 @@ class InferenceEngine:
             model, name=cfg.model, trained=False, spec=default_spec, device=device, amp=cfg.amp, max_batch=cfg.max_batch
         )
 
-    def run(self, batch: MSABatch) -> ModelOutput:
-        """Forward in chunks of ``max_batch``; the output is on the CPU in float32."""
+    def run(self, batch: MSABatch, count: bool = True) -> ModelOutput:
+        """Forward in chunks of ``max_batch``; the output is on the CPU in float32.
+
+        ``count=False``: an extra pass over windows already counted (e.g. a modality left out to measure
+        its contribution), left out of ``batches_run`` / ``windows_run``."""
         n = batch.batch_size
         outs: list[ModelOutput] = []
         with torch.inference_mode(), autocast(self.device, self.amp_dtype):
             for s in range(0, n, self.max_batch):
                 part = _take(batch, slice(s, s + self.max_batch)).to(self.device)
                 outs.append(self.model(part).detach_cpu())
-                self.batches_run += 1
-        self.windows_run += n
+                self.batches_run += int(count)
+        self.windows_run += n if count else 0
         return _cat(outs)
 
 

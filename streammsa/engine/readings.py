@@ -43,11 +43,13 @@ def build_reading(
     revision: int = 0,
     final: bool = True,
     update_latency_ms: float | None = None,
+    offsets: Mapping[str, float] | None = None,
 ) -> Reading:
     """Row ``row`` of a (CPU) ModelOutput as a Reading; absent modalities read None, never 0.
 
     ``revision``/``final``/``update_latency_ms``: see ``protocol.Reading`` (a reading revised when words
-    committed after its first emission joined its window, ``monitor/loop.py``).
+    committed after its first emission joined its window, ``monitor/loop.py``). ``offsets``: subtracted from
+    a modality's own reading (the voice is read against its speaker's baseline, ``engine/voice_baseline.py``).
     """
     present = output.present[row].tolist()
     mods: dict[str, ModalityReading] = {}
@@ -55,7 +57,7 @@ def build_reading(
         if present[i]:
             mods[m] = ModalityReading(
                 present=True,
-                intensity=clamp_intensity(float(output.modality_intensity[row, i])),
+                intensity=clamp_intensity(float(output.modality_intensity[row, i]) - (offsets or {}).get(m, 0.0)),
                 conflict=float(output.conflict[row, i]),
                 weight=float(output.weight[row, i]),
                 confidence=(confidence or {}).get(m),

@@ -22,10 +22,14 @@ import threading
 import time
 from collections.abc import Callable
 
+from streammsa import MODALITIES
 from streammsa.engine.alerts import AlertEngine
+from streammsa.engine.confidence_fusion import fused_intensity, run_with_contributions, with_intensity
 from streammsa.engine.inference import InferenceEngine
 from streammsa.engine.readings import build_reading, words_in_window
-from streammsa.engine.windowing import Window, WindowInputs, collate, slice_window
+from streammsa.engine.voice_baseline import VoiceBaseline
+from streammsa.engine.windowing import Window, WindowInputs, slice_window
+from streammsa.models.io import ModelOutput
 from streammsa.monitor.graph import Graph
 from streammsa.monitor.revisions import REVISION_HORIZON_S, OpenReading, OpenReadings
 from streammsa.protocol import Message, Reading
@@ -55,6 +59,7 @@ class EngineLoop:
         # paced and live runs emit before every word is in; --fast waits for the words (nothing to revise)
         self.revisable = graph.asr_worker is not None and not graph.config.fast
         self.open = OpenReadings(revision_horizon_s)
+        self.baselines: dict[str, VoiceBaseline] = {}  # per stream: its speaker's usual voice
         self.revisions = 0  # revised readings sent (the model re-ran on new words)
         self.confirmations = 0  # final messages sent with unchanged numbers
         self._text_seen: tuple[int, int] | None = None
@@ -103,8 +108,7 @@ class EngineLoop:
         # is then seen as new (one revision too many, never one too few)
         steps = {w.index: self._text_steps(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9}
         t0 = time.perf_counter()
-        inputs = [self._slice(w) for w in windows]
-        out = self.engine.run(collate(inputs, self.engine.spec))
+        inputs, out, confidence, offsets = self._read(windows, first=True)
         self.model_s += time.perf_counter() - t0
         words = g.asr_worker.committed_words() if g.asr_worker is not None else []
         now = time.monotonic()
@@ -121,7 +125,8 @@ class EngineLoop:
                 latency_ms=g.latency.latency_ms(w.t_end, now),
                 model=self.engine.name,
                 trained=self.engine.trained,
-                confidence=inputs[i].confidence,
+                confidence=confidence[i],
+                offsets=offsets[i],
                 final=w.index not in steps,
             )
             self.seq += 1
@@ -179,8 +184,7 @@ class EngineLoop:
         now = time.monotonic()
         if to_run:
             t0 = time.perf_counter()
-            inputs = [self._slice(o.window) for o, *_ in to_run]
-            out = self.engine.run(collate(inputs, self.engine.spec))
+            inputs, out, confidence, offsets = self._read([o.window for o, *_ in to_run], first=False)
             self.model_s += time.perf_counter() - t0
             now = time.monotonic()
             for i, (o, final, steps, transcript) in enumerate(to_run):
@@ -197,7 +201,8 @@ class EngineLoop:
                     model=self.engine.name,
                     trained=self.engine.trained,
                     alerts=first.alerts,
-                    confidence=inputs[i].confidence,
+                    confidence=confidence[i],
+                    offsets=offsets[i],
                     revision=first.revision + 1,
                     final=final,
                     update_latency_ms=g.latency.latency_ms(w.t_end, now),
@@ -218,6 +223,32 @@ class EngineLoop:
 
     def _slice(self, window: Window) -> WindowInputs:
         return slice_window(window, self.graph.caches, self.engine.spec)
+
+    def _read(
+        self, windows: list[Window], first: bool
+    ) -> tuple[list[WindowInputs], ModelOutput, list[dict[str, float | None]], list[dict[str, float]]]:
+        """Slice the windows and run the model, each modality counting by its confidence (engine/confidence_fusion.py)
+        and the voice read against its speaker's baseline (engine/voice_baseline.py); returns the inputs, the output
+        with the fused overall readings, each window's confidences and the offsets of its modality readings."""
+        inputs = [self._slice(w) for w in windows]
+        out, contrib = run_with_contributions(self.engine, inputs)
+        fused: list[float] = []
+        confidences: list[dict[str, float | None]] = []
+        offsets: list[dict[str, float]] = []
+        for i, (w, x) in enumerate(zip(windows, inputs)):
+            base = self.baselines.setdefault(w.stream, VoiceBaseline())
+            d = {m: float(contrib[m][i]) for m in MODALITIES}
+            evidence = x.confidence.get("audio")
+            if first and x.present["audio"]:  # once per window, in order: replays and live runs read alike
+                base.update(float(out.modality_intensity[i, 1]), d["audio"], 1.0 if evidence is None else evidence)
+            conf = dict(x.confidence)
+            if conf.get("audio") is not None:
+                conf["audio"] = float(conf["audio"]) * base.familiarity()  # type: ignore[arg-type]
+            baseline = {"audio": base.contribution_offset()}
+            fused.append(fused_intensity(float(out.intensity[i]), d, conf, baseline))
+            confidences.append(conf)
+            offsets.append({"audio": base.reading_offset()})
+        return inputs, with_intensity(out, fused), confidences, offsets
 
     def _text_steps(self, window: Window) -> int:
         cache = self.graph.caches.get("text")

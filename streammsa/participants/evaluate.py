@@ -47,6 +47,7 @@ class Models:
     segmenter: SpeakerSegmenter = field(default_factory=SpeakerSegmenter)
     embedder: SpeakerEmbedder = field(default_factory=SpeakerEmbedder)
     asr_backend: object | None = None
+    words: dict[tuple[str, str], list[tuple[float, float]]] = field(default_factory=dict)  # (media, asr) -> words
 
     def whisper(self):
         if self.asr_backend is None:
@@ -186,7 +187,10 @@ def evaluate_meeting(
     words = None
     if asr and truth.language == "en":
         t1 = time.perf_counter()
-        words = word_attribution(_words(samples, models, asr), truth.segments, hyp, truth.duration)
+        key = (str(folder / truth.media), asr)
+        if key not in models.words:  # the words do not depend on the mode: recognise once per meeting
+            models.words[key] = _words(samples, models, asr)
+        words = word_attribution(models.words[key], truth.segments, hyp, truth.duration)
         seconds["asr"] = time.perf_counter() - t1
     return MeetingResult(
         truth.name,

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from streammsa.capture.packets import SAMPLE_RATE
-from streammsa.participants.plan import PAD_S, MeetingPlan, Placement
+from streammsa.participants.plan import MeetingPlan, Placement
 from streammsa.participants.sources import GRID_FPS, Utterance, video_frames
 from streammsa.participants.truth import MeetingTruth, Segment
 
@@ -57,14 +57,21 @@ def reference_segments(plan: MeetingPlan, voices: dict[str, list[Utterance]]) ->
     return sorted(out, key=lambda s: (s.start, s.person))
 
 
+IDLE_FRAMES = 3  # a listener loops the clip's first frames; see _Face
+
+
 class _Face:
-    """One on-screen person's frames: speaking clips when placed, else a still-mouthed loop (listening)."""
+    """One on-screen person's frames: the clip while one of their utterances plays, else a listener.
+
+    A listener is the clip's first IDLE_FRAMES frames played back and forth: GRID speakers often open
+    their mouth well before the first word, so a longer lead-in would show a silent mouth moving.
+    Real listeners nod, smile and murmur more than this; docs/meetings.md says so.
+    """
 
     def __init__(self, person: str, utts: list[Utterance], placements: list[Placement]) -> None:
         self.frames = {i: video_frames(utts[i].path) for i in sorted({p.utterance for p in placements} | {0})}
-        lead = max(2, int((utts[0].speech[0] - PAD_S) * GRID_FPS))  # frames before the first word: mouth at rest
-        idle = list(range(lead)) + list(range(lead - 2, 0, -1))  # ping-pong: a little natural motion
-        self.idle = [self.frames[0][min(i, len(self.frames[0]) - 1)] for i in idle]
+        idle = list(range(IDLE_FRAMES)) + list(range(IDLE_FRAMES - 2, 0, -1))
+        self.idle = [self.frames[0][i] for i in idle]
         self.placements = sorted(placements, key=lambda p: p.at)
 
     def at(self, t: float, k: int) -> np.ndarray:

@@ -77,29 +77,93 @@ def fold_small(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, 
 
 
 class OnlineClusters:
-    """Speakers as running mean voice prints: a print joins the most similar speaker at or above the
-    threshold, founds a new one when it is long enough, else is left unlabelled (-1)."""
+    """Speakers as mean voice prints, decided as prints arrive.
 
-    def __init__(self, same_speaker_similarity: float, min_new_s: float, max_speakers: int, memory_s: float) -> None:
+    A print joins the most similar speaker at or above the threshold, founds a new speaker when it is
+    long enough, else stays unlabelled (-1). Early decisions rest on few prints, so once there are
+    ``recluster_from`` prints, every ``recluster_every`` new ones all prints so far are clustered again
+    (``spectral``, as a whole file would be) and the new clusters take over the speaker ids they share
+    most speech with: later prints are judged against the better centroids (labels already given stay).
+    """
+
+    def __init__(
+        self,
+        same_speaker_similarity: float,
+        min_new_s: float,
+        max_speakers: int,
+        recluster_from: int = 20,
+        recluster_every: int = 5,
+        spectral_keep: float = 0.2,
+        min_speaker_s: float = 6.0,
+    ) -> None:
         self.threshold = same_speaker_similarity
         self.min_new_s = min_new_s
         self.max_speakers = max_speakers
-        self.memory_s = memory_s
+        self.recluster_from, self.recluster_every, self.spectral_keep = recluster_from, recluster_every, spectral_keep
+        self.min_speaker_s = min_speaker_s  # a re-clustering founds a speaker only with this much speech
         self.centroids = np.zeros((0, 0), np.float32)
-        self.weights: list[float] = []
+        self.active: list[bool] = []  # speakers a re-clustering dropped take no new prints
+        self._prints: list[np.ndarray] = []
+        self._seconds: list[float] = []
+        self._labels: list[int] = []
+        self.reclusterings = 0
+
+    @property
+    def num_speakers(self) -> int:
+        return len(self.active)
 
     def assign(self, embedding: np.ndarray, seconds: float) -> int:
         e = normalised(embedding)
-        if len(self.weights):
-            sims = self.centroids @ e
-            best = int(np.argmax(sims))
-            if sims[best] >= self.threshold or len(self.weights) >= self.max_speakers:
-                w = self.weights[best]
-                self.centroids[best] = normalised(self.centroids[best] * w + e * seconds)
-                self.weights[best] = min(w + seconds, self.memory_s)
-                return best
-        if seconds < self.min_new_s:
-            return -1
-        self.centroids = e[None] if not len(self.weights) else np.vstack([self.centroids, e[None]])
-        self.weights.append(seconds)
-        return len(self.weights) - 1
+        label = -1
+        live = [k for k, a in enumerate(self.active) if a]
+        if live:
+            sims = self.centroids[live] @ e
+            best = live[int(np.argmax(sims))]
+            if sims.max() >= self.threshold or len(self.active) >= self.max_speakers:
+                label = best
+        if label < 0 and seconds >= self.min_new_s:
+            label = self._new(e)
+        self._prints.append(e)
+        self._seconds.append(seconds)
+        self._labels.append(label)
+        if label >= 0:
+            self._update_centroid(label)
+        n = len(self._prints)
+        if n >= self.recluster_from and (n - self.recluster_from) % self.recluster_every == 0:
+            self._recluster()
+        return label
+
+    def _new(self, e: np.ndarray) -> int:
+        self.centroids = e[None] if not self.active else np.vstack([self.centroids, e[None]])
+        self.active.append(True)
+        return len(self.active) - 1
+
+    def _update_centroid(self, label: int) -> None:
+        idx = [i for i, lab in enumerate(self._labels) if lab == label]
+        w = np.array([self._seconds[i] for i in idx], np.float32)
+        self.centroids[label] = normalised((np.stack([self._prints[i] for i in idx]) * w[:, None]).sum(axis=0))
+
+    def _recluster(self) -> None:
+        from scipy.optimize import linear_sum_assignment
+
+        prints, secs = np.stack(self._prints), np.array(self._seconds, np.float32)
+        found = spectral(prints, self.spectral_keep, None, self.max_speakers)
+        old = np.array(self._labels)
+        n_old, n_new = len(self.active), int(found.max()) + 1
+        shared = np.zeros((max(n_old, 1), n_new))
+        for o, f, s in zip(old, found, secs):
+            if o >= 0:
+                shared[o, f] += s
+        rows, cols = linear_sum_assignment(-shared)
+        to_id = {int(c): int(r) for r, c in zip(rows, cols) if shared[r, c] > 0}
+        self.active = [False] * n_old
+        for f in range(n_new):
+            members = found == f
+            cent = normalised((prints[members] * secs[members, None]).sum(axis=0))
+            if f in to_id:
+                k = to_id[f]
+                self.centroids[k] = cent
+                self.active[k] = True
+            elif secs[members].sum() >= self.min_speaker_s and len(self.active) < self.max_speakers:
+                self._new(cent)
+        self.reclusterings += 1

@@ -22,8 +22,9 @@ class DiarizationConfig:
     # an overlap or a short piece waits at most max_wait_s more for the voice that follows it.
     latency_s: float = 2.5
     max_wait_s: float = 2.0
-    # Online: a speaker's centroid weighs at most this many seconds of speech (it can follow a drifting voice).
-    centroid_memory_s: float = 60.0
+    # Online: from this many voice prints on, every recluster_every new ones all prints are clustered again.
+    recluster_from: int = 20
+    recluster_every: int = 5
     max_speakers: int = 8
     # Batch: spectral clustering keeps this share of each voice print's most similar neighbours.
     spectral_keep: float = 0.2

@@ -44,7 +44,12 @@ class OnlineDiarizer:
         self.segmenter = segmenter or SpeakerSegmenter(threads=cfg.onnx_threads)
         self.embedder = embedder or SpeakerEmbedder()
         self.clusters = OnlineClusters(
-            cfg.same_speaker_similarity, cfg.min_new_speaker_s, cfg.max_speakers, cfg.centroid_memory_s
+            cfg.same_speaker_similarity,
+            cfg.min_new_speaker_s,
+            cfg.max_speakers,
+            cfg.recluster_from,
+            cfg.recluster_every,
+            cfg.spectral_keep,
         )
         self._counter = SpeakerCounter()
         self._cutter = PieceCutter(cfg.piece_max_s)
@@ -164,7 +169,7 @@ class OnlineDiarizer:
 
     @property
     def num_speakers(self) -> int:
-        return len(self.clusters.weights)
+        return self.clusters.num_speakers
 
     def diarization(self) -> Diarization:
         """Everything final so far: activity per frame and turns."""

@@ -43,6 +43,7 @@ def test_no_voice_reading_and_no_alert_where_nobody_speaks(components, tmp_path,
             "conflict": None,
             "weight": None,
             "confidence": None,
+            "disagreement": None,
         }
         assert not r["modalities"]["text"]["present"]
     assert of_type(run.messages, "alert") == []

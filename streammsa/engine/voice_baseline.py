@@ -1,0 +1,53 @@
+"""A voice read relative to its own speaker's baseline.
+
+The voice model learned from acted emotional speech of a few corpora; an unfamiliar or synthetic
+voice is outside what it knows and reads confidently negative (docs/plain-inputs.md). A person's
+voice says something about their sentiment when it *moves* from how that person usually sounds,
+so each stream keeps a running baseline of its speaker's voice:
+
+- the voice reading shown is the model's voice reading minus the speaker's running mean;
+- the voice's contribution to the overall reading (what it adds to the model's fused reading,
+  ``engine/confidence_fusion.py``) is likewise taken relative to its running mean;
+- the voice's confidence grows with how much of this speaker has been heard (``familiarity``):
+  an unfamiliar voice can never dominate the overall reading.
+
+The baseline is updated once per window (first emission), in window order, so a replay at any
+speed and a live run give the same readings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class BaselineConfig:
+    familiar_windows: float = 8.0  # windows with speech after which the voice counts half (about 8 s)
+
+
+class VoiceBaseline:
+    def __init__(self, config: BaselineConfig | None = None) -> None:
+        self.config = config or BaselineConfig()
+        self.windows = 0.0  # evidence-weighted count of windows with a voice
+        self._reading_sum = 0.0
+        self._contribution_sum = 0.0
+
+    def familiarity(self) -> float:
+        """0 for a voice never heard, 0.5 after ``familiar_windows`` windows of speech, towards 1 after."""
+        return self.windows / (self.windows + self.config.familiar_windows)
+
+    def reading_offset(self) -> float:
+        """The speaker's mean voice reading so far (0 before any speech)."""
+        return self._reading_sum / self.windows if self.windows > 0 else 0.0
+
+    def contribution_offset(self) -> float:
+        """The voice's mean contribution to the overall reading so far."""
+        return self._contribution_sum / self.windows if self.windows > 0 else 0.0
+
+    def update(self, reading: float, contribution: float, evidence: float) -> None:
+        """One more window of this speaker's voice (``evidence`` in [0, 1]: how much speech it held)."""
+        if evidence <= 0.0:
+            return
+        self.windows += evidence
+        self._reading_sum += evidence * reading
+        self._contribution_sum += evidence * contribution
