@@ -29,9 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", nargs="+", help="meeting names (default: the whole suite)")
     p.add_argument("--data", type=Path, default=shared_data(), help="../shared/data")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="meetings go to OUT/SUITE/NAME/")
+    p.add_argument("--duration", type=float, help="seconds per meeting (default: each meeting's own, 120)")
     args = p.parse_args(argv)
     try:
-        for truth in build_suite(args.suite, args.data, args.out.expanduser() / args.suite, args.only):
+        for truth in build_suite(args.suite, args.data, args.out.expanduser() / args.suite, args.only, args.duration):
             speech = truth.speech_seconds()
             print(f"{truth.name}: {len(truth.speakers)} speakers, {len(truth.tiles)} faces, {speech:.0f} s of speech")
     except StreamMSAError as exc:

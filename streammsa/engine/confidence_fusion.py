@@ -35,20 +35,37 @@ def without(x: WindowInputs, modality: str) -> WindowInputs:
 
 
 def run_with_contributions(
-    engine: InferenceEngine, inputs: Sequence[WindowInputs]
+    engine: InferenceEngine, inputs: Sequence[WindowInputs], needed: Sequence[Sequence[str]] | None = None
 ) -> tuple[ModelOutput, dict[str, np.ndarray]]:
-    """The model's output on ``inputs`` and each present modality's contribution D_m per window (0 if absent)."""
+    """The model's output on ``inputs`` and the contribution D_m of each present modality per window.
+
+    ``needed[i]``: the modalities whose contribution window i needs (default: every present one); the
+    others read 0. All leave-one-out variants run in the same forward as the windows themselves.
+    """
     spec = engine.spec
-    out = engine.run(collate(list(inputs), spec))
-    contributions = {m: np.zeros(len(inputs)) for m in MODALITIES}
-    for m in MODALITIES:
-        rows = [i for i, x in enumerate(inputs) if x.present[m]]
-        if not rows:
-            continue
-        masked = engine.run(collate([without(inputs[i], m) for i in rows], spec), count=False)
-        for k, i in enumerate(rows):
-            contributions[m][i] = float(out.intensity[i] - masked.intensity[k])
-    return out, contributions
+    wanted = needed if needed is not None else [[m for m in MODALITIES if x.present[m]] for x in inputs]
+    variants = [(i, m) for i, x in enumerate(inputs) for m in wanted[i] if x.present[m]]
+    out = engine.run(collate(list(inputs) + [without(inputs[i], m) for i, m in variants], spec))
+    n = len(inputs)
+    contributions = {m: np.zeros(n) for m in MODALITIES}
+    for k, (i, m) in enumerate(variants):
+        contributions[m][i] = float(out.intensity[i] - out.intensity[n + k])
+    engine.windows_run -= len(variants)  # the variants are not windows of their own
+    return _first(out, n), contributions
+
+
+def _first(out: ModelOutput, n: int) -> ModelOutput:
+    def take(t: torch.Tensor | None) -> torch.Tensor | None:
+        return None if t is None else t[:n]
+
+    return ModelOutput(
+        intensity=out.intensity[:n],
+        modality_intensity=out.modality_intensity[:n],
+        conflict=out.conflict[:n],
+        weight=out.weight[:n],
+        present=out.present[:n],
+        shared_intensity=take(out.shared_intensity),
+    )
 
 
 def fused_intensity(

@@ -31,6 +31,7 @@ from streammsa.features.vision import (
     DIM,
     FER_SLICE,
     POSE_SLICE,
+    RateGate,
     _as_rgb,
     head_pose,
     square_crop,
@@ -150,7 +151,7 @@ class FaceTracker:
         self._landmarker = vision.FaceLandmarker.create_from_options(options)
         self._expression = expression
         self._last_ms = -1
-        self._next_due: float | None = None
+        self._gate = RateGate(cfg.fps)
         self.tracks: dict[int, Track] = {}
         self.frames_analysed = 0
 
@@ -166,14 +167,8 @@ class FaceTracker:
         self.close()
 
     def due(self, t: float) -> bool:
-        """True when a frame at ``t`` should be analysed to keep ``fps`` (books the slot)."""
-        period = 1.0 / self.config.fps
-        if self._next_due is None:
-            self._next_due = t
-        if t + 1e-6 < self._next_due:
-            return False
-        self._next_due += (math.floor((t - self._next_due) / period + 1e-6) + 1) * period
-        return True
+        """True when a frame at ``t`` should be analysed to keep ``fps`` (vision.py's rate gate)."""
+        return self._gate(t)
 
     def live_tracks(self, t: float) -> list[Track]:
         return [tr for tr in self.tracks.values() if t - tr.last_t <= self.config.max_missing_s]

@@ -76,7 +76,7 @@ class ConflictWeighting(nn.Module):
     def forward(self, conflict: torch.Tensor, defined: torch.Tensor) -> torch.Tensor:
         weight = self.batch_weight(conflict, defined) if self.reference == "batch" else None
         if weight is None:
-            weight = absolute_weight(conflict.detach(), defined, self.tau, self.w_min)
+            weight = absolute_weight(conflict, defined, self.tau, self.w_min)
         if self.training:
             with torch.no_grad():
                 self.steps.add_(1)
@@ -86,11 +86,14 @@ class ConflictWeighting(nn.Module):
         return torch.where(defined, weight, torch.ones_like(weight))
 
     def batch_weight(self, conflict: torch.Tensor, defined: torch.Tensor) -> torch.Tensor:
-        """min(1, max(w_min, exp(-(1 + z) / tau))), z standardised by the batch (training) or running moments."""
-        c = conflict.detach()
+        """min(1, max(w_min, exp(-(1 + z) / tau))), z standardised by the batch (training) or running moments.
+
+        The moments are constants (detached); whether the weights carry gradient through C itself is the
+        caller's choice (``detach_weights``: conflict_readout detaches C by default)."""
+        c = conflict
         mean, std = self.running_mean.to(c.dtype), self.running_std.to(c.dtype)
         if self.training:
-            b_mean, b_std, count = batch_moments(c, defined)
+            b_mean, b_std, count = batch_moments(c.detach(), defined)
             enough = count >= 2  # a spread needs two samples; otherwise keep the running estimate
             mean = torch.where(enough, b_mean, mean)
             std = torch.where(enough, b_std, std)

@@ -15,17 +15,34 @@ reading of its one-sentence description, built on the same decoupling stage as C
               with beta = borrow_max < 1 bounding what a modality may take from the others.
   BRF         bidirectional cross-attention shared->private and private->shared over all tokens,
               pooled; context gate c = sigmoid(W [s ; p]) mixes them: z = c * s~ + (1 - c) * p~
-  heads       final head on [z ; s~ ; p~], shared head on s~, private heads on pooled P'_m;
-              L = L_msa (DLF weights, as in CACR) + lambda_o L_o
+  heads       final head on [z ; s~ ; p~], shared head on s~, private heads on pooled P_m (the
+              modality's own private encoder, before AGPR's borrowing: unimodal_heads)
+  loss        L = L_msa (DLF weights, as in CACR) + lambda_o L_o + lambda_tsf L_tsf + lambda_route L_route
 The conflict readout (and its weight) is the same function CACR reports, on the same H_m, so the
 monitor shows comparable conflict scores for both models. DBR has no reconstruction, so the weight
 is reported but does not enter its loss.
+
+Objectives for the modules' stated goals (issue #11; the abstract names goals, not losses, so these
+are our readings, each with its lambda, all 0 in ``DBRConfig.LEGACY``):
+  TSF   "disentangles temporal evolution from structural dependencies": the two paths should carry
+        different things, L_tsf = sum_m mean over valid steps |cos(T_m, S_m)|.
+  AGPR  "preserves discriminative modality-specific patterns": tokens should pick anchors and the
+        anchors should all be used, L_route = sum_m (mean_t H(r_t) - H(mean_t r_t)) / log K + 1, in
+        [0, 2] per modality (0: every token on one anchor, anchors used evenly; 1: uniform routing).
+        Without it the shipped checkpoint routes uniformly (entropy 1.38 of log 4 = 1.386). The
+        borrowing is bounded by construction (borrow_max), not by a loss.
+  BRF   has NO auxiliary objective: it is trained only through the final head by L_msa (and s~ by
+        the shared head); "reunifies the two branches in a context-aware manner" is its
+        architecture (the context gate c), not a measured goal.
+Like CACR, new models also start with H and P apart (``split_subspaces``) and keep unimodal private
+heads (``unimodal_heads``); checkpoints without these keys rebuild as before.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -39,6 +56,7 @@ from streammsa.models.layers import (
     MLPHead,
     align,
     attention_padding_mask,
+    cosine_rows,
     masked_conv,
     masked_mean,
     zero_padding,
@@ -62,6 +80,24 @@ class DBRConfig:
     lambda_o: float = 0.1
     shared_weight: float = 1.0
     private_weights: tuple[float, float, float] = (3.0, 1.0, 1.0)
+    # issue #11 (module docstring)
+    split_subspaces: bool = True  # H and P start in complementary subspaces (decoupling.py)
+    unimodal_heads: bool = True  # private heads read pooled P_m, before AGPR borrows from other modalities
+    lambda_tsf: float = 0.1  # TSF factorisation: |cos(temporal path, structural path)|
+    lambda_route: float = 0.1  # AGPR routing: confident tokens, evenly used anchors
+
+    # What a stored config without these keys means: the code before them (registry.config_from_record).
+    LEGACY: ClassVar[dict[str, Any]] = {
+        "split_subspaces": False,
+        "unimodal_heads": False,
+        "lambda_tsf": 0.0,
+        "lambda_route": 0.0,
+    }
+
+    @classmethod
+    def legacy(cls, **overrides: Any) -> "DBRConfig":
+        """The model as it was before issue #11 (old checkpoints; the 'old' side of a comparison)."""
+        return cls(**{**cls.LEGACY, **overrides})
 
     def __post_init__(self) -> None:
         if self.d_model % self.heads:
@@ -107,14 +143,20 @@ class TemporalStructuralFactorization(nn.Module):
 
     def forward(
         self, shared: dict[str, torch.Tensor], masks: dict[str, torch.Tensor], present: torch.Tensor
-    ) -> dict[str, torch.Tensor]:
-        out = {}
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """H'_m per modality, and L_tsf = sum_m mean over valid steps |cos(T_m, S_m)|."""
+        out, overlap = {}, []
         for i, m in enumerate(MODALITIES):
-            temporal = F.gelu(masked_conv(self.temporal[m], shared[m], masks[m]))
-            structural = self.structural_path(shared, masks, present, i)
+            temporal = F.gelu(masked_conv(self.temporal[m], shared[m], masks[m]))  # T_m
+            structural = self.structural_path(shared, masks, present, i)  # S_m
             g = torch.sigmoid(self.gate(torch.cat([shared[m], temporal, structural], dim=-1)))
+            # H'_m = LN(H_m + g * T_m + (1 - g) * S_m)
             out[m] = zero_padding(self.norm(shared[m] + g * temporal + (1.0 - g) * structural), masks[m])
-        return out
+            abs_cos = cosine_rows(temporal, structural).abs().unsqueeze(-1)
+            per_sample = masked_mean(abs_cos, masks[m]).squeeze(-1)
+            have = masks[m].any(dim=1).to(per_sample.dtype)
+            overlap.append((per_sample * have).sum() / have.sum().clamp(min=1.0))
+        return out, torch.stack(overlap).sum()
 
 
 class AnchorGuidedPrivateRouting(nn.Module):
@@ -122,7 +164,9 @@ class AnchorGuidedPrivateRouting(nn.Module):
 
     def __init__(self, d: int, heads: int, dropout: float, anchors: int, borrow_max: float) -> None:
         super().__init__()
-        self.anchors = nn.Parameter(torch.randn(len(MODALITIES), anchors, d) / math.sqrt(d))
+        # Anchors on the scale of the LayerNormed private tokens (norm ~ sqrt(d)): at the former 1/sqrt(d) scale
+        # the routing logits had a spread of ~1/sqrt(d) and the routing stayed uniform (issue #11).
+        self.anchors = nn.Parameter(torch.randn(len(MODALITIES), anchors, d))
         self.route_proj = nn.ModuleDict({m: nn.Linear(d, d) for m in MODALITIES})
         self.borrow = nn.ModuleDict({m: CrossAttention(d, heads, dropout) for m in MODALITIES})
         self.borrow_gate = nn.ModuleDict({m: nn.Linear(2 * d, d) for m in MODALITIES})
@@ -135,10 +179,15 @@ class AnchorGuidedPrivateRouting(nn.Module):
         r = torch.softmax(private @ anchors.t() * self.scale, dim=-1)
         return r, r @ anchors
 
-    def forward(self, private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        anchored = {}
+    def forward(
+        self, private: dict[str, torch.Tensor], masks: dict[str, torch.Tensor]
+    ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+        """P'_m per modality, and L_route (routing_loss)."""
+        anchored, route_terms = {}, []
         for i, m in enumerate(MODALITIES):
-            _, routed = self.route(private[m], i)
+            r, routed = self.route(private[m], i)
+            route_terms.append(routing_loss(r, masks[m]))
+            # P^a_m = P_m + W_r (r A_m)
             anchored[m] = zero_padding(private[m] + self.route_proj[m](routed), masks[m])
         out = {}
         for m in MODALITIES:
@@ -147,8 +196,25 @@ class AnchorGuidedPrivateRouting(nn.Module):
             context_mask = torch.cat([masks[n] for n in others], dim=1)
             borrowed = self.borrow[m].attend(anchored[m], context, context_mask)  # 0 where no other modality
             gate = torch.sigmoid(self.borrow_gate[m](torch.cat([anchored[m], borrowed], dim=-1)))
+            # P'_m = P^a_m + beta * sigmoid(W_b [P^a_m ; B_m]) * B_m
             out[m] = zero_padding(anchored[m] + self.borrow_max * gate * borrowed, masks[m])
-        return out
+        return out, torch.stack(route_terms).sum()
+
+
+def routing_loss(r: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """(mean_t H(r_t) - H(mean_t r_t)) / log K + 1 over valid tokens: 0 for confident, evenly spread routing,
+    1 for uniform routing; 0 when no token is valid (r: (B, T, K), mask: (B, T))."""
+    k = r.shape[-1]
+    if k < 2:
+        return r.new_zeros(())
+    valid = mask.to(r.dtype).unsqueeze(-1)
+    n = valid.sum()
+    token_entropy = -(r * r.clamp(min=1e-12).log()).sum(dim=-1, keepdim=True)
+    mean_token_entropy = (token_entropy * valid).sum() / n.clamp(min=1.0)
+    usage = (r * valid).sum(dim=(0, 1)) / n.clamp(min=1.0)
+    usage_entropy = -(usage * usage.clamp(min=1e-12).log()).sum()
+    term = (mean_token_entropy - usage_entropy) / math.log(k) + 1.0
+    return torch.where(n > 0, term, torch.zeros_like(term))
 
 
 class BidirectionalRebalancingFusion(nn.Module):
@@ -178,7 +244,7 @@ class DBR(nn.Module):
         self.name = "dbr"
         self.config = c = config
         d = c.d_model
-        self.decoupler = Decoupler(dims, d, c.heads, c.layers, c.dropout, c.kernel_size)
+        self.decoupler = Decoupler(dims, d, c.heads, c.layers, c.dropout, c.kernel_size, c.split_subspaces)
         self.tsf = TemporalStructuralFactorization(d, c.heads, c.dropout, c.temporal_kernel)
         self.agpr = AnchorGuidedPrivateRouting(d, c.heads, c.dropout, c.anchors, c.borrow_max)
         self.brf = BidirectionalRebalancingFusion(d, c.heads, c.dropout)
@@ -195,8 +261,8 @@ class DBR(nn.Module):
         dec = self.decoupler(batch)
         masks, present = dec.masks, dec.present
         conflict, weight = conflict_readout(dec.pooled_shared(), present, c.tau, c.w_min, detach=True)
-        shared = self.tsf(dec.shared, masks, present)  # TSF on the shared branch
-        private = self.agpr(dec.private, masks)  # AGPR on the private branch
+        shared, tsf_overlap = self.tsf(dec.shared, masks, present)  # TSF on the shared branch
+        private, route = self.agpr(dec.private, masks)  # AGPR on the private branch
         token_mask = torch.cat([masks[m] for m in MODALITIES], dim=1)
         s_tokens = torch.cat([shared[m] + self.modality_embedding[i] for i, m in enumerate(MODALITIES)], dim=1)
         p_tokens = torch.cat([private[m] + self.modality_embedding[i] for i, m in enumerate(MODALITIES)], dim=1)
@@ -205,8 +271,15 @@ class DBR(nn.Module):
         # a window with no modality at all reads a learned embedding, not pooled zeros
         head_in = torch.where(token_mask.any(dim=1, keepdim=True), head_in, self.absent_fused)
         s_pool = head_in[:, c.d_model : 2 * c.d_model]
-        _, private_out = private_readout(private, masks, present, self.absent_private, self.private_heads)
-        losses = {"orth": orthogonality_loss(dec.shared, dec.private, masks)} if want_losses else {}
+        # private heads: y_m = head_m(pool(P_m)) (unimodal_heads) or head_m(pool(P'_m)) (before issue #11)
+        head_input = dec.private if c.unimodal_heads else private
+        _, private_out = private_readout(head_input, masks, present, self.absent_private, self.private_heads)
+        losses = {}
+        if want_losses:
+            losses["orth"] = orthogonality_loss(dec.shared, dec.private, masks)  # L_o = sum_m |cos(H_m, P_m)|
+            losses["tsf"] = tsf_overlap  # L_tsf = sum_m |cos(T_m, S_m)|
+            losses["route"] = route  # L_route
+
         return ModelOutput(
             intensity=self.final_head(head_in),
             modality_intensity=private_out,
@@ -218,7 +291,7 @@ class DBR(nn.Module):
         )
 
     def compute_loss(self, batch: MSABatch, out: ModelOutput) -> tuple[torch.Tensor, dict[str, float]]:
-        """L = L_msa + lambda_o L_o."""
+        """L = L_msa + lambda_o L_o + lambda_tsf L_tsf + lambda_route L_route."""
         c = self.config
         task, parts = hierarchical_task_loss(batch, out, c.private_weights, c.shared_weight)
-        return total_loss(task, parts, out.losses, {"orth": c.lambda_o})
+        return total_loss(task, parts, out.losses, {"orth": c.lambda_o, "tsf": c.lambda_tsf, "route": c.lambda_route})

@@ -231,7 +231,13 @@ class EngineLoop:
         and the voice read against its speaker's baseline (engine/voice_baseline.py); returns the inputs, the output
         with the fused overall readings, each window's confidences and the offsets of its modality readings."""
         inputs = [self._slice(w) for w in windows]
-        out, contrib = run_with_contributions(self.engine, inputs)
+        # a contribution is needed only where it changes the reading: a modality counted below full
+        # confidence, and the voice (read against its speaker's baseline)
+        needed = [
+            [m for m in MODALITIES if m == "audio" or (x.confidence.get(m) is not None and x.confidence[m] < 1.0)]
+            for x in inputs
+        ]
+        out, contrib = run_with_contributions(self.engine, inputs, needed)
         fused: list[float] = []
         confidences: list[dict[str, float | None]] = []
         offsets: list[dict[str, float]] = []
@@ -265,7 +271,8 @@ class EngineLoop:
         # no later window starts before the next one's start, and an open reading may be revised:
         # features before both are done with
         spec = self.engine.spec
-        keep_from = last.t_end + spec.hop_s - spec.window_s
+        # (the stream's last window may end only min_tail_s after this one, not a whole hop)
+        keep_from = last.t_end + min(spec.hop_s, self.graph.scheduler.min_tail_s) - spec.window_s
         oldest = self.open.oldest_start
         if oldest is not None:
             keep_from = min(keep_from, oldest)

@@ -8,6 +8,7 @@ threshold fitted on faces.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from streammsa.errors import UsageError
@@ -38,6 +39,10 @@ SUITES: dict[str, list[MeetingSpec]] = {
         MeetingSpec("dev_ravdess4", "ravdess", speakers=4, seed=12),
         MeetingSpec("dev_ravdess4_overlap", "ravdess", speakers=4, overlap=0.4, seed=13),
         MeetingSpec("dev_emodb4", "emodb", speakers=4, seed=14),
+        MeetingSpec("dev_ravdess3", "ravdess", speakers=3, seed=15),
+        MeetingSpec("dev_ravdess4b", "ravdess", speakers=4, seed=16),
+        MeetingSpec("dev_ravdess4b_overlap", "ravdess", speakers=4, overlap=0.4, seed=17),
+        MeetingSpec("dev_emodb3", "emodb", speakers=3, seed=18),
     ],
 }
 
@@ -62,10 +67,15 @@ def build_meeting(spec: MeetingSpec, data: Path, out: Path, suite: str = "test")
     return render(plan, {**pool, **extra}, out / spec.name)
 
 
-def build_suite(suite: str, data: Path, out: Path, only: list[str] | None = None) -> list[MeetingTruth]:
+def build_suite(
+    suite: str, data: Path, out: Path, only: list[str] | None = None, duration_s: float | None = None
+) -> list[MeetingTruth]:
+    """Build the meetings of ``suite`` (``only`` some; ``duration_s`` overrides their length, e.g. for tests)."""
     if suite not in SUITES:
         raise UsageError(f"unknown suite {suite!r}; use one of {', '.join(SUITES)}")
     specs = [s for s in SUITES[suite] if not only or s.name in only]
     if not specs:
         raise UsageError(f"no meeting named {only} in suite {suite!r}: {', '.join(s.name for s in SUITES[suite])}")
+    if duration_s is not None:
+        specs = [replace(s, duration_s=duration_s) for s in specs]
     return [build_meeting(s, Path(data), Path(out), suite) for s in specs]

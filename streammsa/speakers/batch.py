@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from streammsa.capture.packets import SAMPLE_RATE
-from streammsa.speakers.clustering import fold_small, spectral
+from streammsa.speakers.clustering import fold_small, merge_close, spectral
 from streammsa.speakers.config import DiarizationConfig
 from streammsa.speakers.counting import SpeakerCounter
 from streammsa.speakers.embedding import SpeakerEmbedder
@@ -53,6 +53,7 @@ class BatchDiarizer:
             secs = np.array([pieces[i].seconds for i in solo], np.float32)
             found = spectral(embs, cfg.spectral_keep, num_speakers, cfg.max_speakers)
             if not num_speakers:
+                found = merge_close(embs, found, secs, cfg.merge_similarity)
                 found = fold_small(embs, found, secs, cfg.min_speaker_s)
             for i, lab in zip(solo, found):
                 labels[i] = int(lab)

@@ -76,6 +76,23 @@ def fold_small(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, 
     return np.unique(remap[labels], return_inverse=True)[1].astype(int)
 
 
+def merge_close(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, min_similarity: float) -> np.ndarray:
+    """Merge clusters whose centroids are at least ``min_similarity`` alike (most alike first): the eigengap
+    over-counts speakers when there are few prints, and two halves of one voice have near-identical centroids."""
+    labels = labels.copy()
+    while True:
+        cents = centroids(embeddings, labels, weights)
+        present = np.unique(labels)
+        if len(present) < 2:
+            return np.unique(labels, return_inverse=True)[1].astype(int)
+        sim = cents[present] @ cents[present].T
+        np.fill_diagonal(sim, -1.0)
+        i, j = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        if sim[i, j] < min_similarity:
+            return np.unique(labels, return_inverse=True)[1].astype(int)
+        labels[labels == present[j]] = present[i]
+
+
 class OnlineClusters:
     """Speakers as mean voice prints, decided as prints arrive.
 
@@ -95,12 +112,14 @@ class OnlineClusters:
         recluster_every: int = 5,
         spectral_keep: float = 0.2,
         min_speaker_s: float = 6.0,
+        merge_similarity: float = 0.8,
     ) -> None:
         self.threshold = same_speaker_similarity
         self.min_new_s = min_new_s
         self.max_speakers = max_speakers
         self.recluster_from, self.recluster_every, self.spectral_keep = recluster_from, recluster_every, spectral_keep
         self.min_speaker_s = min_speaker_s  # a re-clustering founds a speaker only with this much speech
+        self.merge_similarity = merge_similarity
         self.centroids = np.zeros((0, 0), np.float32)
         self.active: list[bool] = []  # speakers a re-clustering dropped take no new prints
         self._prints: list[np.ndarray] = []
@@ -148,6 +167,7 @@ class OnlineClusters:
 
         prints, secs = np.stack(self._prints), np.array(self._seconds, np.float32)
         found = spectral(prints, self.spectral_keep, None, self.max_speakers)
+        found = merge_close(prints, found, secs, self.merge_similarity)
         old = np.array(self._labels)
         n_old, n_new = len(self.active), int(found.max()) + 1
         shared = np.zeros((max(n_old, 1), n_new))

@@ -50,6 +50,7 @@ class OnlineDiarizer:
             cfg.recluster_from,
             cfg.recluster_every,
             cfg.spectral_keep,
+            merge_similarity=cfg.merge_similarity,
         )
         self._counter = SpeakerCounter()
         self._cutter = PieceCutter(cfg.piece_max_s)

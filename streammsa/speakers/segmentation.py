@@ -20,7 +20,7 @@ from streammsa.errors import InputError
 WINDOW_SAMPLES = 10 * SAMPLE_RATE
 FRAME_STEP = 270  # samples between frames (SincNet stride 10 x three max-pools of 3)
 FRAME_SIZE = 721  # samples each frame sees
-FRAMES_PER_WINDOW = (WINDOW_SAMPLES - FRAME_SIZE) // FRAME_STEP + 1  # 589
+FRAMES_PER_WINDOW = (WINDOW_SAMPLES - FRAME_SIZE) // FRAME_STEP  # 589 (what the model returns)
 FRAME_STEP_S = FRAME_STEP / SAMPLE_RATE
 LOCAL_SPEAKERS = 3
 POWERSET = ((), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2))

@@ -5,7 +5,9 @@ For a model in eval mode over a dataset (``diagnose``):
 - **H_n-dependence gap** (CACR with CRM): the cross-reconstruction error l_m of every sample with the
   other modalities' shared features H_n taken from another sample of the batch (the batch rolled by
   one), minus l_m with its own H_n. About 0 means D_nm ignores H_n: the reconstruction does not align
-  anything. Also the error with H_n zeroed and with P_m zeroed, and the RMS of the target X_m.
+  anything. Also the error with H_n zeroed and with P_m zeroed, the RMS of the target X_m (the error
+  of predicting 0), and the **H_n share** (swapped - intact) / (RMS - intact): how much of what the
+  reconstruction gets right it owes to the sample's own H_n.
 - **CAW weights**: quantiles of w_m where the conflict is defined, the share at the floor w_min and
   the share at 1. Weights all at the floor (or all at 1) weigh nothing.
 - **|cos(H_m, P_m)|** per modality (the soft-orthogonality term): near 1, shared and private
@@ -210,10 +212,19 @@ def reconstruction_summary(batches: list[dict[str, np.ndarray]]) -> dict:
             **{f"error_{k}": v for k, v in means.items()},
             "hn_gap": gap,
             "hn_gap_relative": gap / max(means["intact"], 1e-12),
+            "hn_share": hn_share(means["intact"], means["swap_h"], means["rms"]),
             "hn_gap_batch_std": float(np.std(per_batch)),
             "batches": len(per_batch),
         }
     return out
+
+
+def hn_share(intact: float, swapped: float, rms: float) -> float:
+    """(swapped - intact) / (rms - intact): the share of the reconstruction's gain over predicting 0 that is
+    lost when H_n comes from another sample. 0 = inert H_n; 1 or more = the gain is all H_n's; NaN when
+    the reconstruction gains nothing."""
+    gain = rms - intact
+    return (swapped - intact) / gain if gain > 1e-6 else float("nan")
 
 
 def flatten(report: dict, prefix: str = "") -> dict[str, float]:

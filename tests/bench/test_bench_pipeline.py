@@ -29,7 +29,7 @@ def test_bench_pipeline_json_has_both_runs_and_start_up(grid_clip):
     assert set(b["runs"]) == {"fast", "paced"}
     for name, run in b["runs"].items():
         assert run["stream_s"] == pytest.approx(3.0, abs=0.1)
-        assert run["readings"] == 3 and run["x_real_time"] > 0
+        assert run["readings"] == 3 and run["x_real_time"] > 0 and run["cpu_s"] > 0
         lat = run["reading_latency_ms"]
         assert 0 <= lat["p50"] <= lat["p95"]
         assert run["peak_rss_mb"] > 100  # the models are resident

@@ -291,10 +291,44 @@ def test_caw_off_sets_every_weight_to_one_but_still_reports_conflict():
 
 
 def test_caw_on_uses_the_conflict_weights_in_l_rec():
-    model = cacr(w_min=0.0, tau=0.01).eval()  # sharp decay so the weights differ visibly from 1
+    # the paper's absolute reference; sharp decay so the weights differ visibly from 1
+    model = cacr(w_min=0.0, tau=0.01, caw_reference="absolute", caw_warmup=0).eval()
     out = model(make_batch(), with_losses=True)
     torch.testing.assert_close(out.weight, torch.exp(-out.conflict / 0.01))
     assert float(out.weight.max()) < 1.0
+
+
+def test_batch_reference_weighs_conflict_against_the_batch_spread_and_keeps_running_moments():
+    model = cacr(tau=1.0, w_min=0.1, caw_warmup=0, caw_momentum=0.5).train()
+    batch = make_batch(batch=6)
+    out = model(batch)
+    c = out.conflict
+    mean, std = c.mean(dim=0), c.std(dim=0)  # every conflict defined here: all modalities present
+    expected = torch.exp(-(1 + (c - mean) / std) / 1.0).clamp(0.1, 1.0)
+    torch.testing.assert_close(out.weight, expected)
+    assert float(out.weight.max()) == 1.0 and float(out.weight.min()) < 0.5  # the range is used
+    # the first batch sets the running moments; inference uses them, whatever its batch size
+    torch.testing.assert_close(model.caw.running_mean, mean)
+    torch.testing.assert_close(model.caw.running_std, std)
+    model.eval()
+    one = model(make_batch(batch=1, seed=3))
+    z = (one.conflict - mean) / std
+    torch.testing.assert_close(one.weight, torch.exp(-(1 + z)).clamp(0.1, 1.0))
+    # later batches move them by caw_momentum
+    model.train()
+    second = model(make_batch(batch=6, seed=4))
+    torch.testing.assert_close(model.caw.running_mean, 0.5 * mean + 0.5 * second.conflict.mean(dim=0))
+
+
+def test_conflict_weights_warm_up_linearly_from_one():
+    model = cacr(caw_warmup=4, caw_reference="absolute", tau=0.5).train()
+    batch = make_batch()
+    weights = [model(batch).weight for _ in range(5)]  # steps 1..5 of 4 warm-up steps
+    full = torch.exp(-weights[0].new_tensor(0) - model(batch).conflict / 0.5).clamp(min=0.1)
+    for step, w in enumerate(weights, start=1):
+        r = min(1.0, step / 4)
+        torch.testing.assert_close(w, 1 - r * (1 - full))
+    assert int(model.caw.steps) == 6
 
 
 def test_crm_off_uses_self_reconstruction_and_adds_the_similarity_loss():

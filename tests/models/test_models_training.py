@@ -125,7 +125,7 @@ def test_aux_losses_only_in_training_or_when_asked(name):
     trained = model.train()(batch).losses
     asked = model.eval()(batch, with_losses=True).losses
     assert set(trained) == set(asked)
-    expected = {"cacr": {"rec", "orth", "priv"}, "dbr": {"orth"}}.get(name, set())
+    expected = {"cacr": {"rec", "orth", "priv"}, "dbr": {"orth", "tsf", "route"}}.get(name, set())
     assert set(asked) == expected
 
 

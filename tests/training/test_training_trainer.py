@@ -1,4 +1,5 @@
-"""The trainer learns, stops early, resumes exactly, and is deterministic on CPU."""
+"""The trainer learns, stops early, resumes exactly (schedule included), is deterministic on CPU, and
+optimises with AdamW + warm-up + plateau schedule by default (plain Adam without schedule on request)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from support.training_data import PooledConfig, PooledRegressor, pooled_builder,
 from streammsa.errors import InputError, UsageError
 from streammsa.models.checkpoint import load_model, read_checkpoint
 from streammsa.training.dataset import load_split
+from streammsa.training.optim import LRSchedule, build_optimizer
 from streammsa.training.trainer import Trainer, TrainOptions, evaluate, prepare_data, seed_everything, train_model
 
 
@@ -104,6 +106,9 @@ def test_early_stopping_after_patience(feature_dir, tmp_path):
         ({"lr": -1.0}, "--lr"),
         ({"metric": "Mult_acc_3"}, "not a mosi metric"),
         ({"device": "tpu"}, "unknown device"),
+        ({"optimizer": "sgd"}, "--optimizer"),
+        ({"schedule": "step"}, "--schedule"),
+        ({"warmup_epochs": -1.0}, "--warmup-epochs"),
     ],
 )
 def test_bad_options_are_usage_errors(feature_dir, tmp_path, kw, message):
@@ -119,3 +124,64 @@ def test_train_args_and_versions_are_stored(feature_dir, tmp_path):
     assert state["config"] == {"hidden": 5, "dropout": 0.1}
     assert state["code_version"]["streammsa"]
     assert state["feature_spec"]["audio"]["mean"] is not None  # train-split normalisation travels with the model
+
+
+def test_learning_rate_warms_up_linearly_then_halves_after_a_plateau():
+    sched = LRSchedule("plateau", lr=1e-3, steps_per_epoch=4, epochs=10, warmup_epochs=1.0, plateau_patience=2)
+    warm = []
+    for _ in range(6):
+        warm.append(sched.factor())
+        sched.advance()
+    assert warm == pytest.approx([0.25, 0.5, 0.75, 1.0, 1.0, 1.0])
+    for improved, factor in ((True, 1.0), (False, 1.0), (False, 0.5), (False, 0.5), (True, 0.5), (False, 0.5)):
+        sched.end_epoch(improved)
+        assert sched.factor() == pytest.approx(factor)
+    sched.end_epoch(False)
+    assert sched.factor() == pytest.approx(0.25)
+    restored = LRSchedule("plateau", lr=1e-3, steps_per_epoch=4, epochs=10, warmup_epochs=1.0, plateau_patience=2)
+    restored.load_state_dict(sched.state_dict())
+    assert restored.factor() == sched.factor()
+
+
+def test_cosine_schedule_decays_to_one_percent_and_none_keeps_the_rate():
+    cosine = LRSchedule("cosine", lr=1.0, steps_per_epoch=5, epochs=2, warmup_epochs=0.0)
+    factors = []
+    for _ in range(11):
+        factors.append(cosine.factor())
+        cosine.advance()
+    assert factors[0] == pytest.approx(1.0) and factors[5] == pytest.approx(0.505)
+    assert factors[-1] == pytest.approx(0.01)
+    assert all(b <= a for a, b in zip(factors, factors[1:]))
+    flat = LRSchedule("none", lr=1.0, steps_per_epoch=5, epochs=2, warmup_epochs=0.0)
+    flat.end_epoch(False)
+    flat.end_epoch(False)
+    assert flat.factor() == 1.0
+
+
+def test_adamw_decays_weight_matrices_only_and_adam_keeps_one_group():
+    model = PooledRegressor({"text": 6, "audio": 4, "vision": 3}, PooledConfig())
+    adamw = build_optimizer(model, "adamw", 1e-3, 0.05)
+    assert isinstance(adamw, torch.optim.AdamW)
+    decayed, kept = adamw.param_groups
+    assert decayed["weight_decay"] == 0.05 and all(p.ndim >= 2 for p in decayed["params"])
+    assert kept["weight_decay"] == 0.0 and all(p.ndim < 2 for p in kept["params"])
+    assert len(decayed["params"]) + len(kept["params"]) == len(list(model.parameters()))
+    adam = build_optimizer(model, "adam", 1e-3, 0.0)
+    assert type(adam) is torch.optim.Adam and len(adam.param_groups) == 1
+
+
+def test_plateau_schedule_lowers_the_rate_of_a_stalled_run_and_the_old_settings_keep_it(feature_dir, tmp_path):
+    train, valid, spec = prepare_data(str(feature_dir))
+    rates = {}
+    for name, kw in {
+        "default": {},
+        "old": {"optimizer": "adam", "schedule": "none", "warmup_epochs": 0.0, "weight_decay": 0.0},
+    }.items():
+        seed_everything(0)
+        opts = _opts(feature_dir, tmp_path / f"{name}.pt", epochs=6, patience=10, lr=1e-9, metric="loss", **kw)
+        trainer = Trainer(PooledRegressor(spec.dims, PooledConfig()), train, valid, opts, spec)
+        trainer.fit()
+        rates[name] = [g["lr"] for g in trainer.optimizer.param_groups]
+    # lr 1e-9 cannot improve the validation loss: the plateau schedule halves the rate every 2 epochs
+    assert rates["default"] == pytest.approx([1e-9 * 0.5**2] * 2)
+    assert rates["old"] == [1e-9]

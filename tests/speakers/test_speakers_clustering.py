@@ -1,0 +1,41 @@
+"""Voice prints -> speakers: spectral clustering for a file, running centroids online."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from streammsa.speakers.clustering import OnlineClusters, normalised, spectral
+
+
+def _voices(n_speakers: int, per: int, spread: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Prints scattered around ``n_speakers`` random directions in 192-d (cosine ~0.6 within a speaker)."""
+    rng = np.random.default_rng(seed)
+    centres = normalised(rng.standard_normal((n_speakers, 192)))
+    labels = np.repeat(np.arange(n_speakers), per)
+    prints = normalised(centres[labels] + spread * rng.standard_normal((len(labels), 192)) / np.sqrt(192))
+    return prints, labels
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    return len(set(zip(a.tolist(), b.tolist()))) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def test_spectral_finds_the_number_of_speakers_and_who_is_who():
+    for k in (2, 3, 4):
+        prints, truth = _voices(k, 12, spread=0.9, seed=k)
+        assert _same_partition(spectral(prints), truth)
+
+
+def test_spectral_with_a_given_number_of_speakers():
+    prints, truth = _voices(3, 10, spread=0.9, seed=7)
+    assert _same_partition(spectral(prints, num_speakers=3), truth)
+
+
+def test_online_clusters_found_speakers_for_long_pieces_only_and_then_recognise_them():
+    prints, truth = _voices(3, 12, spread=0.9, seed=3)
+    order = np.random.default_rng(1).permutation(len(truth))
+    clusters = OnlineClusters(same_speaker_similarity=0.4, min_new_s=1.0, max_speakers=8, recluster_from=20)
+    assert clusters.assign(prints[order[0]], seconds=0.5) == -1  # too short to found a speaker
+    got = np.array([clusters.assign(prints[i], seconds=1.5) for i in order[1:]])
+    assert clusters.num_speakers == 3 and clusters.reclusterings >= 1
+    assert _same_partition(got, truth[order[1:]])
