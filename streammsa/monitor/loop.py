@@ -21,6 +21,8 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from streammsa import MODALITIES
 from streammsa.engine.alerts import AlertEngine
@@ -33,6 +35,16 @@ from streammsa.models.io import ModelOutput
 from streammsa.monitor.graph import Graph
 from streammsa.monitor.revisions import REVISION_HORIZON_S, OpenReading, OpenReadings
 from streammsa.protocol import Message, Reading
+
+
+@dataclass
+class WindowsRead:
+    """What the model said about a batch of windows: its output (overall readings fused by confidence),
+    each window's modality confidences and the offsets of its modality readings."""
+
+    out: ModelOutput
+    confidence: list[dict[str, float | None]] = field(default_factory=list)
+    offsets: list[dict[str, float]] = field(default_factory=list)
 
 
 class StopRequested(Exception):
@@ -108,27 +120,14 @@ class EngineLoop:
         # is then seen as new (one revision too many, never one too few)
         steps = {w.index: self._text_steps(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9}
         t0 = time.perf_counter()
-        inputs, out, confidence, offsets = self._read(windows, first=True)
+        read = self._read(windows, first=True)
         self.model_s += time.perf_counter() - t0
         words = g.asr_worker.committed_words() if g.asr_worker is not None else []
         now = time.monotonic()
         for i, w in enumerate(windows):
             transcript = words_in_window(words, w.t_start, w.t_end)
-            reading = build_reading(
-                out,
-                i,
-                stream=w.stream,
-                seq=self.seq,
-                t_start=w.t_start,
-                t_end=w.t_end,
-                transcript=transcript,
-                latency_ms=g.latency.latency_ms(w.t_end, now),
-                model=self.engine.name,
-                trained=self.engine.trained,
-                confidence=confidence[i],
-                offsets=offsets[i],
-                final=w.index not in steps,
-            )
+            latency = g.latency.latency_ms(w.t_end, now)
+            reading = self._reading(read, i, w, self.seq, transcript, latency, final=w.index not in steps)
             self.seq += 1
             events = self.alerts.update(reading)
             reading.alerts = self.alerts.active(w.stream)
@@ -184,25 +183,19 @@ class EngineLoop:
         now = time.monotonic()
         if to_run:
             t0 = time.perf_counter()
-            inputs, out, confidence, offsets = self._read([o.window for o, *_ in to_run], first=False)
+            read = self._read([o.window for o, *_ in to_run], first=False)
             self.model_s += time.perf_counter() - t0
             now = time.monotonic()
             for i, (o, final, steps, transcript) in enumerate(to_run):
                 w, first = o.window, o.reading
-                reading = build_reading(
-                    out,
+                reading = self._reading(
+                    read,
                     i,
-                    stream=w.stream,
-                    seq=first.seq,
-                    t_start=w.t_start,
-                    t_end=w.t_end,
-                    transcript=transcript,
-                    latency_ms=first.latency_ms,
-                    model=self.engine.name,
-                    trained=self.engine.trained,
+                    w,
+                    first.seq,
+                    transcript,
+                    first.latency_ms,
                     alerts=first.alerts,
-                    confidence=confidence[i],
-                    offsets=offsets[i],
                     revision=first.revision + 1,
                     final=final,
                     update_latency_ms=g.latency.latency_ms(w.t_end, now),
@@ -224,12 +217,9 @@ class EngineLoop:
     def _slice(self, window: Window) -> WindowInputs:
         return slice_window(window, self.graph.caches, self.engine.spec)
 
-    def _read(
-        self, windows: list[Window], first: bool
-    ) -> tuple[list[WindowInputs], ModelOutput, list[dict[str, float | None]], list[dict[str, float]]]:
+    def _read(self, windows: list[Window], first: bool) -> WindowsRead:
         """Slice the windows and run the model, each modality counting by its confidence (engine/confidence_fusion.py)
-        and the voice read against its speaker's baseline (engine/voice_baseline.py); returns the inputs, the output
-        with the fused overall readings, each window's confidences and the offsets of its modality readings."""
+        and the voice read against its speaker's baseline (engine/voice_baseline.py)."""
         inputs = [self._slice(w) for w in windows]
         # a contribution is needed only where it changes the reading: a modality counted below full
         # confidence, and the voice (read against its speaker's baseline)
@@ -238,9 +228,8 @@ class EngineLoop:
             for x in inputs
         ]
         out, contrib = run_with_contributions(self.engine, inputs, needed)
+        read = WindowsRead(out)
         fused: list[float] = []
-        confidences: list[dict[str, float | None]] = []
-        offsets: list[dict[str, float]] = []
         for i, (w, x) in enumerate(zip(windows, inputs)):
             base = self.baselines.setdefault(w.stream, VoiceBaseline())
             d = {m: float(contrib[m][i]) for m in MODALITIES}
@@ -250,11 +239,30 @@ class EngineLoop:
             conf = dict(x.confidence)
             if conf.get("audio") is not None:
                 conf["audio"] = float(conf["audio"]) * base.familiarity()  # type: ignore[arg-type]
-            baseline = {"audio": base.contribution_offset()}
-            fused.append(fused_intensity(float(out.intensity[i]), d, conf, baseline))
-            confidences.append(conf)
-            offsets.append({"audio": base.reading_offset()})
-        return inputs, with_intensity(out, fused), confidences, offsets
+            fused.append(fused_intensity(float(out.intensity[i]), d, conf, {"audio": base.contribution_offset()}))
+            read.confidence.append(conf)
+            read.offsets.append({"audio": base.reading_offset()})
+        read.out = with_intensity(out, fused)
+        return read
+
+    def _reading(
+        self, read: WindowsRead, i: int, w: Window, seq: int, transcript: str, latency_ms: float, **extra: Any
+    ) -> Reading:
+        return build_reading(
+            read.out,
+            i,
+            stream=w.stream,
+            seq=seq,
+            t_start=w.t_start,
+            t_end=w.t_end,
+            transcript=transcript,
+            latency_ms=latency_ms,
+            model=self.engine.name,
+            trained=self.engine.trained,
+            confidence=read.confidence[i],
+            offsets=read.offsets[i],
+            **extra,
+        )
 
     def _text_steps(self, window: Window) -> int:
         cache = self.graph.caches.get("text")

@@ -6,6 +6,7 @@ import subprocess
 
 import numpy as np
 import pytest
+from support.signals import nobody_speaking
 
 from streammsa.capture.media_file import read_audio
 from streammsa.capture.packets import SAMPLE_RATE
@@ -25,18 +26,9 @@ def spoken(tmp_path_factory) -> np.ndarray:
     return read_audio(path)
 
 
-def six_seconds(kind: str) -> np.ndarray:
-    t = np.arange(6 * SAMPLE_RATE) / SAMPLE_RATE
-    if kind == "silence":
-        return np.zeros_like(t, dtype=np.float32)
-    if kind == "tone":
-        return (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    return (0.1 * np.random.default_rng(0).standard_normal(len(t))).astype(np.float32)
-
-
 @pytest.mark.parametrize("kind", ["silence", "tone", "noise"])
 def test_no_speech_is_found_where_nobody_speaks(vad, kind):
-    probs = vad.detect(six_seconds(kind))
+    probs = vad.detect(nobody_speaking(kind))
     assert len(probs) == int(6 / FRAME_S)
     assert speech_seconds(probs.values, 0.5) == 0.0
 

@@ -3,12 +3,11 @@ speech gives voice and text readings that say how confident they are."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from support.media import write_media
 from support.messages import of_type, readings_of
+from support.signals import nobody_speaking
 
-from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.engine.inference import EngineConfig
 from streammsa.monitor import Components, MonitorConfig, replay_messages
 
@@ -20,19 +19,10 @@ def components() -> Components:
     return Components.build(MonitorConfig(engine=EngineConfig(device="cpu")))
 
 
-def six_seconds(kind: str) -> np.ndarray:
-    t = np.arange(6 * SAMPLE_RATE) / SAMPLE_RATE
-    if kind == "silence":
-        return np.zeros_like(t, dtype=np.float32)
-    if kind == "tone":
-        return (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    return (0.1 * np.random.default_rng(0).standard_normal(len(t))).astype(np.float32)
-
-
 @pytest.mark.parametrize("kind", ["silence", "tone", "noise"])
 def test_no_voice_reading_and_no_alert_where_nobody_speaks(components, tmp_path, kind):
     path = tmp_path / f"{kind}.wav"
-    write_media(path, audio=six_seconds(kind))
+    write_media(path, audio=nobody_speaking(kind))
     run = replay_messages(path, components=components)
     rs = readings_of(run.messages)
     assert len(rs) == 6 and all(r["trained"] for r in rs)
