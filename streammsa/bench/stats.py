@@ -62,5 +62,15 @@ def reset_peak_rss() -> bool:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size in MB since the process started or the last ``reset_peak_rss()``."""
+    """Peak resident set size in MB since the process started or the last ``reset_peak_rss()``.
+
+    Linux: VmHWM of /proc/self/status, which the reset clears; ``ru_maxrss`` also keeps the peak of
+    threads that have exited, so it never comes down in a long-lived process (elsewhere it is the fallback).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import logging
 import re
 from pathlib import Path
 
@@ -181,7 +182,9 @@ def test_crop_of_the_colour_frame_turned_grey_equals_the_crop_of_the_grey_frame(
     assert w == 360 and h == 288
 
 
-def test_loading_the_extractor_keeps_native_chatter_off_the_terminal(capfd, caplog):
+def test_loading_the_extractor_keeps_native_chatter_off_the_terminal(capfd, caplog, monkeypatch):
+    # the CLI's logging set-up (run by earlier tests) stops propagation; caplog listens at the root
+    monkeypatch.setattr(logging.getLogger(log.LOGGER_NAME), "propagate", True)
     with caplog.at_level("DEBUG", logger=log.LOGGER_NAME):
         FaceFeatureExtractor().close()
     err = capfd.readouterr().err
