@@ -4,6 +4,10 @@
 One command reproduces a table in docs/results.md:
 
     .venv/bin/python scripts/bench_ravdess.py --seeds 5 --epochs 30
+    .venv/bin/python scripts/bench_ravdess.py --folds 6 --seeds 3 --epochs 30 --device cuda --jobs 12   # actor-fold CV
+
+The table in docs/results.md was made with the trainer before issue #11: add
+``--optimizer adam --weight-decay 0 --schedule none --warmup-epochs 0 --lr 5e-4`` to reproduce it.
 
 Data, features, splits and model selection: ``streammsa.training.benchmarks.ravdess``.
 Extracted features are cached in --cache-dir (default ~/.cache/streammsa/ravdess).
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from streammsa.errors import StreamMSAError
 from streammsa.paths import docs_dir, shared_data
-from streammsa.training.benchmarks.ravdess import ROWS, build_cache, run_jobs
+from streammsa.training.benchmarks.ravdess import ROWS, build_cache, fold_scheme, run_jobs
 from streammsa.training.benchmarks.ravdess_report import aggregate, markdown
 from streammsa.training.benchmarks.results_file import device_label, write_section
 
@@ -37,6 +41,8 @@ def report_from_json(args: argparse.Namespace) -> int:
         saved = doc["args"]
         for k in ("seeds", "epochs", "patience", "batch_size", "lr", "device", "jobs"):
             setattr(args, k, saved[k])
+        for k, old in (("optimizer", "adam"), ("weight_decay", "0.0"), ("schedule", "none"), ("warmup_epochs", "0.0")):
+            setattr(args, k, saved.get(k, old))  # files written before these options: the old trainer
     sizes = {r["scheme"]: r["sizes"] for r in results}
     body = markdown(aggregate(results), args, sizes, "; ".join(sorted(devices)), minutes)
     print(body)
@@ -53,8 +59,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--patience", type=int, default=8)
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=5e-4)
-    p.add_argument("--splits", default="speaker,random", help="comma list of speaker, random")
+    p.add_argument("--lr", type=float, default=1e-4)
+    p.add_argument("--optimizer", default="adamw", choices=["adamw", "adam"])
+    p.add_argument("--weight-decay", type=float, default=0.01)
+    p.add_argument("--schedule", default="plateau", choices=["plateau", "cosine", "none"])
+    p.add_argument("--warmup-epochs", type=float, default=1.0)
+    p.add_argument("--splits", default="speaker,random", help="comma list of speaker, random, fold<i>of<k>")
+    p.add_argument("--folds", type=int, default=0, help="k >= 3: every speaker-independent actor fold, not --splits")
     p.add_argument("--rows", default="", help="comma list of row indexes to run (default all)")
     p.add_argument("--device", default="auto")
     p.add_argument("--jobs", type=int, default=1, help="parallel training processes")
@@ -82,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.extract_only:
         return 0
     rows = [ROWS[int(i)] for i in args.rows.split(",")] if args.rows else ROWS
-    schemes = [s.strip() for s in args.splits.split(",") if s.strip()]
+    if args.folds:
+        schemes = [fold_scheme(i, args.folds) for i in range(args.folds)]
+    else:
+        schemes = [s.strip() for s in args.splits.split(",") if s.strip()]
     jobs = [
         {
             "cache": str(cache),
@@ -95,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             "epochs": args.epochs,
             "batch_size": args.batch_size,
             "lr": args.lr,
+            "optimizer": args.optimizer,
+            "weight_decay": args.weight_decay,
+            "schedule": args.schedule,
+            "warmup_epochs": args.warmup_epochs,
             "patience": args.patience,
             "threads": args.threads,
         }

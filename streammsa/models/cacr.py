@@ -3,7 +3,8 @@
 Pipeline (names match the paper; see /work/shared/papers/cacr.md for the project's readings):
   1. decoupling        X_m -> H_m (shared encoder), P_m (private encoder m), L_o
   2. CAW               C_m = mean_{n in S_m} (1 - cos(h_m, h_n)); w_m = max(w_min, exp(-C_m / tau))
-  3. CRM               X~_nm = D_nm([H_n ; P_m]) for n != m;  X~_m = F_m(X~_nm)
+                       (or C_m against the batch's spread, caw.py)
+  3. CRM               X~_nm = D_nm([H_n ; B_m P_m]) for n != m;  X~_m = F_m(X~_nm)
                        l_m(i) = ||X~_m(i) - X_m(i)||_2 over valid steps
                        L_rec = sum_m sum_i w_m(i) l_m(i) / sum_i w_m(i)
                        H~_m, P~_m = decouple(X~_m);  L_p = sum_m ||P~_m - P_m||^2
@@ -14,8 +15,8 @@ Pipeline (names match the paper; see /work/shared/papers/cacr.md for the project
                        L_msa = L1(final) + L1(shared) + 3 L1(text) + L1(audio) + L1(vision)
 
 Project choices where the paper is silent (each one a config value or documented here):
-  * Modalities come at different rates, so H_n is resampled onto m's valid steps by linear
-    interpolation over the window (``layers.align``) before D_nm sees [H_n ; P_m].
+  * Modalities come at different rates, so H_n is resampled onto m's valid steps over the window
+    (``layers.align``, ``align_mode``) before D_nm sees [H_n ; B_m P_m].
   * F_m is linear and presence-aware: X~_m = W_m (sum_n a_mn X~_nm / sum_n a_mn) + b_m with
     learned positive weights a_mn = exp(alpha_mn), summed over the PRESENT sources n != m only,
     so an absent source is left out instead of fed in as zeros.
@@ -24,7 +25,7 @@ Project choices where the paper is silent (each one a config value or documented
     Both keep the aux terms on the scale of the L1 task loss at lambda = 0.1.
   * A sample whose target m has no other present modality cannot be cross-reconstructed: it
     is left out of L_rec and L_p and its shared branch uses H_m (and P_m) unreconstructed.
-  * Reconstruction targets X_m are not detached (as in DLF); w is detached (``detach_weights``).
+  * w is detached (``detach_weights``); the target X_m is detached too (``detach_target``; DLF does not).
   * Ablations: crm=False reconstructs X^_m = D_mm([H_m ; P_m]) (DLF), keeps the same weighted,
     normalised L_rec, adds L_sim = mean over present pairs of 1 - cos(h_m, h_n) (lambda_sim), and
     feeds H_m to the shared branch (no re-decoupling, so no L_p). gating=True replaces w_m by
@@ -55,6 +56,9 @@ conflict weights sat at w_min on every text+voice window.
   * ``unimodal_heads``: the per-modality (private) heads read pooled P_m, the modality's own
     private encoder, before FSR and the joint private transformer mix the modalities; the fused
     head still reads TP'. Without it a "text reading" partly reports the voice and the face.
+  * ``align_mode="area"``: H_n reaches m's steps as the mean over each step's span of the window
+    (layers.area_alignment_matrix) instead of by linear interpolation, which reads only the one or
+    two nearest source steps: a single face step per clip saw only the middle audio frame.
 Optimisation defaults close to DLF's (AdamW, lr 1e-4, weight decay, warm-up + plateau schedule)
 are the trainer's (streammsa/training/trainer.py: TrainOptions).
 """
@@ -80,6 +84,7 @@ from streammsa.models.decoupling import (
 )
 from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.models.layers import (
+    ALIGN_MODES,
     CrossAttention,
     MLPHead,
     TransformerEncoder,
@@ -127,6 +132,7 @@ class CACRConfig:
     caw_warmup: int = 200  # optimisation steps over which the weights go from 1 to the conflict weights
     caw_momentum: float = 0.1  # running conflict statistics (used at inference)
     unimodal_heads: bool = True  # private heads read pooled P_m, before FSR and the joint transformer
+    align_mode: str = "area"  # H_n onto m's steps: "area" (mean over each step's span) or "linear" (interpolation)
 
     # What a stored config without these keys means: the code before them (registry.config_from_record).
     LEGACY: ClassVar[dict[str, Any]] = {
@@ -137,6 +143,7 @@ class CACRConfig:
         "caw_reference": "absolute",
         "caw_warmup": 0,
         "unimodal_heads": False,
+        "align_mode": "linear",
     }
 
     def __post_init__(self) -> None:
@@ -152,6 +159,8 @@ class CACRConfig:
             raise ValueError(f"recon_private_dropout must lie in [0, 1), got {self.recon_private_dropout}")
         if self.recon_private_dim < 0 or self.caw_warmup < 0:
             raise ValueError("recon_private_dim and caw_warmup must be >= 0")
+        if self.align_mode not in ALIGN_MODES:
+            raise ValueError(f"align_mode must be one of {ALIGN_MODES}, got {self.align_mode!r}")
         if not 0.0 < self.caw_momentum <= 1.0:
             raise ValueError(f"caw_momentum must lie in (0, 1], got {self.caw_momentum}")
 
@@ -308,7 +317,7 @@ class CACR(nn.Module):
             for j, n in enumerate(MODALITIES):
                 if n == m:
                     continue
-                h_n = align(shared[n], masks[n], masks[m])  # H_n on m's time axis
+                h_n = align(shared[n], masks[n], masks[m], self.config.align_mode)  # H_n on m's time axis
                 # X~_nm = D_nm([H_n ; B_m P_m])
                 x_nm = masked_conv(self.cross_decoders[f"{n}_to_{m}"], torch.cat([h_n, p_m], dim=-1), masks[m])
                 a = weights_all[i, j] * present[:, j].to(x_nm.dtype)  # (B,) absent source -> weight 0

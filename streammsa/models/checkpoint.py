@@ -54,11 +54,19 @@ def config_dict(config: Any) -> dict[str, Any]:
 
 
 def registry_builder(name: str, dims: dict[str, int], config: dict[str, Any]) -> nn.Module:
-    """Rebuild a model by name through streammsa.models' registry, as the code that stored ``config`` built it."""
+    """Build a model by name through streammsa.models' registry; keys ``config`` lacks take their defaults."""
     from streammsa.models import registry
 
-    cfg = registry.config_from_record(name, config)  # keys an older checkpoint lacks keep their old behaviour
+    cfg = registry.make_config(name, config)
     return registry.build_model(name, dims, cfg)
+
+
+def record_builder(name: str, dims: dict[str, int], config: dict[str, Any]) -> nn.Module:
+    """Rebuild the model a checkpoint stored, as the code that wrote it built it: keys an older checkpoint's
+    config lacks keep their old behaviour (``registry.config_from_record``)."""
+    from streammsa.models import registry
+
+    return registry.build_model(name, dims, registry.config_from_record(name, config))
 
 
 def save_checkpoint(
@@ -119,7 +127,7 @@ def load_model(
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild the model in eval mode on ``device``; meta = the checkpoint without its weights, plus a FeatureSpec."""
     state = read_checkpoint(path)
-    build = builder or registry_builder
+    build = builder or record_builder
     try:
         model = build(state["model_name"], dict(state["dims"]), dict(state["config"]))
         model.load_state_dict(state["state_dict"])

@@ -29,13 +29,15 @@ are our readings, each with its lambda, all 0 in ``DBRConfig.LEGACY``):
   AGPR  "preserves discriminative modality-specific patterns": tokens should pick anchors and the
         anchors should all be used, L_route = sum_m (mean_t H(r_t) - H(mean_t r_t)) / log K + 1, in
         [0, 2] per modality (0: every token on one anchor, anchors used evenly; 1: uniform routing).
-        Without it the shipped checkpoint routes uniformly (entropy 1.38 of log 4 = 1.386). The
-        borrowing is bounded by construction (borrow_max), not by a loss.
+        Without it the shipped checkpoint routes uniformly (entropy 1.38 of log 4 = 1.386); anchors
+        now also start at the tokens' scale (``anchor_init``), where the routing logits have a spread
+        to begin from. The borrowing is bounded by construction (borrow_max), not by a loss.
   BRF   has NO auxiliary objective: it is trained only through the final head by L_msa (and s~ by
         the shared head); "reunifies the two branches in a context-aware manner" is its
         architecture (the context gate c), not a measured goal.
-Like CACR, new models also start with H and P apart (``split_subspaces``) and keep unimodal private
-heads (``unimodal_heads``); checkpoints without these keys rebuild as before.
+Like CACR, new models also start with H and P apart (``split_subspaces``), keep unimodal private
+heads (``unimodal_heads``) and bring the other modalities onto m's steps as span means
+(``align_mode="area"``); checkpoints without these keys rebuild as before.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from streammsa import MODALITIES
 from streammsa.models.decoupling import Decoupler, conflict_readout, orthogonality_loss, private_readout
 from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.models.layers import (
+    ALIGN_MODES,
     CrossAttention,
     MLPHead,
     align,
@@ -85,6 +88,8 @@ class DBRConfig:
     unimodal_heads: bool = True  # private heads read pooled P_m, before AGPR borrows from other modalities
     lambda_tsf: float = 0.1  # TSF factorisation: |cos(temporal path, structural path)|
     lambda_route: float = 0.1  # AGPR routing: confident tokens, evenly used anchors
+    align_mode: str = "area"  # TSF's structural path: other modalities onto m's steps ("area" or "linear")
+    anchor_init: str = "token"  # AGPR anchors start at the private tokens' scale ("token") or at norm ~1 ("small")
 
     # What a stored config without these keys means: the code before them (registry.config_from_record).
     LEGACY: ClassVar[dict[str, Any]] = {
@@ -92,6 +97,8 @@ class DBRConfig:
         "unimodal_heads": False,
         "lambda_tsf": 0.0,
         "lambda_route": 0.0,
+        "align_mode": "linear",
+        "anchor_init": "small",
     }
 
     @classmethod
@@ -104,6 +111,10 @@ class DBRConfig:
             raise ValueError(f"d_model={self.d_model} must be divisible by heads={self.heads}")
         if not 0.0 <= self.borrow_max <= 1.0:
             raise ValueError(f"borrow_max must lie in [0, 1], got {self.borrow_max}")
+        if self.align_mode not in ALIGN_MODES:
+            raise ValueError(f"align_mode must be one of {ALIGN_MODES}, got {self.align_mode!r}")
+        if self.anchor_init not in ("token", "small"):
+            raise ValueError(f"anchor_init must be 'token' or 'small', got {self.anchor_init!r}")
         if self.anchors < 1:
             raise ValueError(f"anchors must be >= 1, got {self.anchors}")
         if len(self.private_weights) != len(MODALITIES):
@@ -113,8 +124,9 @@ class DBRConfig:
 class TemporalStructuralFactorization(nn.Module):
     """TSF: temporal path + structural path across modality tokens + input-dependent gate."""
 
-    def __init__(self, d: int, heads: int, dropout: float, kernel: int) -> None:
+    def __init__(self, d: int, heads: int, dropout: float, kernel: int, align_mode: str = "linear") -> None:
         super().__init__()
+        self.align_mode = align_mode  # how the other modalities reach m's steps (layers.align)
         self.temporal = nn.ModuleDict({m: nn.Conv1d(d, d, kernel, padding=kernel // 2, groups=d) for m in MODALITIES})
         self.structural = nn.MultiheadAttention(d, heads, dropout=dropout, batch_first=True)
         self.node_embedding = nn.Parameter(torch.randn(len(MODALITIES), d) * 0.02)
@@ -129,7 +141,8 @@ class TemporalStructuralFactorization(nn.Module):
         b, t, d = shared[m].shape
         nodes = torch.stack(
             [
-                (shared[n] if n == m else align(shared[n], masks[n], masks[m])) + self.node_embedding[j]
+                (shared[n] if n == m else align(shared[n], masks[n], masks[m], self.align_mode))
+                + self.node_embedding[j]
                 for j, n in enumerate(MODALITIES)
             ],
             dim=2,
@@ -162,11 +175,14 @@ class TemporalStructuralFactorization(nn.Module):
 class AnchorGuidedPrivateRouting(nn.Module):
     """AGPR: soft routing of private tokens to learnable anchors + gated, bounded cross-modal borrowing."""
 
-    def __init__(self, d: int, heads: int, dropout: float, anchors: int, borrow_max: float) -> None:
+    def __init__(
+        self, d: int, heads: int, dropout: float, anchors: int, borrow_max: float, anchor_init: str = "token"
+    ) -> None:
         super().__init__()
-        # Anchors on the scale of the LayerNormed private tokens (norm ~ sqrt(d)): at the former 1/sqrt(d) scale
-        # the routing logits had a spread of ~1/sqrt(d) and the routing stayed uniform (issue #11).
-        self.anchors = nn.Parameter(torch.randn(len(MODALITIES), anchors, d))
+        # "token": anchors on the scale of the LayerNormed private tokens (norm ~ sqrt(d)). At the former
+        # "small" scale (norm ~ 1) the routing logits spread by ~1/sqrt(d) and routing stayed uniform (issue #11).
+        init = torch.randn(len(MODALITIES), anchors, d)
+        self.anchors = nn.Parameter(init if anchor_init == "token" else init / math.sqrt(d))
         self.route_proj = nn.ModuleDict({m: nn.Linear(d, d) for m in MODALITIES})
         self.borrow = nn.ModuleDict({m: CrossAttention(d, heads, dropout) for m in MODALITIES})
         self.borrow_gate = nn.ModuleDict({m: nn.Linear(2 * d, d) for m in MODALITIES})
@@ -245,8 +261,8 @@ class DBR(nn.Module):
         self.config = c = config
         d = c.d_model
         self.decoupler = Decoupler(dims, d, c.heads, c.layers, c.dropout, c.kernel_size, c.split_subspaces)
-        self.tsf = TemporalStructuralFactorization(d, c.heads, c.dropout, c.temporal_kernel)
-        self.agpr = AnchorGuidedPrivateRouting(d, c.heads, c.dropout, c.anchors, c.borrow_max)
+        self.tsf = TemporalStructuralFactorization(d, c.heads, c.dropout, c.temporal_kernel, c.align_mode)
+        self.agpr = AnchorGuidedPrivateRouting(d, c.heads, c.dropout, c.anchors, c.borrow_max, c.anchor_init)
         self.brf = BidirectionalRebalancingFusion(d, c.heads, c.dropout)
         self.modality_embedding = nn.Parameter(torch.randn(len(MODALITIES), d) * 0.02)
         self.absent_private = nn.Parameter(torch.randn(len(MODALITIES), d) * 0.02)

@@ -80,7 +80,8 @@ class ModelOutput:
     modality_intensity: (B, 3) private-branch (unimodal) intensities, MODALITIES order.
     conflict: (B, 3) C_m, mean cosine distance of pooled shared features to the other
         present modalities (0 where fewer than two modalities are present).
-    weight: (B, 3) w_m = max(w_min, exp(-C_m / tau)) (1 where conflict is undefined).
+    weight: (B, 3) the reconstruction weight w_m in [w_min, 1] (1 where conflict is undefined): the paper's
+        max(w_min, exp(-C_m / tau)), or C_m against the batch's / the training's conflict spread (models/caw.py).
     present: (B, 3) bool presence used for this forward.
     shared_intensity: (B,) shared-branch head, when the model has one.
     losses: auxiliary loss terms computed in the forward (L_o, L_rec, L_p, ...), keyed by name.

@@ -157,12 +157,44 @@ def alignment_matrix(source_mask: torch.Tensor, target_mask: torch.Tensor, dtype
     return (weights * valid.to(weights.dtype)).to(dtype)
 
 
-def align(source: torch.Tensor, source_mask: torch.Tensor, target_mask: torch.Tensor) -> torch.Tensor:
+def area_alignment_matrix(source_mask: torch.Tensor, target_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, T_tgt, T_src) box-filter weights: the k-th of L_tgt valid target steps reads the mean of the source
+    over its own span of the window, ranks [k L_src / L_tgt, (k + 1) L_src / L_tgt), each valid source step
+    weighted by its overlap with that span.
+
+    Where the target is sparser than the source (one face frame per clip against 100 audio frames, 10 Hz
+    face against 25 Hz voice) a target step thus sees every source step of its span, where linear
+    interpolation would read the one or two nearest and drop the rest. Rows of invalid target steps, and of
+    samples without any valid source step, are all zero.
+    """
+    src_rank = source_mask.cumsum(dim=1).to(torch.float32) - 1.0  # (B, T_src)
+    tgt_rank = target_mask.cumsum(dim=1).to(torch.float32) - 1.0  # (B, T_tgt)
+    n_src = source_mask.sum(dim=1, keepdim=True).to(torch.float32)
+    n_tgt = target_mask.sum(dim=1, keepdim=True).to(torch.float32).clamp(min=1.0)
+    start = (tgt_rank * n_src / n_tgt).unsqueeze(2)  # (B, T_tgt, 1)
+    end = ((tgt_rank + 1.0) * n_src / n_tgt).unsqueeze(2)
+    lo, hi = src_rank.unsqueeze(1), src_rank.unsqueeze(1) + 1.0  # (B, 1, T_src)
+    overlap = (torch.minimum(end, hi) - torch.maximum(start, lo)).clamp(min=0.0)
+    valid = target_mask.unsqueeze(2) & source_mask.unsqueeze(1)
+    weights = overlap * valid.to(overlap.dtype)
+    return (weights / weights.sum(dim=2, keepdim=True).clamp(min=1e-12)).to(dtype)
+
+
+ALIGN_MODES = ("linear", "area")
+
+
+def align(
+    source: torch.Tensor, source_mask: torch.Tensor, target_mask: torch.Tensor, mode: str = "linear"
+) -> torch.Tensor:
     """Resample ``source`` (B, T_src, d) onto the target's valid steps -> (B, T_tgt, d) (differentiable).
 
-    Without padding this is exactly linear interpolation with half-pixel centres, so on CPU
-    (where checking the masks costs no device sync) the unpadded case takes F.interpolate.
+    ``mode="linear"``: linear interpolation with half-pixel centres (``alignment_matrix``); without
+    padding that is exactly F.interpolate, which the unpadded case takes on CPU (where checking the
+    masks costs no device sync). ``mode="area"``: the mean over each target step's span
+    (``area_alignment_matrix``).
     """
+    if mode == "area":
+        return torch.bmm(area_alignment_matrix(source_mask, target_mask, source.dtype), source)
     if source_mask.device.type == "cpu" and bool(source_mask.all()) and bool(target_mask.all()):
         out = F.interpolate(source.transpose(1, 2), size=target_mask.shape[1], mode="linear", align_corners=False)
         return out.transpose(1, 2)

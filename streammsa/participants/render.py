@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterator
+from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
 
@@ -165,7 +167,7 @@ def render(plan: MeetingPlan, voices: dict[str, list[Utterance]], folder: Path) 
         segments=reference_segments(plan, voices),
         texts=texts,
         language=langs.pop() if len(langs) == 1 else "mixed",
-        spec={k: v for k, v in vars(plan.spec).items()},
+        spec=json.loads(json.dumps(asdict(plan.spec))),  # as truth.json will hold it (lists, not tuples)
     )
     truth.save(folder)
     return truth

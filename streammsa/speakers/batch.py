@@ -53,7 +53,7 @@ class BatchDiarizer:
             secs = np.array([pieces[i].seconds for i in solo], np.float32)
             found = spectral(embs, cfg.spectral_keep, num_speakers, cfg.max_speakers)
             if not num_speakers:
-                found = merge_close(embs, found, secs, cfg.merge_similarity)
+                found = merge_close(embs, found, cfg.merge_similarity)
                 found = fold_small(embs, found, secs, cfg.min_speaker_s)
             for i, lab in zip(solo, found):
                 labels[i] = int(lab)

@@ -76,21 +76,34 @@ def fold_small(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, 
     return np.unique(remap[labels], return_inverse=True)[1].astype(int)
 
 
-def merge_close(embeddings: np.ndarray, labels: np.ndarray, weights: np.ndarray, min_similarity: float) -> np.ndarray:
-    """Merge clusters whose centroids are at least ``min_similarity`` alike (most alike first): the eigengap
-    over-counts speakers when there are few prints, and two halves of one voice have near-identical centroids."""
-    labels = labels.copy()
-    while True:
-        cents = centroids(embeddings, labels, weights)
-        present = np.unique(labels)
-        if len(present) < 2:
-            return np.unique(labels, return_inverse=True)[1].astype(int)
-        sim = cents[present] @ cents[present].T
-        np.fill_diagonal(sim, -1.0)
-        i, j = np.unravel_index(int(np.argmax(sim)), sim.shape)
-        if sim[i, j] < min_similarity:
-            return np.unique(labels, return_inverse=True)[1].astype(int)
-        labels[labels == present[j]] = present[i]
+def merge_close(
+    embeddings: np.ndarray, labels: np.ndarray, min_similarity: float, within_ratio: float = 0.7
+) -> np.ndarray:
+    """Merge the two clusters whose prints are most alike on average (mean pairwise cosine) while that is at
+    least ``min_similarity`` and at least ``within_ratio`` of how alike each one's own prints are: the
+    eigengap over-counts speakers when there are few prints (a short meeting), and two halves of one voice
+    are about as alike across as within; two voices recorded on one channel are alike too, but less so
+    than each with itself."""
+    e = normalised(embeddings)
+    sim = e @ e.T
+    labels = np.unique(labels, return_inverse=True)[1].astype(int)
+    while labels.max(initial=0) > 0:
+        k = labels.max() + 1
+        onehot = np.eye(k, dtype=np.float32)[labels]
+        sizes = onehot.sum(axis=0)
+        total = onehot.T @ sim @ onehot
+        within = (np.diag(total) - sizes) / np.maximum(sizes * (sizes - 1), 1)  # self-pairs left out
+        mean = total / np.outer(sizes, sizes)
+        np.fill_diagonal(mean, -np.inf)
+        own = np.where(sizes >= 2, within, min_similarity)  # a single print: judged by min_similarity alone
+        bar = np.maximum(min_similarity, within_ratio * np.maximum(own[:, None], own[None, :]))
+        mean = np.where(mean >= bar, mean, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(mean)), mean.shape)
+        if not np.isfinite(mean[i, j]):
+            break
+        labels[labels == j] = i
+        labels = np.unique(labels, return_inverse=True)[1].astype(int)
+    return labels
 
 
 class OnlineClusters:
@@ -98,9 +111,10 @@ class OnlineClusters:
 
     A print joins the most similar speaker at or above the threshold, founds a new speaker when it is
     long enough, else stays unlabelled (-1). Early decisions rest on few prints, so once there are
-    ``recluster_from`` prints, every ``recluster_every`` new ones all prints so far are clustered again
-    (``spectral``, as a whole file would be) and the new clusters take over the speaker ids they share
-    most speech with: later prints are judged against the better centroids (labels already given stay).
+    ``recluster_from`` prints, every ``recluster_every`` new ones (later every tenth) all prints so far
+    are clustered again (``spectral`` + ``merge_close``, as a whole file is) and the new clusters take
+    over the speaker ids they share most speech with: later prints are judged against the better
+    centroids (labels already given stay).
     """
 
     def __init__(
@@ -108,11 +122,11 @@ class OnlineClusters:
         same_speaker_similarity: float,
         min_new_s: float,
         max_speakers: int,
-        recluster_from: int = 20,
-        recluster_every: int = 5,
+        recluster_from: int = 10,
+        recluster_every: int = 2,
         spectral_keep: float = 0.2,
         min_speaker_s: float = 6.0,
-        merge_similarity: float = 0.8,
+        merge_similarity: float = 0.5,
     ) -> None:
         self.threshold = same_speaker_similarity
         self.min_new_s = min_new_s
@@ -126,6 +140,7 @@ class OnlineClusters:
         self._seconds: list[float] = []
         self._labels: list[int] = []
         self.reclusterings = 0
+        self._last_recluster = 0
 
     @property
     def num_speakers(self) -> int:
@@ -148,8 +163,10 @@ class OnlineClusters:
         if label >= 0:
             self._update_centroid(label)
         n = len(self._prints)
-        if n >= self.recluster_from and (n - self.recluster_from) % self.recluster_every == 0:
+        # Every recluster_every prints at first, then every tenth of them: an hour's prints stay cheap.
+        if n >= self.recluster_from and n - self._last_recluster >= max(self.recluster_every, n // 10):
             self._recluster()
+            self._last_recluster = n
         return label
 
     def _new(self, e: np.ndarray) -> int:
@@ -167,7 +184,7 @@ class OnlineClusters:
 
         prints, secs = np.stack(self._prints), np.array(self._seconds, np.float32)
         found = spectral(prints, self.spectral_keep, None, self.max_speakers)
-        found = merge_close(prints, found, secs, self.merge_similarity)
+        found = merge_close(prints, found, self.merge_similarity)
         old = np.array(self._labels)
         n_old, n_new = len(self.active), int(found.max()) + 1
         shared = np.zeros((max(n_old, 1), n_new))

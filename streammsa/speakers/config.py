@@ -23,13 +23,13 @@ class DiarizationConfig:
     latency_s: float = 2.5
     max_wait_s: float = 2.0
     # Online: from this many voice prints on, every recluster_every new ones all prints are clustered again.
-    recluster_from: int = 30
-    recluster_every: int = 5
+    recluster_from: int = 10
+    recluster_every: int = 2
     max_speakers: int = 8
     # Batch: spectral clustering keeps this share of each voice print's most similar neighbours.
     spectral_keep: float = 0.2
-    # Clusters whose mean voice prints are this alike are one speaker (the eigengap over-counts on short meetings).
-    merge_similarity: float = 0.8
+    # Clusters whose prints are this alike on average are one speaker (the eigengap over-counts on short meetings).
+    merge_similarity: float = 0.5
     # Batch: a cluster with less speech than this joins its nearest cluster (a spurious voice).
     min_speaker_s: float = 1.5
     # Turns: gaps shorter than merge_gap_s inside one speaker's speech are bridged; shorter turns dropped.

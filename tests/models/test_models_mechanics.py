@@ -157,6 +157,19 @@ def test_align_resamples_valid_source_steps_onto_the_targets_time_axis():
     torch.testing.assert_close(out, torch.tensor([0.0, 0.25, 0.75, 1.0, 0.0]))
 
 
+def test_area_align_gives_each_target_step_the_mean_of_its_span_of_valid_source_steps():
+    src = torch.tensor([[[0.0], [1.0], [2.0], [3.0], [99.0]]])
+    src_mask = torch.tensor([[True, True, True, True, False]])  # the 99 is padding
+    two = align(src, src_mask, torch.tensor([[True, True, False]]), mode="area")[0, :, 0]
+    torch.testing.assert_close(two, torch.tensor([0.5, 2.5, 0.0]))
+    one = align(src, src_mask, torch.tensor([[True]]), mode="area")[0, :, 0]  # one face step per clip
+    torch.testing.assert_close(one, torch.tensor([1.5]))  # the whole clip, not its middle frame
+    three = align(src, src_mask, torch.tensor([[True, True, True]]), mode="area")[0, :, 0]
+    # spans [0, 4/3), [4/3, 8/3), [8/3, 4): each source step weighted by its overlap
+    expected = torch.tensor([(0 * 1 + 1 / 3) / (4 / 3), (2 / 3 + 2 * 2 / 3) / (4 / 3), (2 / 3 + 3 * 1) / (4 / 3)])
+    torch.testing.assert_close(three, expected)
+
+
 def test_align_without_padding_matches_the_general_masked_interpolation():
     from streammsa.models.layers import alignment_matrix
 
@@ -323,12 +336,12 @@ def test_batch_reference_weighs_conflict_against_the_batch_spread_and_keeps_runn
 def test_conflict_weights_warm_up_linearly_from_one():
     model = cacr(caw_warmup=4, caw_reference="absolute", tau=0.5).train()
     batch = make_batch()
-    weights = [model(batch).weight for _ in range(5)]  # steps 1..5 of 4 warm-up steps
-    full = torch.exp(-weights[0].new_tensor(0) - model(batch).conflict / 0.5).clamp(min=0.1)
-    for step, w in enumerate(weights, start=1):
-        r = min(1.0, step / 4)
-        torch.testing.assert_close(w, 1 - r * (1 - full))
-    assert int(model.caw.steps) == 6
+    outs = [model(batch) for _ in range(5)]  # training steps 1..5 of a 4-step warm-up
+    for step, out in enumerate(outs, start=1):
+        full = torch.exp(-out.conflict / 0.5).clamp(min=0.1)  # the paper's weight, reached after the warm-up
+        torch.testing.assert_close(out.weight, 1 - min(1.0, step / 4) * (1 - full))
+    assert float(outs[0].weight.min()) > float(outs[-1].weight.min())
+    assert int(model.caw.steps) == 5
 
 
 def test_crm_off_uses_self_reconstruction_and_adds_the_similarity_loss():

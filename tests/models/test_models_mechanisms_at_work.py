@@ -43,7 +43,7 @@ def test_cross_reconstruction_needs_the_other_modalities_shared_features_after_t
         assert hn_share(intact, swapped, rms) > 0.5, (m, intact, swapped, rms)
 
 
-def test_conflict_weights_spread_over_their_range_instead_of_sitting_at_the_floor(trained_cacr):
+def test_conflict_weights_of_a_trained_model_spread_over_their_range_at_inference(trained_cacr):
     w_min = trained_cacr.config.w_min
     with torch.no_grad():
         out = trained_cacr(shared_latent_batch(128, seed=8))
@@ -53,6 +53,25 @@ def test_conflict_weights_spread_over_their_range_instead_of_sitting_at_the_floo
         spread = float(torch.quantile(w, 0.95) - torch.quantile(w, 0.05))
         assert at_floor < 0.5, (m, at_floor)
         assert spread > 0.3 * (1.0 - w_min), (m, spread)
+
+
+def test_conflict_weights_rank_samples_where_shared_vectors_are_nearly_orthogonal():
+    # Real features put C_m at 0.8-1.25 (the pooled shared vectors of different modalities are nearly
+    # orthogonal, as random vectors are): the weights must still spread over [w_min, 1], not sit at the floor.
+    model = default_model().train()
+    batch = shared_latent_batch(64, seed=8)
+    with torch.no_grad():
+        dec = model.decoupler(batch)
+    pooled = torch.randn(64, 3, 16, generator=torch.Generator().manual_seed(0))
+    w_min = model.config.w_min
+    for _ in range(getattr(model.config, "caw_warmup", 0) + 1):  # training steps, past any warm-up
+        conflict, weight = model.reconstruction_weights(dec, pooled)
+    assert 0.8 < float(conflict.mean()) < 1.25
+    for i, m in enumerate(MODALITIES):
+        w = weight[:, i]
+        at_floor = float((w <= w_min + 1e-6).float().mean())
+        spread = float(torch.quantile(w, 0.95) - torch.quantile(w, 0.05))
+        assert at_floor < 0.5 and spread > 0.3 * (1.0 - w_min), (m, at_floor, spread)
 
 
 def test_shared_and_private_features_start_apart():

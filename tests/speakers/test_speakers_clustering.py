@@ -39,3 +39,21 @@ def test_online_clusters_found_speakers_for_long_pieces_only_and_then_recognise_
     got = np.array([clusters.assign(prints[i], seconds=1.5) for i in order[1:]])
     assert clusters.num_speakers == 3 and clusters.reclusterings >= 1
     assert _same_partition(got, truth[order[1:]])
+
+
+def test_merge_joins_two_halves_of_one_voice_but_not_two_voices_that_sound_alike():
+    from streammsa.speakers.clustering import merge_close
+
+    prints, truth = _voices(2, 10, spread=0.9, seed=11)
+    split = truth * 2 + (np.arange(len(truth)) % 2)  # each voice cut into two clusters
+    assert _same_partition(merge_close(prints, split, min_similarity=0.3), truth)
+    # two voices close together (one channel): alike across, but each more alike with itself
+    rng = np.random.default_rng(5)
+    base = normalised(rng.standard_normal(192))
+    centres = normalised(base[None] + 0.82 * normalised(rng.standard_normal((2, 192))))  # cosine about 0.6
+    labels = np.repeat([0, 1], 10)
+    close = normalised(centres[labels] + 0.3 * normalised(rng.standard_normal((20, 192))))
+    sim = close @ close.T
+    across, within = sim[:10, 10:].mean(), sim[:10, :10][~np.eye(10, dtype=bool)].mean()
+    assert across > 0.5 and across < 0.7 * within  # the situation the rule is for
+    assert _same_partition(merge_close(close, labels, min_similarity=0.5), labels)

@@ -205,7 +205,8 @@ def run_one(job: dict) -> dict:
 
     Optional job keys: ``optimizer``, ``weight_decay``, ``schedule``, ``warmup_epochs`` (the trainer's
     defaults when absent); ``probe`` (default True); ``diagnose`` (default False: add the mechanism
-    diagnostics of streammsa.training.diagnostics on the test split).
+    diagnostics of streammsa.training.diagnostics on the test split, and under ``train_split`` on the
+    first 300 training clips).
     """
     import torch
 
@@ -257,6 +258,9 @@ def run_one(job: dict) -> dict:
             from streammsa.training.diagnostics import diagnose
 
             diagnostics = diagnose(best, ds["test"], device=str(trainer.device))
+            # the same on (the first 300 clips of) the training actors: does it work where it was fitted?
+            seen = MSADataset(splits["train"][:300], spec, "ravdess", "train")
+            diagnostics["train_split"] = diagnose(best, seen, device=str(trainer.device))
     return {
         **{k: job[k] for k in ("scheme", "row", "model", "overrides", "seed")},
         "best_epoch": result.best_epoch,

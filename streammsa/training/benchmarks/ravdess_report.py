@@ -31,7 +31,9 @@ def markdown(agg: dict, args: argparse.Namespace, sizes: dict, device: str, minu
     lines = [
         f"Command: `.venv/bin/python scripts/bench_ravdess.py --seeds {args.seeds} --epochs {args.epochs} "
         f"--patience {args.patience} "
-        f"--batch-size {args.batch_size} --lr {args.lr} --device {args.device} --jobs {args.jobs}` "
+        f"--batch-size {args.batch_size} --lr {args.lr} --optimizer {args.optimizer} "
+        f"--weight-decay {args.weight_decay} --schedule {args.schedule} --warmup-epochs {args.warmup_epochs} "
+        f"--device {args.device} --jobs {args.jobs}` "
         f"({device}, {minutes:.1f} min in all). Test split, mean +- std over "
         f"{args.seeds} seeds; accuracies/F1 in %, MAE/Corr on the [-3, 3] intensity scale; "
         "emotion = 8-class linear probe.",
