@@ -8,7 +8,7 @@ from dataclasses import asdict
 from streammsa.participants.evaluate import MeetingResult
 
 COLUMNS = (
-    ("meeting", 18),
+    ("meeting", 22),
     ("mode", 6),
     ("people", 6),
     ("found", 5),
