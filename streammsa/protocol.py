@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-PROTOCOL_VERSION = 2  # 2: readings carry revision/final (revised when late words join them)
+PROTOCOL_VERSION = 3  # 2: readings carry revision/final (revised when late words join them); 3: participants
 
 
 def _clean(value: Any) -> Any:
@@ -155,6 +155,28 @@ class Hello(Message):
     window_s: float
     hop_s: float
     history: int = 0  # how many past messages follow as replay for late joiners
+    # True when the run reads each person of a meeting as their own stream (``--participants``): the
+    # ``participant`` messages announce those streams; ``streams`` then holds the room stream only
+    # (its status and its whole transcript, no readings)
+    participants: bool = False
+
+
+@dataclass
+class ParticipantEvent(Message):
+    """A person of a meeting (``--participants``): one voice and/or one face, read as its own ``stream``.
+
+    state: "joined" (first heard or seen), "updated" (voice or face paired or changed), "left" (neither
+    heard nor seen for a while; may join again under the same stream), "renamed" (``name`` set by a user).
+    voice: the diarized speaker's id (None: not heard); face: the face track's id (None: not seen).
+    """
+
+    type: ClassVar[str] = "participant"
+    stream: str
+    name: str
+    state: Literal["joined", "updated", "left", "renamed"]
+    voice: int | None = None
+    face: int | None = None
+    t: float = 0.0
 
 
 @dataclass
@@ -200,9 +222,20 @@ class Ping(Message):
     id: str | int | None = None
 
 
+@dataclass
+class Rename(Message):
+    """Client -> server: give participant ``stream`` the display ``name`` (1-40 printable characters);
+    every client and the recording get a ``participant`` message with state "renamed"."""
+
+    type: ClassVar[str] = "rename"
+    stream: str
+    name: str
+
+
 MESSAGE_TYPES: dict[str, type[Message]] = {
-    cls.type: cls for cls in (Reading, TranscriptEvent, AlertEvent, StatusEvent, Hello, ErrorMessage, Dropped, Pong)
+    cls.type: cls
+    for cls in (Reading, TranscriptEvent, AlertEvent, StatusEvent, ParticipantEvent, Hello, ErrorMessage, Dropped, Pong)
 }
 
-CLIENT_MESSAGE_TYPES: dict[str, type[Message]] = {cls.type: cls for cls in (Subscribe, Ping)}
+CLIENT_MESSAGE_TYPES: dict[str, type[Message]] = {cls.type: cls for cls in (Subscribe, Ping, Rename)}
 """Messages a dashboard client may send to the server."""

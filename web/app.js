@@ -1,5 +1,6 @@
 // streammsa dashboard: one WebSocket, no build step, no dependencies.
-// Message schema: docs/protocol.md (streammsa/protocol.py).
+// Message schema: docs/protocol.md (streammsa/protocol.py). A meeting read person by person
+// (participant messages) gets its Participants panel from participants.js, loaded before this file.
 "use strict";
 
 const MODALITIES = ["text", "audio", "vision"];
@@ -145,7 +146,11 @@ function stream(id) {
   return state.streams.get(key);
 }
 function cur() { return state.current ? state.streams.get(state.current) : null; }
-function resetData() { state.streams.clear(); state.current = null; state.dropped = 0; renderAll(); }
+function resetData() { state.streams.clear(); state.current = null; state.dropped = 0; resetParticipants(); renderAll(); }
+// What a stream is called on the page: a participant's name, "Room" for a meeting's room stream, else its id.
+function streamLabel(id) { return participantLabel(id) || id; }
+// The source's health as it applies to a stream: its own status, or for a meeting's person the room's.
+function streamStatus(s) { return !s ? null : s.status || (isParticipant(s.id) ? roomStatus() : null); }
 
 // ---------- message handling ----------
 const handlers = {
@@ -153,6 +158,7 @@ const handlers = {
     if (first) resetData();
     state.hello = m;
     state.trainedFlag = null; // the new hello speaks for the model until the next reading
+    participantsMode(!!m.participants);
     for (const s of m.streams || []) stream(s);
     invalidate("info", "trained", "modalities");
   },
@@ -202,8 +208,10 @@ const handlers = {
   status(m) {
     const s = stream(m.stream);
     s.status = m;
-    if (s.id === state.current) invalidate("streamState", "info");
+    // a meeting's people have no status of their own: the room's speaks for them
+    if (s.id === state.current || isParticipant(state.current)) invalidate("streamState", "info");
   },
+  participant(m) { participantMessage(m); },
   dropped(m) { state.dropped = m.total; invalidate("info"); },
   pong(m) {
     if (conn.pingSentAt !== null && m.id === conn.pingId) {
@@ -213,7 +221,7 @@ const handlers = {
       $("info-rtt").textContent = `${conn.rtt.toFixed(0)} ms`;
     }
   },
-  error(m) { $("server-error").textContent = `Server: ${m.message}`; },
+  error(m) { $("server-error").textContent = `Server: ${m.message}`; participantError(m); },
 };
 
 // A later message of a reading (revision or final re-send) rather than its first emission.
@@ -227,6 +235,7 @@ function handleMessage(m, { first = state.hello === null } = {}) {
   if (!h) return false; // newer server, older page: ignore what we do not know
   if (m.type === "hello") h(m, first);
   else h(m);
+  if (m.type !== "participant" && isParticipant(m.stream)) invalidate("participants"); // their row in the panel
   return true;
 }
 
@@ -240,7 +249,7 @@ function selectStream(id) {
 function refreshStreamPicker() {
   const sel = $("stream-select");
   const ids = [...state.streams.keys()];
-  sel.replaceChildren(...ids.map((id) => el("option", { value: id, text: id })));
+  sel.replaceChildren(...ids.map((id) => el("option", { value: id, text: streamLabel(id) })));
   if (state.current) sel.value = state.current;
   $("stream-pick").hidden = ids.length < 2;
   $("stream-name").hidden = ids.length >= 2;
@@ -248,7 +257,7 @@ function refreshStreamPicker() {
 function renderAll() {
   refreshStreamPicker();
   $("transcript-committed").replaceChildren(); // rebuilt from the selected stream
-  invalidate("now", "modalities", "transcript", "alerts", "info", "trained", "streamState", "chart");
+  invalidate("now", "modalities", "transcript", "alerts", "info", "trained", "streamState", "chart", "participants");
 }
 
 // Rendering is batched to one pass per animation frame: a history replay of thousands of
@@ -258,7 +267,7 @@ let renderQueued = false;
 const RENDERERS = {
   now: () => renderNow(), modalities: () => renderModalities(), transcript: () => renderTranscript(),
   alerts: () => renderAlerts(), info: () => renderInfo(), trained: () => renderTrained(),
-  streamState: () => renderStreamState(), chart: () => drawChart(),
+  streamState: () => renderStreamState(), chart: () => drawChart(), participants: () => renderParticipants(),
 };
 function invalidate(...parts) {
   for (const p of parts) dirty.add(p);
@@ -391,7 +400,8 @@ const ALERT_KIND = { conflict: "Modality conflict", sustained_negative: "Sustain
 function alertTitle(a) {
   // a pair ("text+audio") when only two modalities were present: both are named
   const who = a.modality ? a.modality.split("+").map((m) => LABELS[m] || m).join(" vs ") : "";
-  return (ALERT_KIND[a.kind] || a.kind) + (who ? ` · ${who}` : "");
+  const person = isParticipant(a.stream) ? `${streamLabel(a.stream)} · ` : ""; // whose alert, in a meeting
+  return person + (ALERT_KIND[a.kind] || a.kind) + (who ? ` · ${who}` : "");
 }
 function renderAlerts() {
   const s = cur();
@@ -457,20 +467,21 @@ function renderTrained() {
 
 function renderStreamState() {
   const s = cur();
-  const st = s && s.status ? s.status.state : s && s.readings ? "running" : "waiting";
+  const status = streamStatus(s);
+  const st = status ? status.state : s && s.readings ? "running" : "waiting";
   const chip = $("stream-state");
   chip.textContent = st;
   chip.dataset.state = st;
   document.body.dataset.streamState = st;
-  $("stream-name").textContent = s ? s.id : "no stream yet";
+  $("stream-name").textContent = s ? streamLabel(s.id) : "no stream yet";
   const degraded = st === "degraded";
   $("degraded-banner").hidden = !degraded;
-  if (degraded) $("degraded-text").textContent = s.status.detail || "The pipeline is behind: words arrive late and readings are revised.";
+  if (degraded) $("degraded-text").textContent = status.detail || "The pipeline is behind: words arrive late and readings are revised.";
   const ended = st === "ended";
   $("ended-banner").hidden = !ended;
   if (ended) {
     const span = s.lastT !== null && s.firstT !== null ? s.lastT - s.firstT : null;
-    $("ended-text").textContent = `${s.readings} readings over ${fmtClock(span)} of ${s.id}. Everything stays on this page until you reload it.`;
+    $("ended-text").textContent = `${s.readings} readings over ${fmtClock(span)} of ${streamLabel(s.id)}. Everything stays on this page until you reload it.`;
   }
 }
 
@@ -483,7 +494,7 @@ function renderInfo() {
     ? MODALITIES.map((k) => `${LABELS[k]} ${h.presence[k] ? "on" : "off"}`).join(" · ") : "—";
   $("info-thresholds").textContent = h && h.thresholds && Object.keys(h.thresholds).length
     ? Object.entries(h.thresholds).map(([k, v]) => `${k.replace(/_/g, " ")} ${fmtNum(v)}`).join(" · ") : "—";
-  const st = s && s.status;
+  const st = streamStatus(s);
   if (st) {
     const bits = [st.state];
     if (st.fps !== null && st.fps !== undefined) bits.push(`${st.fps.toFixed(1)} fps`);
@@ -495,9 +506,10 @@ function renderInfo() {
   } else $("info-status").textContent = "—";
   $("info-dropped").textContent = String(state.dropped);
   $("info-version").textContent = h ? `streammsa ${h.version} · protocol v${h.v}` : "—";
-  $("empty-detail").textContent = h
-    ? `The chart fills in as soon as the monitor scores its first ${h.window_s}-second window.`
-    : "The chart fills in as soon as the monitor scores its first window.";
+  $("empty-detail").textContent = s && participantLabel(s.id) === "Room"
+    ? "The room has no readings of its own: pick a participant to see theirs."
+    : h ? `The chart fills in as soon as the monitor scores its first ${h.window_s}-second window.`
+      : "The chart fills in as soon as the monitor scores its first window.";
 }
 
 // ---------- chart (canvas) ----------
@@ -689,6 +701,7 @@ function initControls() {
   }
   $("stream-select").addEventListener("change", (e) => selectStream(e.target.value));
   $("retry-now").addEventListener("click", () => { conn.attempt = 0; connect(); });
+  initParticipants();
   window.addEventListener("resize", scheduleChart);
 }
 
@@ -697,4 +710,4 @@ renderAll();
 // <body data-live="false">: a page that renders recorded messages (handleMessage) and opens no WebSocket
 if (document.body.dataset.live !== "false") connect();
 // Exposed for tests, for pages that replay a recorded timeline, and for debugging in the console.
-window.streammsa = { state, conn, handleMessage };
+window.streammsa = { state, conn, handleMessage, people };

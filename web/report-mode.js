@@ -11,6 +11,12 @@
   if (!app || !tag) return;
   const messages = JSON.parse(tag.textContent);
   for (const m of messages) app.handleMessage(m);
+  // a meeting read person by person: the room stream has no readings, so open on the first person who has
+  const shown = app.state.streams.get(app.state.current);
+  if (shown && !shown.readings) {
+    const person = [...app.people.byId.keys()].find((id) => app.state.streams.get(id).readings);
+    if (person) selectStream(person);
+  }
 
   const conn = document.getElementById("conn");
   conn.dataset.state = "recorded";

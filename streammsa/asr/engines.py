@@ -14,6 +14,7 @@ decoded about once there, so Whisper's word timestamps and beam search are affor
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -97,11 +98,20 @@ class AsrBackends:
         self.decoder("whisper" if fast else engine(self.streaming_config.engine).decoder)
         return self
 
-    def recogniser(self, fast: bool, streaming: StreamingConfig | None = None) -> Recogniser:
-        """A fresh recogniser for one run: the batch one for ``--fast``, else the configured engine."""
+    def recogniser(self, fast: bool, streaming: StreamingConfig | None = None, per_segment: bool = False) -> Recogniser:
+        """A fresh recogniser for one run: the batch one for ``--fast``, else the configured engine.
+
+        ``per_segment`` (``--fast`` meetings): each speech segment decoded once, on its own. Whisper's
+        30-s context copies one person's sentence into the next person's turn (on GRID meetings tiny.en
+        wrote one speaker's sentence for every turn of both); a segment holds one voice.
+        """
+        cfg = streaming or self.streaming_config
+        if fast and per_segment:
+            chosen = engine(cfg.engine) if engine(cfg.engine).recogniser is _segmented else ENGINES["moonshine"]
+            once = dataclasses.replace(cfg.segments, partials=False)
+            return SegmentedRecogniser(self.decoder(chosen.decoder), once)
         if fast:
             return BatchASRProcessor(self.whisper, BatchConfig())
-        cfg = streaming or self.streaming_config
         chosen = engine(cfg.engine)
         if chosen.decoder == "moonshine" and cfg.moonshine != self.streaming_config.moonshine:
             return chosen.recogniser(MoonshineBackend(cfg.moonshine), cfg)

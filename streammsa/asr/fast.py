@@ -60,7 +60,7 @@ class BatchASRProcessor(BufferedRecogniser):
     def pending_from(self) -> float | None:
         return self.buffer_offset if len(self.audio) else None
 
-    def keep_up(self, behind_s: float) -> str:
+    def keep_up(self, behind_s: float, decode_s: float = 0.0) -> str:
         return ""  # --fast is not paced: being behind the audio is what it does
 
     def _prompt(self) -> str:

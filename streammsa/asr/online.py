@@ -38,6 +38,7 @@ from streammsa.asr.words import CommittedWord, TimedWord
 from streammsa.capture.packets import SAMPLE_RATE
 
 SLOW_BEHIND_S = 1.5  # keep_up: this far behind the audio, decode half as often
+RECOVER_LOAD = 0.8  # keep_up: back to every min_chunk_s when a decode takes under this share of it
 KEEP_COMMITTED = 300  # committed words kept for the prompt and trimming (state stays small)
 
 
@@ -91,9 +92,12 @@ class OnlineASRProcessor(BufferedRecogniser):
     def pending_from(self) -> float | None:
         return self.hyp.previous[0].start if self.hyp.previous else None
 
-    def keep_up(self, behind_s: float) -> str:
-        """Behind: decode every 2 x ``min_chunk_s`` (each decode costs the same whatever the new audio)."""
-        self._slow = behind_s >= SLOW_BEHIND_S
+    def keep_up(self, behind_s: float, decode_s: float = 0.0) -> str:
+        """Behind, or a decode (``decode_s`` stream seconds) longer than ``min_chunk_s``: decode every
+        2 x ``min_chunk_s`` (each decode costs the same whatever the new audio)."""
+        step = self.config.min_chunk_s
+        fits = decode_s <= step * (RECOVER_LOAD if self._slow else 1.0)  # a margin, so it does not flap
+        self._slow = behind_s >= SLOW_BEHIND_S or not fits
         return f"decoding every {self.step_s:g} s instead of every {self.config.min_chunk_s:g} s" if self._slow else ""
 
     @property

@@ -57,9 +57,11 @@ class Recogniser(Protocol):
 
     def insert_audio_chunk(self, samples: np.ndarray, t: float | None = None) -> None: ...
 
-    def keep_up(self, behind_s: float) -> str:
-        """The caller is ``behind_s`` seconds behind the audio: decode less often if that helps; returns
-        what the recogniser does differently now ("" when nothing)."""
+    def keep_up(self, behind_s: float, decode_s: float = 0.0) -> str:
+        """The caller is ``behind_s`` seconds behind the audio and a decode takes about ``decode_s``
+        seconds of stream time: decode less often if that helps (a decode longer than the audio between
+        decodes cannot keep up at any backlog); returns what the recogniser does differently now ("" when
+        nothing)."""
         ...
 
     def process_iter(self, force: bool = False) -> ASRStep: ...

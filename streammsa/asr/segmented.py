@@ -13,11 +13,15 @@ window per decode). When the backend has no word timestamps (``backend.timestamp
 words, spread over the audio it was given, are mapped onto the segment's speech (onset to the last
 speech frame) rather than the padded audio.
 
-**Keeping up.** ``keep_up(behind_s)`` tells the recogniser how far behind the audio it is; it then
-decodes less often (``slow``: every ``slow_step_s``) and, still behind in that mode, only at the ends
-of segments and at the ``max_segment_s`` cut (``endpoints``: no partials); ``mode``/``describe()`` say
-which, so the caller can report it. Words are then committed later (at worst about ``max_segment_s``
-plus a decode after they are spoken), but their number and timing do not change.
+**Keeping up.** ``keep_up(behind_s, decode_s)`` tells the recogniser how far behind the audio it is
+and how long a decode takes (stream seconds); it then decodes less often (``slow``: every
+``slow_step_s``) and, still behind in that mode, only at the ends of segments and at the
+``max_segment_s`` cut (``endpoints``: no partials); ``mode``/``describe()`` say which, so the caller
+can report it. A mode's step must outlast a decode: a decode longer than ``step_s`` can never keep the
+normal schedule, however small the backlog looks (the caller drains its queue before each decode, so
+the backlog alone stays about one decode long). It returns to a faster mode only when a decode takes
+under ``recover_load`` of that mode's step. Words are then committed later (at worst about
+``max_segment_s`` plus a decode after they are spoken), but their number and timing do not change.
 
 State is small and explicit: the audio since the open segment's onset, the VAD's LSTM state and
 the endpointer, the segments closed but not yet decoded, the words committed in the open segment
@@ -52,7 +56,10 @@ class SegmentConfig:
     slow_behind_s: float = 1.5
     endpoints_behind_s: float = 3.0
     slow_step_s: float = 2.0
+    recover_load: float = 0.8  # back to a faster mode when a decode takes under this share of its step
     max_repeat: int = 5  # words at a cut's head that may repeat the committed tail (dropped)
+    # False: decode each segment once, when it ends (no partials; --fast meetings, where nobody waits for them)
+    partials: bool = True
 
 
 @dataclass
@@ -89,7 +96,7 @@ class SegmentedRecogniser(BufferedRecogniser):
         self.tail: list[TimedWord] = []  # pending words of the previous hypothesis (the partial)
         self.last_committed: list[TimedWord] = []  # last words committed (a cut's head may repeat them)
         self._decoded_to = 0.0  # audio end at the last decode of the open segment
-        self.mode = "normal"
+        self.mode = "normal" if self.config.partials else "endpoints"
         self.decodes = 0
 
     # ---- audio in -------------------------------------------------------------------------------
@@ -151,16 +158,22 @@ class SegmentedRecogniser(BufferedRecogniser):
     def open_length(self) -> float:
         return 0.0 if self.open is None else self.buffer.end - self.open.start
 
-    def keep_up(self, behind_s: float) -> str:
-        """Adapt to being ``behind_s`` seconds behind the audio; returns ``describe()``."""
-        cfg = self.config
-        if behind_s < cfg.slow_behind_s:
-            self.mode = "normal"
-        elif self.mode == "normal" or behind_s < cfg.endpoints_behind_s:
-            self.mode = "slow"  # one level at a time: a single slow decode does not stop the partials
-        else:
-            self.mode = "endpoints"
+    def keep_up(self, behind_s: float, decode_s: float = 0.0) -> str:
+        """Adapt to being ``behind_s`` seconds behind the audio with decodes taking ``decode_s`` (stream
+        seconds); returns ``describe()``."""
+        level = MODES.index(self.mode)
+        last = len(MODES) - 1  # endpoints: keeps up with anything the caller does not skip
+        want = next((i for i in range(last) if self._keeps_up(i, behind_s, decode_s, i < level)), last)
+        # towards fewer decodes one level at a time: a single slow decode does not stop the partials
+        self.mode = MODES[min(want, level + 1)]
         return self.describe()
+
+    def _keeps_up(self, level: int, behind_s: float, decode_s: float, recovering: bool) -> bool:
+        """Whether mode ``MODES[level]`` (normal or slow) can keep up: not too far behind, and a decode
+        ends before the next is due (with a margin to come back to it, so the mode does not flap)."""
+        cfg = self.config
+        behind_limit, step = ((cfg.slow_behind_s, cfg.step_s), (cfg.endpoints_behind_s, cfg.slow_step_s))[level]
+        return behind_s < behind_limit and decode_s <= step * (cfg.recover_load if recovering else 1.0)
 
     def describe(self) -> str:
         if self.mode == "endpoints":

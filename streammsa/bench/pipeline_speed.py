@@ -72,10 +72,12 @@ class PipelineBench:
     peak_rss_mb: float
     startup_s: float | None = None  # launch of `streammsa replay FILE` -> its first reading
     startup_window_end_s: float | None = None  # stream time the first reading's window ends at
+    participants: int | None = None  # None: one stream; 0: a meeting, people found automatically; N: N expected
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
+            "participants": self.participants,
             "model": self.model,
             "trained": self.trained,
             "device": self.device,
@@ -122,7 +124,9 @@ def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> Run
     )
 
 
-def measure(path: Path, device: str = "auto", paced: bool = True, startup: bool = True) -> PipelineBench:
+def measure(
+    path: Path, device: str = "auto", paced: bool = True, startup: bool = True, participants: int | None = None
+) -> PipelineBench:
     from streammsa.bench.startup import measure_startup
     from streammsa.engine.inference import EngineConfig, default_checkpoint_candidates
     from streammsa.monitor import Components, DashboardConfig, MonitorConfig
@@ -132,6 +136,7 @@ def measure(path: Path, device: str = "auto", paced: bool = True, startup: bool 
         progress=False,
         engine=EngineConfig(model="cacr", untrained=not trained, device=device),  # type: ignore[arg-type]
         dashboard=DashboardConfig(enabled=False),
+        participants=participants,
     )
     t0 = time.perf_counter()
     components = Components.build(cfg).wait()
@@ -150,10 +155,13 @@ def measure(path: Path, device: str = "auto", paced: bool = True, startup: bool 
         load_s=load_s,
         runs=runs,
         peak_rss_mb=max([load_peak] + [r.peak_rss_mb for r in runs]),
+        participants=participants,
     )
     if startup:
         # a separate process: this one has every library imported and every model loaded already
         args = ["--device", device] + ([] if trained else ["--untrained"])
+        if participants is not None:
+            args += ["--participants", str(participants or "auto")]
         s = measure_startup(path, args)
         bench.startup_s, bench.startup_window_end_s = s.first_reading_s, s.window_end_s
     return bench
@@ -215,7 +223,13 @@ def run_cli(args: argparse.Namespace) -> int:
     if not path.exists():
         hint = "run: bash scripts/setup.sh (it makes the demo clip)" if not args.file else "check the path"
         raise InputError(f"cannot benchmark {path}: no such file; {hint}")
-    b = measure(path, device=args.device, paced=not args.skip_paced, startup=not args.skip_startup)
+    b = measure(
+        path,
+        device=args.device,
+        paced=not args.skip_paced,
+        startup=not args.skip_startup,
+        participants=getattr(args, "participants", None),
+    )
     if args.json:
         json.dump(b.to_dict(), sys.stdout, indent=2, default=str)
         print()

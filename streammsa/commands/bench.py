@@ -7,6 +7,7 @@ import json
 import sys
 
 from streammsa import log
+from streammsa.commands.monitor_options import participants_option
 from streammsa.errors import UsageError
 
 HELP = "Benchmark model speed (`bench model`) and the replay pipeline (`bench pipeline FILE`)"
@@ -50,6 +51,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not launch a fresh `streammsa replay` to time start-up to its first reading",
     )
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument(
+        "--participants",
+        type=participants_option,
+        default=None,
+        metavar="N|auto",
+        help="replay as a meeting: one stream per person (as `replay --participants`)",
+    )
     p.add_argument(
         "--streams", type=int, default=0, help="also measure how many concurrent 1-Hz streams the model sustains (GPU)"
     )

@@ -49,6 +49,14 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         "--stream", default="main", help="stream id shown on the dashboard and in the timeline (default: main)"
     )
     g.add_argument(
+        "--participants",
+        type=participants_option,
+        default=None,
+        metavar="N|auto",
+        help="a meeting: read each person (one voice + one face) as their own stream; N people expected, "
+        "or auto (default: one stream for everything heard and the most confident face)",
+    )
+    g.add_argument(
         "--text-wait",
         type=float,
         default=WorkerConfig.text_max_lag_s,
@@ -86,6 +94,19 @@ def add_dashboard_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--open", action="store_true", help="open the dashboard in a browser")
 
 
+def participants_option(value: str) -> int:
+    """``--participants N|auto``: 0 for auto."""
+    if value.strip().lower() == "auto":
+        return 0
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if not 1 <= n <= 8:
+        raise argparse.ArgumentTypeError(f"--participants takes a number of people from 1 to 8, or auto; got {value!r}")
+    return n
+
+
 def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float | None, live: bool) -> MonitorConfig:
     if speed is not None and speed <= 0:
         raise UsageError(f"--speed must be positive, got {speed}")
@@ -97,6 +118,7 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         whisper=whisper,
         online_asr=online,
         stream=args.stream,
+        participants=getattr(args, "participants", None),
         out_dir=Path(out),
         speed=speed,
         live=live,

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from streammsa import assets
+from streammsa import assets, native_stderr
 from streammsa.errors import InputError
 from streammsa.features.vision import (
     BLENDSHAPE_SLICE,
@@ -148,7 +148,8 @@ class FaceTracker:
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=expression is not None,
         )
-        self._landmarker = vision.FaceLandmarker.create_from_options(options)
+        with native_stderr.quiet():  # MediaPipe/TFLite announce their delegates on stderr
+            self._landmarker = vision.FaceLandmarker.create_from_options(options)
         self._expression = expression
         self._last_ms = -1
         self._gate = RateGate(cfg.fps)

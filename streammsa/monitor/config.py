@@ -63,6 +63,9 @@ class MonitorConfig:
     # paced/live recogniser (--asr-engine); --fast uses the batch recogniser
     online_asr: StreamingConfig = field(default_factory=StreamingConfig)
     keep_dashboard_open: bool = False  # after a replay ends, serve the dashboard until Ctrl-C
+    # meetings (--participants): None = one stream (the default cost); 0 = each person their own stream,
+    # how many found automatically; N = the same, with N people expected
+    participants: int | None = None
 
     @property
     def fast(self) -> bool:

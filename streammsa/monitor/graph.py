@@ -25,6 +25,7 @@ from streammsa.features.voice_activity import VoiceActivity
 from streammsa.monitor.components import Components
 from streammsa.monitor.config import MonitorConfig
 from streammsa.monitor.latency import LatencyClock
+from streammsa.monitor.meeting import Meeting
 from streammsa.monitor.workers import (
     AsrWorker,
     AudioFeatureWorker,
@@ -53,13 +54,29 @@ class Graph:
     speech_worker: VoiceActivityWorker | None = None
     asr_worker: AsrWorker | None = None
     vision_worker: VisionFeatureWorker | None = None
+    # participants mode: who speaks, every face (replaces vision_worker), the participant streams
+    speakers_worker: QueueWorker | None = None
+    faces_worker: VisionFeatureWorker | None = None
+    meeting: Meeting | None = None
     captures: list[CaptureThread] = field(default_factory=list)
     last_video_t: float | None = None
 
     @property
     def workers(self) -> list[QueueWorker]:
-        workers = (self.audio_worker, self.speech_worker, self.asr_worker, self.vision_worker)
+        workers = (
+            self.audio_worker,
+            self.speech_worker,
+            self.asr_worker,
+            self.vision_worker,
+            self.speakers_worker,
+            self.faces_worker,
+        )
         return [w for w in workers if w is not None]
+
+    @property
+    def face_worker(self) -> VisionFeatureWorker | None:
+        """The worker that analyses frames: the single-face one, or the participants one."""
+        return self.vision_worker or self.faces_worker
 
     # ---- capture -> workers ------------------------------------------------------------------
 
@@ -71,6 +88,8 @@ class Graph:
             if self.speech_worker is not None:
                 self.speech_worker.put(pkt)
             self.asr_worker.put(pkt)
+            if self.speakers_worker is not None:
+                self.speakers_worker.put(pkt)
             self.latency.observe(pkt.t_end)
             if not self.config.fast:
                 # the text wait bound lives here, not in the ASR thread: a decode in progress must not
@@ -78,8 +97,8 @@ class Graph:
                 # of their windows: monitor/loop.py)
                 self.scheduler.advance("text", pkt.t_end - self.config.workers.text_max_lag_s)
         elif isinstance(pkt, VideoFrame):
-            if self.vision_worker is not None:
-                self.vision_worker.put(pkt)
+            if self.face_worker is not None:
+                self.face_worker.put(pkt)
             self.last_video_t = pkt.t if self.last_video_t is None else max(self.last_video_t, pkt.t)
             self.latency.observe(pkt.t)
 
@@ -107,7 +126,7 @@ class Graph:
 
     def drops(self) -> dict[str, int]:
         """What live back-pressure dropped so far (the status message shows it)."""
-        return {"frames": self.vision_worker.dropped} if self.vision_worker is not None else {}
+        return {"frames": self.face_worker.dropped} if self.face_worker is not None else {}
 
 
 def wire(
@@ -124,6 +143,11 @@ def wire(
     # windows: a modality this stream can never produce never holds a window back
     # ("speech": the voice-activity track, which decides whether a window's voice carries evidence)
     active = (["text", "audio", "speech"] if has_audio else []) + (["vision"] if has_video else [])
+    meeting = config.participants is not None
+    if meeting and has_audio and config.fast:
+        # --fast decides who spoke after hearing the whole file: its windows wait for that (paced and live runs
+        # read windows on time and revise them as voices are decided: monitor/loop.py)
+        active += ["speakers", "people"]
     scheduler = WindowScheduler(config.stream, spec.window_s, spec.hop_s, active=active)
     graph = Graph(config=config, sources=list(sources), scheduler=scheduler, latency=LatencyClock())
 
@@ -150,7 +174,15 @@ def wire(
             wc.queue_packets,
             streaming=not config.fast,
         )
-    if has_video:
+    if meeting and (has_audio or has_video):
+        # audio + frames -> speakers, face tracks, pairs -> the participant streams (monitor/meeting.py)
+        from streammsa.monitor.participants_setup import participant_workers
+
+        graph.meeting = Meeting(horizon_s=CACHE_HORIZON_S, has_video=has_video)
+        graph.speakers_worker, graph.faces_worker = participant_workers(
+            config, components, graph.meeting, scheduler, emit, has_audio, has_video, list(sources)
+        )
+    elif has_video:
         # frames -> face features at the extractor's rate
         graph.caches["vision"] = FeatureCache(spec.vision.dim, CACHE_HORIZON_S, name="vision")
         # (and whether each analysed frame had a face: the face's evidence in a window)
@@ -181,7 +213,8 @@ def wire(
 def _recogniser(config: MonitorConfig, components: Components, graph: Graph) -> Any:
     # --fast: Whisper decodes long blocks once (fastest, word timestamps, no partials); live/paced: the
     # --asr-engine recogniser (default Moonshine on speech segments, which keeps up on 2 cores)
-    processor = components.asr_backend.recogniser(config.fast, config.online_asr)
+    # (a --fast meeting decodes each speech segment on its own: asr/engines.py says why)
+    processor = components.asr_backend.recogniser(config.fast, config.online_asr, config.participants is not None)
     if not config.fast:
         # commit times on the stream clock *including* decode time, so commit latency is honest
         processor.clock = lambda p=processor: graph.stream_now(default=p.audio_end)

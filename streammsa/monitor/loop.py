@@ -12,6 +12,10 @@ the text watermark passes the window's end the reading goes out one last time wi
 (re-run if words joined it, else the same numbers). Alerts are decided on first emissions only: a
 revision never raises or clears one and carries the alerts of its first emission. In ``--fast``
 mode text is waited for, so every reading is final at once and nothing is revised.
+
+Participants mode (``--participants``): each room window is read once per participant stream
+(``monitor/meeting.py`` slices that person's voice, words and face); a participant with no evidence in
+a window gets no reading there. Room windows wait until the window's speakers are decided.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from streammsa.engine.voice_baseline import VoiceBaseline
 from streammsa.engine.windowing import Window, WindowInputs, slice_window
 from streammsa.models.io import ModelOutput
 from streammsa.monitor.graph import Graph
+from streammsa.monitor.meeting import WORD_REACH_S
+from streammsa.monitor.participant_words import ParticipantWords
 from streammsa.monitor.revisions import REVISION_HORIZON_S, OpenReading, OpenReadings
 from streammsa.protocol import Message, Reading
 
@@ -60,6 +66,7 @@ class EngineLoop:
         emit: Callable[[Message], None],
         on_reading: Callable[[Reading, int], None],
         revision_horizon_s: float = REVISION_HORIZON_S,
+        on_alerts: Callable[[int], None] | None = None,
     ) -> None:
         self.graph = graph
         self.engine = engine
@@ -75,6 +82,12 @@ class EngineLoop:
         self.revisions = 0  # revised readings sent (the model re-ran on new words)
         self.confirmations = 0  # final messages sent with unchanged numbers
         self._text_seen: tuple[int, int] | None = None
+        self.meeting = graph.meeting  # participants mode: windows are read per participant
+        self.participant_words = ParticipantWords(graph.meeting) if graph.meeting is not None else None
+        self._participants: dict[str, Any] = {}  # stream -> ParticipantStream, as of the latest windows
+        self._rooms: list[Window] = []  # room windows whose people may not all be decided yet
+        self._read_windows: set[tuple[str, int]] = set()  # (participant stream, window index) already read
+        self.on_alerts = on_alerts  # alert events decided after a reading's first emission (participants mode)
 
     def run(self, stop: threading.Event) -> None:
         """Until the stream has ended and every window is out; raises a worker's or capture's failure."""
@@ -96,8 +109,10 @@ class EngineLoop:
             if windows:
                 self.emit_windows(windows)  # first emissions first: their latency never waits for a revision
             self.revise()
+            self.attribute_words()
             if not windows and g.scheduler.ended:
                 self.finalize()
+                self.attribute_words(done=True)
                 return
             if not windows:
                 time.sleep(poll)
@@ -114,37 +129,59 @@ class EngineLoop:
     def emit_windows(self, windows: list[Window]) -> None:
         if not windows:
             return
+        last = windows[-1]
+        if self.meeting is not None:
+            if self.revisable:  # people may be decided in these windows later
+                self._rooms += windows
+            windows = self._per_participant(windows)
+        self._emit_first(windows)
+        self._evict(last)
+
+    def _emit_first(self, windows: list[Window]) -> None:
+        if not windows:
+            return
         g = self.graph
         text_final = self.text_final()  # read before slicing: a word committed before the mark is in the caches
-        # the text each open window had, counted before its inputs are sliced: a word committed in between
-        # is then seen as new (one revision too many, never one too few)
-        steps = {w.index: self._text_steps(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9}
+        # what each open window read, before its inputs are sliced: a word committed in between is then
+        # seen as new (one revision too many, never one too few)
+        steps = {
+            (w.stream, w.index): self._signature(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9
+        }
         t0 = time.perf_counter()
         read = self._read(windows, first=True)
         self.model_s += time.perf_counter() - t0
         words = g.asr_worker.committed_words() if g.asr_worker is not None else []
         now = time.monotonic()
         for i, w in enumerate(windows):
-            transcript = words_in_window(words, w.t_start, w.t_end)
+            transcript = self._transcript(w, words)
             latency = g.latency.latency_ms(w.t_end, now)
-            reading = self._reading(read, i, w, self.seq, transcript, latency, final=w.index not in steps)
+            reading = self._reading(read, i, w, self.seq, transcript, latency, final=(w.stream, w.index) not in steps)
             self.seq += 1
-            events = self.alerts.update(reading)
-            reading.alerts = self.alerts.active(w.stream)
+            events = self._decide_alerts(reading)
             self.emit(reading)
             for ev in events:
                 self.emit(ev)
             self.on_reading(reading, len(events))
             self.open.emitted(w.t_end)
             if not reading.final:
-                self.open.add(OpenReading(w, reading, steps[w.index], transcript))
-        self._evict(windows[-1])
+                self.open.add(OpenReading(w, reading, steps[(w.stream, w.index)], transcript))
+
+    def _decide_alerts(self, reading: Reading) -> list:
+        """Alerts are decided once per reading: on its first emission, or in participants mode on its first
+        final message (before it, the reading may still lack the voice and words of its person)."""
+        if self.meeting is not None and not reading.final:
+            reading.alerts = self.alerts.active(reading.stream)
+            return []
+        events = self.alerts.update(reading)
+        reading.alerts = self.alerts.active(reading.stream)
+        return events
 
     # ---- revisions ---------------------------------------------------------------------------
 
     def revise(self) -> None:
-        """Re-run the model on open windows that committed words joined; send the ones now final."""
-        if not len(self.open):
+        """Re-run the model on open windows that committed words (or decided voices) joined; send the ones now
+        final; in participants mode, first readings of people decided only now in windows already read."""
+        if not len(self.open) and not self._rooms:
             return
         text_final = self.text_final()  # first: every word committed before it is then in the caches
         key = self._text_key()
@@ -152,29 +189,39 @@ class EngineLoop:
         if not changed and not self.open.any_final(text_final):
             return  # the common case, every poll: nothing new
         self._text_seen = key
+        if self.meeting is not None and changed:
+            self._late_participants(text_final)
         self._update(text_final, look_for_words=changed)
 
     def finalize(self) -> None:
         """No more words will come (the stream ended or the run stops): send every open reading as final."""
+        if self.meeting is not None:
+            self._late_participants(math.inf)
         if len(self.open):
             self._update(math.inf, look_for_words=True)
 
     def text_final(self) -> float:
-        """Stream time before which no more words can be committed (inf when nothing is revised)."""
+        """Stream time before which no more words can be committed (inf when nothing is revised); in
+        participants mode also before which every voice is decided (words and voices can join until then)."""
         if not self.revisable or self.graph.asr_worker is None:
             return math.inf
-        return float(getattr(self.graph.asr_worker, "text_final", math.inf))
+        mark = float(getattr(self.graph.asr_worker, "text_final", math.inf))
+        if self.meeting is not None and not self.graph.scheduler.ended:
+            mark = min(mark, self.meeting.activity.final_until - WORD_REACH_S, self.meeting.waiting_since())
+        return mark
 
     def _update(self, text_final: float, look_for_words: bool) -> None:
         g = self.graph
         words = g.asr_worker.committed_words() if (look_for_words and g.asr_worker is not None) else []
         to_run: list[tuple[OpenReading, bool, int, str]] = []
         to_confirm: list[OpenReading] = []
+        if self.meeting is not None and look_for_words:
+            self._participants = {p.stream: p for p in self.meeting.directory.streams()}
         for o in self.open:
             final = self.open.is_final(o, text_final)
-            if look_for_words:
-                w = o.window
-                steps, transcript = self._text_steps(w), words_in_window(words, w.t_start, w.t_end)
+            if look_for_words and (self.meeting is None or o.window.stream in self._participants):
+                w = o.window  # (a participant merged into another keeps its readings as they stood)
+                steps, transcript = self._signature(w), self._transcript(w, words)
                 if steps != o.text_steps or transcript != o.transcript:
                     to_run.append((o, final, steps, transcript))
                     continue
@@ -200,7 +247,9 @@ class EngineLoop:
                     final=final,
                     update_latency_ms=g.latency.latency_ms(w.t_end, now),
                 )
+                events = self._decide_alerts(reading) if final and self.meeting is not None else []
                 self.emit(reading)
+                self._emit_alerts(events)
                 self.revisions += 1
                 o.reading, o.text_steps, o.transcript = reading, steps, transcript
                 if final:
@@ -208,14 +257,71 @@ class EngineLoop:
         for o in to_confirm:
             # nothing joined since the last message: the same numbers, now final
             w = o.window
-            self.emit(dataclasses.replace(o.reading, final=True, update_latency_ms=g.latency.latency_ms(w.t_end, now)))
+            reading = dataclasses.replace(o.reading, final=True, update_latency_ms=g.latency.latency_ms(w.t_end, now))
+            events = self._decide_alerts(reading) if self.meeting is not None else []
+            self.emit(reading)
+            self._emit_alerts(events)
             self.confirmations += 1
             self.open.close(o)
 
+    # ---- participants ------------------------------------------------------------------------
+
+    def _per_participant(self, windows: list[Window]) -> list[Window]:
+        """Each room window once per participant stream that has any evidence in it (and was not read yet)."""
+        assert self.meeting is not None
+        self._participants = {p.stream: p for p in self.meeting.directory.streams()}
+        out = []
+        for w in windows:
+            for stream in self._participants:
+                if (stream, w.index) in self._read_windows:
+                    continue
+                pw = Window(stream, w.index, w.t_start, w.t_end)
+                if any(self._slice(pw).present.values()):
+                    out.append(pw)
+                    self._read_windows.add((stream, w.index))
+        return out
+
+    def _late_participants(self, decided: float) -> None:
+        """Room windows already read: people whose voice was decided (or who got a stream) only now get their
+        first reading there; a room window is done once everything in it is decided."""
+        if not self._rooms:
+            return
+        self._emit_first(self._per_participant(self._rooms))
+        # (and past the revision horizon nobody is waited for: a stalled diarizer must not keep features forever)
+        newest = self._rooms[-1].t_end
+        self._rooms = [w for w in self._rooms if w.t_end > decided + 1e-9 and w.t_end >= newest - self.open.horizon_s]
+        live = {w.index for w in self._rooms}
+        self._read_windows = {k for k in self._read_windows if k[1] in live}
+
+    def _emit_alerts(self, events: list) -> None:
+        for ev in events:
+            self.emit(ev)
+        if events and self.on_alerts is not None:
+            self.on_alerts(len(events))
+
+    def attribute_words(self, done: bool = False) -> None:
+        """Participants mode: committed words go out again on their speaker's stream once decided."""
+        if self.participant_words is None or self.graph.asr_worker is None:
+            return
+        for ev in self.participant_words.take(self.graph.asr_worker.committed_words(), done):
+            self.emit(ev)
+
+    def _transcript(self, w: Window, words: list) -> str:
+        if self.meeting is not None:
+            p = self._participants.get(w.stream)
+            words = self.meeting.words_of(p.voice if p is not None else None, words)
+        return words_in_window(words, w.t_start, w.t_end)
+
     # ---- helpers -----------------------------------------------------------------------------
 
+    def _caches(self, window: Window) -> dict[str, Any]:
+        if self.meeting is None:
+            return self.graph.caches
+        p = self._participants.get(window.stream)
+        return self.meeting.caches_for(p, self.graph.caches) if p is not None else {}
+
     def _slice(self, window: Window) -> WindowInputs:
-        return slice_window(window, self.graph.caches, self.engine.spec)
+        return slice_window(window, self._caches(window), self.engine.spec)
 
     def _read(self, windows: list[Window], first: bool) -> WindowsRead:
         """Slice the windows and run the model, each modality counting by its confidence (engine/confidence_fusion.py)
@@ -264,16 +370,25 @@ class EngineLoop:
             **extra,
         )
 
-    def _text_steps(self, window: Window) -> int:
-        cache = self.graph.caches.get("text")
-        return 0 if cache is None else len(cache.slice(window.t_start, window.t_end)[0])
+    def _signature(self, window: Window) -> tuple:
+        """What may still change in a window's inputs: its text tokens; in participants mode also its person's
+        decided voice frames and face track."""
+        caches = self._caches(window)
+        steps = tuple(
+            0 if caches.get(m) is None else len(caches[m].slice(window.t_start, window.t_end)[0])
+            for m in (("text", "audio") if self.meeting is not None else ("text",))
+        )
+        p = self._participants.get(window.stream) if self.meeting is not None else None
+        return steps + ((p.voice, p.face) if p is not None else ())
 
-    def _text_key(self) -> tuple[int, int]:
-        """Changes whenever a segment is committed to the text cache or words to the transcript."""
+    def _text_key(self) -> tuple:
+        """Changes whenever a segment is committed to the text cache or words to the transcript (or, in
+        participants mode, more voices are decided)."""
         g = self.graph
         cache = g.caches.get("text")
         encoded = int(getattr(cache, "encoded", 0)) if cache is not None else 0
-        return encoded, len(g.asr_worker.words) if g.asr_worker is not None else 0
+        decided = (self.meeting.activity.frames, self.meeting.directory.version) if self.meeting is not None else ()
+        return encoded, len(g.asr_worker.words) if g.asr_worker is not None else 0, decided
 
     def _evict(self, last: Window) -> None:
         # no later window starts before the next one's start, and an open reading may be revised:
@@ -281,9 +396,14 @@ class EngineLoop:
         spec = self.engine.spec
         # (the stream's last window may end only min_tail_s after this one, not a whole hop)
         keep_from = last.t_end + min(spec.hop_s, self.graph.scheduler.min_tail_s) - spec.window_s
-        oldest = self.open.oldest_start
+        oldest = min(
+            (t for t in (self.open.oldest_start, self._rooms[0].t_start if self._rooms else None) if t is not None),
+            default=None,
+        )
         if oldest is not None:
             keep_from = min(keep_from, oldest)
         for name, cache in self.graph.caches.items():
             if name != "text" and cache is not None:  # the text cache keeps segments; it evicts by horizon
                 cache.evict_before(keep_from)
+        if self.meeting is not None:
+            self.meeting.evict_before(keep_from)

@@ -22,11 +22,11 @@ REVISION_HORIZON_S = 60.0
 
 @dataclass
 class OpenReading:
-    """The latest message sent for one window, and the text it read (to tell when new words joined)."""
+    """The latest message sent for one window, and what it read (to tell when new words or voices joined)."""
 
     window: Window
     reading: Reading
-    text_steps: int  # text tokens in the window when ``reading`` was built
+    text_steps: tuple  # what the window's inputs were when ``reading`` was built (EngineLoop._signature)
     transcript: str
 
 

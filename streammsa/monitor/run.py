@@ -101,6 +101,7 @@ class Monitor:
             thresholds=self.alert_config.thresholds(),
             window_s=self.spec.window_s,
             hop_s=self.spec.hop_s,
+            participants=self.config.participants is not None,
         )
 
     def open(self) -> None:
@@ -118,7 +119,7 @@ class Monitor:
                 self.sinks.append(self.report_sink)
         if cfg.dashboard.enabled:
             d = cfg.dashboard
-            self.dashboard = DashboardSink(d.host, d.port, d.token, d.open_browser)
+            self.dashboard = DashboardSink(d.host, d.port, d.token, d.open_browser, on_rename=self._rename)
             self.dashboard_url = self.dashboard.url
             self.sinks.append(self.dashboard)
         self.sinks += self.extra_sinks
@@ -144,7 +145,14 @@ class Monitor:
         failure: BaseException | None = None
         try:
             self.graph = wire(cfg, self.sources, self.components, self._emit, self._on_status)
-            self.loop = EngineLoop(self.graph, self.engine, AlertEngine(self.alert_config), self._emit, self._account)
+            self.loop = EngineLoop(
+                self.graph,
+                self.engine,
+                AlertEngine(self.alert_config),
+                self._emit,
+                self._account,
+                on_alerts=self._account_alerts,
+            )
             if not self.engine.trained:
                 detail = "UNTRAINED model (--untrained): readings are not sentiment"
                 self._emit(StatusEvent(stream=cfg.stream, state="starting", detail=detail))
@@ -192,6 +200,17 @@ class Monitor:
         if self.graph is not None and not ev.drops:
             ev.drops = self.graph.drops()
         self._emit(ev)
+
+    def _rename(self, stream: str, name: str) -> None:
+        """A dashboard user named a participant: every sink records it (raises ValueError when refused)."""
+        meeting = self.graph.meeting if self.graph is not None else None
+        if meeting is None:
+            raise ValueError("this run has no participants to rename")
+        g = self.graph
+        self._emit(meeting.directory.rename(stream, name, g.stream_now(default=g.stream_end())))
+
+    def _account_alerts(self, n_events: int) -> None:
+        self.result.alerts += n_events
 
     def _account(self, reading: Reading, n_events: int) -> None:
         self.result.readings += 1
@@ -264,13 +283,15 @@ class Monitor:
         for m, cache in g.caches.items():
             if cache is not None:
                 c[f"{m}_cache"] = cache.counters()
-        if g.vision_worker is not None:
+        if g.face_worker is not None:
             # frames a file source decoded but did not convert, since the extractor would not analyse them
             skipped = sum(getattr(s, "frames_skipped", 0) for s in g.sources)
-            c["frames_seen"] = g.vision_worker.frames_seen + skipped
-            c["frames_analysed"] = g.vision_worker.analysed
-            c["faces"] = g.vision_worker.faces
-            c["frames_dropped"] = g.vision_worker.dropped
+            c["frames_seen"] = g.face_worker.frames_seen + skipped
+            c["frames_analysed"] = g.face_worker.analysed
+            c["faces"] = g.face_worker.faces
+            c["frames_dropped"] = g.face_worker.dropped
+        if g.meeting is not None:
+            c["participants"] = len(g.meeting.directory.streams())
         if g.asr_worker is not None:
             c["asr_decode_s"] = round(g.asr_worker.decode_s, 3)
         # busy seconds per stage (workers run in parallel, so these may add up to more than the wall time)

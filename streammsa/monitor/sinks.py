@@ -51,11 +51,19 @@ class CollectingSink:
 class DashboardSink:
     """The dashboard server (WebSocket + page) behind the Sink interface; publish never blocks."""
 
-    def __init__(self, host: str, port: int, token: str | None, open_browser: bool) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        token: str | None,
+        open_browser: bool,
+        on_rename: Callable[[str, str], None] | None = None,
+    ) -> None:
         from streammsa.server.app import DashboardServer
         from streammsa.server.config import ServerConfig
 
         self.server = DashboardServer(ServerConfig(host=host, port=port, token=token, open_browser=open_browser))
+        self.server.on_rename = on_rename  # a participant named on the dashboard (participants mode)
         self.url = self.server.start()
 
     def publish(self, message: Message) -> None:

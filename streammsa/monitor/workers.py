@@ -233,8 +233,12 @@ class AsrWorker(QueueWorker):
       lag limit, since a fast replay may wait for the words rather than lose them.
     Either way never past ``processor.pending_from`` (speech heard but not yet decided).
 
-    Keeping up (streaming): after each decode, ``behind`` = audio received (``put``) minus audio taken in.
-    The recogniser adapts to it (``keep_up``: longer steps, no partials); when it does, or from
+    Keeping up (streaming): after each decode, ``behind`` = audio received (``put``) minus audio taken in,
+    and ``decode_cost_s`` = how long a decode takes in stream seconds (averaged over the last few). The
+    backlog alone cannot tell a recogniser that falls behind: the queue is drained before every decode, so
+    it stays about one decode long however slow the decodes are; a decode longer than the audio between
+    decodes is what falls behind, so the recogniser is given both.
+    The recogniser adapts to them (``keep_up``: longer steps, no partials); when it does, or from
     ``degraded_behind_s`` on, the worker emits ``StatusEvent(state="degraded", detail="speech recognition
     is N s behind: ...")`` (again when what it does changes),
     and ``state="running"`` once it stayed under ``recovered_behind_s`` for ``recover_decodes`` decodes.
@@ -269,6 +273,8 @@ class AsrWorker(QueueWorker):
         self.skipped_s = 0.0
         self.behind_s = 0.0  # after the last decode
         self.max_seen_behind_s = 0.0
+        self.decode_cost_s = 0.0  # stream seconds a decode takes, moving average (one slow decode is no trend)
+        self._timed = 0  # decodes measured into decode_cost_s
         self.degraded = False
         self._calm = 0  # decodes in a row under recovered_behind_s while degraded
         self._doing = ""  # what the recogniser said it does differently, as last reported
@@ -309,10 +315,12 @@ class AsrWorker(QueueWorker):
             # audio piled up while the last decode ran: take all of it in before decoding again,
             # or each queued chunk would trigger its own decode and the recogniser would never catch up
             return
-        t0 = time.perf_counter()
+        t0, s0 = time.perf_counter(), self._stream_now()
         step = self.processor.process_iter()
-        self.decode_s += time.perf_counter() - t0
+        wall = time.perf_counter() - t0
+        self.decode_s += wall
         if self.streaming:
+            self._measure_decode(wall, s0)
             self._keep_up(self._received_end - self._audio_end)
         self._commit(step.committed)
         for ev in step_events(step, self.stream):
@@ -353,25 +361,39 @@ class AsrWorker(QueueWorker):
             self.skipped_s += chunk.duration
         return self._skipping
 
+    def _stream_now(self) -> float | None:
+        clock = getattr(self.processor, "clock", None)
+        return clock() if clock is not None else None
+
+    def _measure_decode(self, wall_s: float, stream_t0: float | None) -> None:
+        """Average the decode time in stream seconds (a replay at x2 has half the wall time per audio
+        second); wall seconds when no stream clock runs (it then stays put)."""
+        t1 = self._stream_now()
+        cost = t1 - stream_t0 if t1 is not None and stream_t0 is not None and t1 > stream_t0 else wall_s
+        self.decode_cost_s = 0.5 * (self.decode_cost_s + cost) if self._timed else cost
+        self._timed += 1
+
     def _keep_up(self, behind: float) -> None:
         self.behind_s = behind
         self.max_seen_behind_s = max(self.max_seen_behind_s, behind)
-        doing = self.processor.keep_up(behind)
+        doing = self.processor.keep_up(behind, self.decode_cost_s)
         if behind >= self.degraded_behind_s or doing:
             self._calm = 0
             if not self.degraded or doing != self._doing:  # new, or now doing something else about it
-                self._report(behind, doing)
+                self._report(behind, doing, self.decode_cost_s)
         elif self.degraded:
             self._calm = self._calm + 1 if behind < self.recovered_behind_s else 0
             if self._calm >= self.recover_decodes:
                 self.degraded = False
                 self._status("running", f"speech recognition caught up ({behind:.1f} s behind)")
 
-    def _report(self, behind: float, doing: str) -> None:
+    def _report(self, behind: float, doing: str, decode_s: float = 0.0) -> None:
         self.degraded = True
         self._doing = doing
         self._calm = 0
         what = [doing] if doing else []
+        if decode_s:
+            what.append(f"a decode takes {decode_s:.1f} s")
         if self.skipped_s:
             what.append(f"skipped {self.skipped_s:.1f} s of audio so far")
         detail = f"speech recognition is {behind:.1f} s behind" + (f": {'; '.join(what)}" if what else "")

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from streammsa.features.face_tracks import FaceObservation, FaceTracker, FaceTrackerConfig
-from streammsa.participants.association import AssociationConfig, VoiceFaceAssociator
-from streammsa.participants.mouth import MouthMotion, MouthSample
+from streammsa.participants.association import AssociationConfig
+from streammsa.participants.pairing import FacePairing
 from streammsa.speakers.config import DiarizationConfig
 from streammsa.speakers.online import OnlineDiarizer
 
@@ -50,48 +50,38 @@ class Participants:
         self.config = cfg = config or ParticipantsConfig()
         self.diarizer = diarizer or OnlineDiarizer(cfg.diarization)
         self.tracker = tracker if tracker is not None or not video else FaceTracker(cfg.faces)
-        self.associator = VoiceFaceAssociator(cfg.association)
-        self._mouth = MouthMotion(cfg.association.mouth_window_s)
-        self._waiting: list[MouthSample] = []  # mouth samples the diarization has not reached yet
-        self._dt = 1.0 / cfg.faces.fps
+        self.pairing = FacePairing(cfg.association, cfg.faces.fps)
+        self.associator = self.pairing.associator
 
     # ---- input ----------------------------------------------------------------------------
 
     def add_audio(self, samples: np.ndarray, t: float | None = None) -> None:
         self.diarizer.insert_audio_chunk(samples, t)
         self.diarizer.process()
-        self._drain()
+        self.pairing.drain(self.diarizer)
 
     def add_frame(self, image: np.ndarray, t: float) -> list[FaceObservation]:
         """Analyse the frame if the face rate allows it; returns its faces (empty when skipped)."""
         if self.tracker is None or not self.tracker.due(t):
             return []
+        return self.analyse_frame(image, t)
+
+    def analyse_frame(self, image: np.ndarray, t: float) -> list[FaceObservation]:
+        """Analyse a frame the caller's rate gate (``tracker.due``) already passed; returns its faces."""
+        assert self.tracker is not None
         faces = self.tracker.process(image, t)
-        for obs in faces:
-            self._waiting += self._mouth.push(obs)
-        self._drain()
+        self.pairing.add(faces)
+        self.pairing.drain(self.diarizer)
         return faces
 
     def finish(self) -> None:
         self.diarizer.finish()
-        self._waiting += self._mouth.flush()
-        self._drain()
+        self.pairing.flush()
+        self.pairing.drain(self.diarizer)
 
     def close(self) -> None:
         if self.tracker is not None:
             self.tracker.close()
-
-    def _drain(self) -> None:
-        final = self.diarizer.final_until
-        ready = [s for s in self._waiting if s.t + self._dt / 2 <= final]
-        if not ready:
-            return
-        self._waiting = [s for s in self._waiting if s.t + self._dt / 2 > final]
-        for s in ready:
-            talk = self.diarizer.speaking(s.t - self._dt / 2, s.t + self._dt / 2)
-            share = {k: min(1.0, v / self._dt) for k, v in talk.items()}
-            share.update({k: 0.0 for k in range(self.diarizer.num_speakers) if k not in share})
-            self.associator.add(s.track, s.motion, share, self._dt)
 
     # ---- answers --------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """``timeline.csv``: one row per reading (its last revision, ``recorder/readings.py``), flat columns,
-for spreadsheets and pandas."""
+for spreadsheets and pandas. ``participant``: the reading's person by their latest name (a meeting read
+with ``--participants``, ``recorder/participants.py``); empty for a single-stream run."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from streammsa import MODALITIES
+from streammsa.recorder.participants import participant_names
 from streammsa.recorder.readings import latest_readings
 
 CSV_NAME = "timeline.csv"
@@ -15,17 +17,18 @@ CSV_NAME = "timeline.csv"
 MODALITY_NUMBERS = ("intensity", "confidence", "disagreement", "conflict", "weight")
 
 COLUMNS: list[str] = (
-    ["stream", "seq", "t_start", "t_end", "intensity"]
+    ["stream", "participant", "seq", "t_start", "t_end", "intensity"]
     + [f"{m}_{k}" for m in MODALITIES for k in ("present",) + MODALITY_NUMBERS]
     + ["transcript", "alerts", "latency_ms", "model", "trained", "revision", "final"]
 )
 
 
-def reading_row(msg: dict[str, Any]) -> dict[str, Any]:
+def reading_row(msg: dict[str, Any], participant: str = "") -> dict[str, Any]:
     row: dict[str, Any] = {
         k: msg.get(k)
         for k in ("stream", "seq", "t_start", "t_end", "intensity", "transcript", "latency_ms", "model", "trained")
     }
+    row["participant"] = participant
     row["revision"] = int(msg.get("revision") or 0)
     row["final"] = bool(msg.get("final", True))  # a version-1 reading was never revised
     for m in MODALITIES:
@@ -40,11 +43,13 @@ def reading_row(msg: dict[str, Any]) -> dict[str, Any]:
 
 def write_csv(messages: Iterable[dict[str, Any]], path: Path) -> int:
     """Write the readings among ``messages`` (the last revision of each) to ``path``; returns the number of rows."""
+    msgs = list(messages)
+    names = participant_names(msgs)  # the latest name: a rename later in the run names every row
     n = 0
     with Path(path).open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=COLUMNS)
         w.writeheader()
-        for msg in latest_readings(messages):
-            w.writerow(reading_row(msg))
+        for msg in latest_readings(msgs):
+            w.writerow(reading_row(msg, names.get(str(msg.get("stream")), "")))
             n += 1
     return n

@@ -5,7 +5,8 @@ The timeline's messages are embedded as JSON in a ``<script id="streammsa-record
 through the dashboard's own ``handleMessage`` (``app.js`` opens no WebSocket on a
 ``<body data-live="false">`` page); ``web/report-mode.js`` adds what a recording needs: the whole
 run on the chart, a click on the chart selects that moment (its reading, and the utterance spoken
-then, highlighted and scrolled to), the utterance table, the summary and the static chart.
+then, highlighted and scrolled to), the utterance table, the summary and the static chart. A meeting
+read with ``--participants`` adds who spoke each utterance and the table of participants.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from streammsa import MODALITIES, paths
+from streammsa.recorder.participant_summary import participants_table_html
 from streammsa.recorder.utterances import Utterance
 
 RECORDED_TAG_ID = "streammsa-recorded"  # the id app.js and report-mode.js look for
@@ -25,6 +27,8 @@ REPORT_MODE_JS = "report-mode.js"
 REPORT_MODE_CSS = "report-mode.css"
 # partial transcripts are superseded by the committed words; a recording shows only what was final
 _DROPPED_TYPES = {("transcript", "partial")}
+# the page's own scripts (src="name.js", no folder, no scheme), inlined in the order the page loads them
+_PAGE_SCRIPT = r'<script src="([\w.-]+\.js)"[^>]*></script>'
 
 
 class PageTemplateError(RuntimeError):
@@ -70,24 +74,40 @@ def _clock(t: float) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def _utterance_rows(utts: list[Utterance]) -> str:
+def _utterance_rows(utts: list[Utterance], who: bool) -> str:
     rows = []
     for u in utts:
         cells = "".join(f'<td class="num">{_signed(u.modalities.get(m))}</td>' for m in MODALITIES)
+        # the words stay the last cell: report-mode.js reads an utterance's words from there
+        speaker = f'<td class="who">{html.escape(u.participant)}</td>' if who else ""
         rows.append(
             f'<tr data-testid="utterance" data-index="{u.index}" data-start="{u.start:.3f}" data-end="{u.end:.3f}" '
             f'tabindex="0"><td><time>{_clock(u.start)}</time></td><td class="num">{_signed(u.intensity)}</td>{cells}'
-            f"<td>{html.escape(u.text)}</td></tr>"
+            f"{speaker}<td>{html.escape(u.text)}</td></tr>"
         )
     return "\n".join(rows)
+
+
+def _participants_section(people: list[dict[str, Any]]) -> str:
+    # spans both grid columns of .report-extra: the table is wide
+    return f"""<section class="card report-participants" aria-labelledby="people-h" style="grid-column: 1 / -1">
+    <h2 id="people-h">Participants over the run <span class="count">{len(people)}</span></h2>
+    <p class="hint">Each person of the meeting as read on their own (−3..+3); heard: share of their windows
+      with that modality, and its mean confidence.</p>
+    <div class="utt-scroll">{participants_table_html(people, "utt-table")}</div>
+  </section>"""
 
 
 def _extra_sections(stats: dict[str, Any], utts: list[Utterance], png: bytes | None) -> str:
     summary = "\n".join(
         f"<div><dt>{html.escape(k.replace('_', ' '))}</dt><dd>{html.escape(_fmt(v))}</dd></div>"
         for k, v in stats.items()
+        if k != "participants"  # their own table
     )
+    who = "participants" in stats  # a --participants run: each utterance is someone's
+    people = _participants_section(stats["participants"]) if who else ""
     heads = "".join(f'<th scope="col" class="num">{m}</th>' for m in MODALITIES)
+    heads += '<th scope="col">who</th>' if who else ""
     empty = "" if utts else '<p class="empty-note">No speech was recognised in this run.</p>'
     img = ""
     if png:
@@ -106,13 +126,13 @@ def _extra_sections(stats: dict[str, Any], utts: list[Utterance], png: bytes | N
     <div class="utt-scroll"><table class="utt-table" data-testid="utterance-table">
       <thead><tr><th scope="col">time</th><th scope="col" class="num">overall</th>{heads}
         <th scope="col">words</th></tr></thead>
-      <tbody>{_utterance_rows(utts)}</tbody></table></div>
+      <tbody>{_utterance_rows(utts, who)}</tbody></table></div>
   </section>
   <section class="card report-summary" aria-labelledby="sum-h">
     <h2 id="sum-h">Summary</h2>
     <dl class="kv" data-testid="report-summary">{summary}</dl>
   </section>
-  {img}
+  {people}{img}
 </div>
 """
 
@@ -128,7 +148,11 @@ def interactive_html(
     web = Path(web) if web is not None else paths.web_dir()
     page = (web / "index.html").read_text(encoding="utf-8")
     css = (web / "style.css").read_text(encoding="utf-8") + "\n" + (web / REPORT_MODE_CSS).read_text(encoding="utf-8")
-    app = (web / "app.js").read_text(encoding="utf-8")
+    # every script the dashboard loads (app.js and the files it relies on), in the page's order
+    page_scripts = re.findall(_PAGE_SCRIPT, page)
+    if "app.js" not in page_scripts:
+        raise PageTemplateError("web/index.html does not load app.js; update streammsa/recorder/interactive.py")
+    code = [(web / name).read_text(encoding="utf-8") for name in page_scripts]
     mode = (web / REPORT_MODE_JS).read_text(encoding="utf-8")
     favicon = base64.b64encode((web / "favicon.svg").read_bytes()).decode("ascii")
     embedded = [m for m in messages if (m.get("type"), m.get("kind")) not in _DROPPED_TYPES]
@@ -137,14 +161,14 @@ def interactive_html(
     page = _sub_once(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", page)
     page = _sub_once(r'<link rel="icon"[^>]*>', f'<link rel="icon" href="data:image/svg+xml;base64,{favicon}">', page)
     page = _sub_once(r'<link rel="stylesheet" href="style.css">', f"<style>\n{css}\n</style>", page)
-    page = _sub_once(r'<script src="app.js"[^>]*></script>', "", page)
+    page = re.sub(_PAGE_SCRIPT, "", page)
     # data-live="false": app.js renders what it is given and opens no WebSocket
     page = _sub_once(r"<body", '<body data-live="false" data-mode="recorded"', page)
     page = _sub_once(r"</main>", "</main>\n" + _extra_sections(stats, utts, png), page)
     scripts = "\n".join(
         [
             f'<script type="application/json" id="{RECORDED_TAG_ID}">{_json_for_script(embedded)}</script>',
-            _inline_script(app),
+            *(_inline_script(c) for c in code),
             _inline_script(mode),
         ]
     )

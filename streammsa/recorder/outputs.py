@@ -3,7 +3,8 @@ of a run (``monitor/sinks.py: ReportSink``), ``streammsa report`` and ``streamms
 
 timeline.csv (one row per reading), summary.json + report.png (``recorder/report.py``), the
 interactive report.html (``recorder/interactive.py``), utterances.csv (``recorder/utterances.py``)
-and transcript.srt / transcript.vtt (``recorder/subtitles.py``).
+and transcript.srt / transcript.vtt (``recorder/subtitles.py``). A meeting read with ``--participants``
+names each participant in all of them (``recorder/participants.py``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from streammsa import log
 from streammsa.recorder.csv_export import CSV_NAME, write_csv
 from streammsa.recorder.interactive import PageTemplateError, write_interactive_report
+from streammsa.recorder.participants import participants_mode
 from streammsa.recorder.report import HTML_NAME, SUMMARY_NAME, write_report
 from streammsa.recorder.subtitles import write_subtitles
 from streammsa.recorder.timeline import TIMELINE_NAME, read_timeline
@@ -85,7 +87,7 @@ def write_outputs(
     report = write_report(out_dir, run_info=info, timeline=timeline)
     res.stats = report.stats
     utts = utterances(messages, utterance_config)
-    res.utterances = write_utterances_csv(utts, out_dir / UTTERANCES_NAME)
+    res.utterances = write_utterances_csv(utts, out_dir / UTTERANCES_NAME, participants_mode(messages))
     subtitles = write_subtitles(utts, out_dir)
     try:  # replaces the static report.html write_report made, which stays if the dashboard files are missing
         write_interactive_report(out_dir / HTML_NAME, messages, report.stats, utts, report.png.read_bytes())

@@ -5,6 +5,11 @@ Each reading counts once, as it finally stood (its last revision: ``recorder/rea
 The PNG plots overall and per-modality intensity over time with conflict alerts marked
 and transcript snippets; the HTML is self-contained (PNG embedded as base64) with the
 summary statistics, and states plainly when the model was untrained.
+
+A meeting read with ``--participants`` (``recorder/participants.py``) adds summary.json's
+``participants`` (``recorder/participant_summary.py``), one line per participant on the chart and
+their table in the HTML; the run-level numbers stay over all readings, and the run's transcript is the
+room stream's (the participants' words are the same words again).
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from streammsa import MODALITIES
+from streammsa.recorder.participant_summary import participant_stats, participants_table_html
+from streammsa.recorder.participants import Participant, participants_mode, participants_of
 from streammsa.recorder.readings import latest_readings
 from streammsa.recorder.timeline import read_timeline
 
@@ -34,15 +41,35 @@ class ReportFiles:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def _stats(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], run_info: dict[str, Any]) -> dict[str, Any]:
-    vals = [r["intensity"] for r in readings if r.get("intensity") is not None]
-    # each reading stands for the stream time since the previous reading's end (one hop)
-    durations, prev_end = [], 0.0
+def _durations(readings: list[dict[str, Any]], within_window: bool) -> list[float]:
+    """The stream time each reading stands for: since the previous reading of its stream ended (one hop).
+    ``within_window``: at most the reading's own window (a participant who joined late or was away is
+    not read for the time before)."""
+    out, prev_end = [], {}
     for r in readings:
-        durations.append(max(0.0, r["t_end"] - prev_end))
-        prev_end = r["t_end"]
+        d = max(0.0, r["t_end"] - prev_end.get(r.get("stream"), 0.0))
+        if within_window:
+            d = min(d, max(0.0, r["t_end"] - r["t_start"]))
+        out.append(d)
+        prev_end[r.get("stream")] = r["t_end"]
+    return out
+
+
+def _stats(
+    readings: list[dict[str, Any]],
+    alerts: list[dict[str, Any]],
+    run_info: dict[str, Any],
+    people: list[Participant] | None = None,
+    transcripts: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``people``: the participants of a ``--participants`` run (None: a single-stream run), whose
+    ``transcripts`` (the committed ones of the run) give their words."""
+    vals = [r["intensity"] for r in readings if r.get("intensity") is not None]
+    durations = _durations(readings, within_window=people is not None)
     neg_s = sum(d for r, d in zip(readings, durations) if r.get("intensity") is not None and r["intensity"] < 0)
-    total_s = sum(durations)
+    total_s = sum(durations)  # participants: person-seconds read, the base of time_negative_frac
+    # the run's length: participants are read side by side, their times are not added up
+    run_s = max((r["t_end"] for r in readings), default=0.0) if people is not None else total_s
     presence = {
         m: (
             sum(1 for r in readings if (r.get("modalities") or {}).get(m, {}).get("present")) / len(readings)
@@ -68,12 +95,12 @@ def _stats(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], run_inf
         if r.get("final", True) and r.get("latency_ms") is not None
     )
     trained_flags = {bool(r.get("trained")) for r in readings}
-    return {
+    stats = {
         **run_info,
         "model": readings[0].get("model") if readings else run_info.get("model"),
         "trained": (trained_flags == {True}) if readings else run_info.get("trained"),
         "readings": len(readings),
-        "duration_s": round(total_s, 3),
+        "duration_s": round(run_s, 3),
         "intensity_mean": (sum(vals) / len(vals)) if vals else None,
         "intensity_min": min(vals) if vals else None,
         "intensity_max": max(vals) if vals else None,
@@ -89,6 +116,9 @@ def _stats(readings: list[dict[str, Any]], alerts: list[dict[str, Any]], run_inf
         "final_readings": sum(1 for r in readings if r.get("final", True)),
         "final_latency_ms_median": settled[len(settled) // 2] if settled else None,
     }
+    if people is not None:
+        stats["participants"] = [participant_stats(p, readings, durations, alerts, transcripts or []) for p in people]
+    return stats
 
 
 def _snippets(transcripts: list[dict[str, Any]], span_s: float = 4.0) -> list[tuple[float, str]]:
@@ -110,13 +140,16 @@ def _snippets(transcripts: list[dict[str, Any]], span_s: float = 4.0) -> list[tu
     return out
 
 
-def _plot(
+def intensity_figure(
     readings: list[dict[str, Any]],
     alerts: list[dict[str, Any]],
     transcripts: list[dict[str, Any]],
-    path: Path,
     trained: bool,
-) -> None:
+    names: dict[str, str] | None = None,
+) -> Any:
+    """report.png's matplotlib figure (the caller closes it). ``names``: stream -> participant name in a
+    ``--participants`` run: one overall line per participant, labelled with the name (their modalities
+    would be 4 lines a person); None: the overall and each modality of the one stream."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -125,23 +158,37 @@ def _plot(
     fig, ax = plt.subplots(figsize=(11, 4.5), dpi=100)
     t = [r["t_end"] for r in readings]
     ax.axhline(0.0, color="#999", lw=0.8)
-    ax.plot(t, [r["intensity"] for r in readings], color="black", lw=2.2, marker="o", ms=3, label="overall")
-    colours = {"text": "#1d4ed8", "audio": "#b45309", "vision": "#7e22ce"}  # the dashboard's colours (web/style.css)
-    for m in MODALITIES:
-        ys = [
-            (r["modalities"][m]["intensity"] if r["modalities"][m]["intensity"] is not None else float("nan"))
-            for r in readings
-        ]
-        ax.plot(t, ys, color=colours[m], lw=1.2, alpha=0.85, label=m)
+    if names is None:
+        ax.plot(t, [r["intensity"] for r in readings], color="black", lw=2.2, marker="o", ms=3, label="overall")
+        colours = {"text": "#1d4ed8", "audio": "#b45309", "vision": "#7e22ce"}  # the dashboard's (web/style.css)
+        for m in MODALITIES:
+            ys = [
+                (r["modalities"][m]["intensity"] if r["modalities"][m]["intensity"] is not None else float("nan"))
+                for r in readings
+            ]
+            ax.plot(t, ys, color=colours[m], lw=1.2, alpha=0.85, label=m)
+    else:
+        for i, (stream, name) in enumerate(names.items()):
+            own = [r for r in readings if r.get("stream") == stream]
+            ax.plot(
+                [r["t_end"] for r in own],
+                [r["intensity"] if r.get("intensity") is not None else float("nan") for r in own],
+                color=f"C{i % 10}",
+                lw=1.8,
+                marker="o",
+                ms=3,
+                label=name,
+            )
     for a in alerts:
         if a.get("state") != "raised":
             continue
         c = "#ff7f0e" if a.get("kind") == "conflict" else "#9467bd"
+        who = f"{names[a['stream']]} " if names and a.get("stream") in names else ""
         ax.axvline(a["t"], color=c, ls="--", lw=1.2)
         ax.text(
             a["t"],
             2.75,
-            f"{a['kind']}:{a.get('modality') or ''}",
+            f"{who}{a['kind']}:{a.get('modality') or ''}",
             color=c,
             fontsize=7,
             rotation=90,
@@ -159,8 +206,23 @@ def _plot(
     if not trained:
         title += " (UNTRAINED model: not sentiment)"
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8, ncol=4)
+    if ax.get_legend_handles_labels()[0]:  # a meeting nobody joined has no line to name
+        ax.legend(loc="upper left", fontsize=8, ncol=4)
     fig.tight_layout()
+    return fig
+
+
+def _plot(
+    readings: list[dict[str, Any]],
+    alerts: list[dict[str, Any]],
+    transcripts: list[dict[str, Any]],
+    path: Path,
+    trained: bool,
+    names: dict[str, str] | None = None,
+) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = intensity_figure(readings, alerts, transcripts, trained, names)
     fig.savefig(path)
     plt.close(fig)
 
@@ -174,7 +236,14 @@ def _fmt(v: Any) -> str:
 
 
 def _html(stats: dict[str, Any], png: bytes, alerts: list[dict[str, Any]], transcripts: list[dict[str, Any]]) -> str:
-    rows = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>" for k, v in stats.items())
+    rows = "\n".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>"
+        for k, v in stats.items()
+        if k != "participants"  # their own table below
+    )
+    people = ""
+    if stats.get("participants"):
+        people = "<h2>Participants</h2>" + participants_table_html(stats["participants"])
     alert_rows = "\n".join(
         f"<tr><td>{a['t']:.2f}</td><td>{html.escape(a['kind'])}</td><td>{html.escape(a['state'])}</td>"
         f"<td>{html.escape(str(a.get('modality') or ''))}</td><td>{html.escape(a.get('message', ''))}</td></tr>"
@@ -193,11 +262,21 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px;te
 {banner}
 <img alt="intensity over time" style="max-width:100%" src="data:image/png;base64,{img}">
 <h2>Summary</h2><table>{rows}</table>
+{people}
 <h2>Alerts</h2><table>
 <tr><th>t (s)</th><th>kind</th><th>state</th><th>modality</th><th>message</th></tr>{alert_rows}</table>
 <h2>Transcript</h2><p>{words or "<em>no speech recognised</em>"}</p>
 </body></html>
 """
+
+
+def _room_transcript(transcripts: list[dict[str, Any]], names: dict[str, str] | None) -> list[dict[str, Any]]:
+    """The run's transcript, every word once: in participants mode the room stream's (each participant's
+    words are the room's again), or the participants' in time order when the room has none."""
+    if names is None:
+        return transcripts
+    room = [t for t in transcripts if t.get("stream") not in names]
+    return room or sorted(transcripts, key=lambda t: t.get("t_start") or 0.0)
 
 
 def write_report(out_dir: Path, run_info: dict[str, Any] | None = None, timeline: Path | None = None) -> ReportFiles:
@@ -208,9 +287,12 @@ def write_report(out_dir: Path, run_info: dict[str, Any] | None = None, timeline
     readings = sorted(latest_readings(msgs), key=lambda r: (r["stream"], r["t_end"]))
     alerts = [m for m in msgs if m.get("type") == "alert"]
     transcripts = [m for m in msgs if m.get("type") == "transcript" and m.get("kind") == "committed"]
-    stats = _stats(readings, alerts, dict(run_info or {}))
+    people = participants_of(msgs) if participants_mode(msgs) else None
+    stats = _stats(readings, alerts, dict(run_info or {}), people, transcripts)
+    names = {p.stream: p.name for p in people} if people is not None else None
+    room = _room_transcript(transcripts, names)
     files = ReportFiles(out_dir / SUMMARY_NAME, out_dir / PNG_NAME, out_dir / HTML_NAME, stats)
     files.summary.write_text(json.dumps(stats, indent=2, default=str) + "\n", encoding="utf-8")
-    _plot(readings, alerts, transcripts, files.png, bool(stats.get("trained")))
-    files.html.write_text(_html(stats, files.png.read_bytes(), alerts, transcripts), encoding="utf-8")
+    _plot(readings, alerts, room, files.png, bool(stats.get("trained")), names)
+    files.html.write_text(_html(stats, files.png.read_bytes(), alerts, room), encoding="utf-8")
     return files

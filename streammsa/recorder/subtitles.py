@@ -3,7 +3,8 @@
 One cue per utterance (``recorder/utterances.py``): its words, then a line with the overall
 reading and the reading of each modality over the utterance, e.g.
 ``[+0.8 positive · text +1.2 · voice −0.3 · face n/a]``. A video player shows the words and what the
-monitor read while they were spoken; an untrained model's cues say so.
+monitor read while they were spoken; an untrained model's cues say so. In a meeting read with
+``--participants`` each cue is one participant's utterance, its words prefixed "Name: ".
 """
 
 from __future__ import annotations
@@ -60,13 +61,19 @@ def _stamp(t: float, sep: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
 
 
+def _cue_text(u: Utterance) -> str:
+    return f"{u.participant}: {u.text}" if u.participant else u.text
+
+
 def _cue_times(utts: list[Utterance]) -> list[tuple[float, float]]:
-    """Cue spans: at least MIN_CUE_S long, never running into the next cue."""
+    """Cue spans: at least MIN_CUE_S long, never running into the next cue of the same stream (two
+    participants speaking at once get two cues on screen together, as players stack them)."""
     spans = []
     for i, u in enumerate(utts):
         end = max(u.end, u.start + MIN_CUE_S)
-        if i + 1 < len(utts):
-            end = max(u.start + 0.001, min(end, utts[i + 1].start))
+        nxt = next((v for v in utts[i + 1 :] if v.stream == u.stream), None)
+        if nxt is not None:
+            end = max(u.start + 0.001, min(end, nxt.start))
         spans.append((u.start, end))
     return spans
 
@@ -75,7 +82,7 @@ def srt(utts: list[Utterance]) -> str:
     """SubRip text: numbered cues, ``HH:MM:SS,mmm`` times."""
     blocks = []
     for i, (u, (a, b)) in enumerate(zip(utts, _cue_times(utts)), start=1):
-        body = "\n".join([*_wrap(u.text), reading_line(u)])
+        body = "\n".join([*_wrap(_cue_text(u)), reading_line(u)])
         blocks.append(f"{i}\n{_stamp(a, ',')} --> {_stamp(b, ',')}\n{body}\n")
     return "\n".join(blocks)
 
@@ -89,7 +96,7 @@ def vtt(utts: list[Utterance]) -> str:
     blocks = [head]
     for i, (u, (a, b)) in enumerate(zip(utts, _cue_times(utts)), start=1):
         # "-->" must not appear in a WebVTT cue payload; words never hold it, the escape is for safety
-        text = "\n".join(_wrap(u.text)).replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;")
+        text = "\n".join(_wrap(_cue_text(u))).replace("-->", "->").replace("&", "&amp;").replace("<", "&lt;")
         blocks.append(f"{u.stream}-{i}\n{_stamp(a, '.')} --> {_stamp(b, '.')}\n{text}\n{reading_line(u)}\n")
     return "\n".join(blocks)
 

@@ -8,6 +8,10 @@ utterance, weighted by the overlap in seconds (a 4-s window holding one word of 
 word's share); a modality absent from a window does not count, so a mean is ``None`` only when the
 modality was absent throughout. Only the last revision of each reading is used
 (``recorder/readings.py: latest_readings``).
+
+In a meeting read with ``--participants`` the utterances are the participants' (each with the
+participant's latest name); the room stream's transcript holds the same words again, unattributed,
+and is left out.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from streammsa import MODALITIES
+from streammsa.recorder.participants import participant_names, participants_mode
 from streammsa.recorder.readings import latest_readings
 
 UTTERANCES_NAME = "utterances.csv"
@@ -44,6 +49,7 @@ class Utterance:
     intensity: float | None  # overall, overlap-weighted mean
     modalities: dict[str, float | None] = field(default_factory=dict)  # modality -> weighted mean or None
     trained: bool = True
+    participant: str = ""  # the participant's name in participants mode; empty for a single-stream run
 
 
 def committed_words(messages: Iterable[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
@@ -111,12 +117,16 @@ def utterances(messages: Iterable[dict[str, Any]], config: UtteranceConfig | Non
     """The utterances of a timeline's messages (as ``read_timeline`` gives them)."""
     cfg = config or UtteranceConfig()
     msgs = list(messages)
+    names = participant_names(msgs)
+    words = committed_words(msgs)
+    if participants_mode(msgs):  # every word of the room stream is also a participant's (or nobody's)
+        words = [(s, w) for s, w in words if s in names]
     readings = latest_readings(msgs)
     by_stream: dict[str, list[dict[str, Any]]] = {}
     for r in readings:
         by_stream.setdefault(str(r.get("stream")), []).append(r)
     out: list[Utterance] = []
-    groups = sorted(_groups(committed_words(msgs), cfg), key=lambda g: (g[0][1]["start"], g[0][0]))
+    groups = sorted(_groups(words, cfg), key=lambda g: (g[0][1]["start"], g[0][0]))
     for i, group in enumerate(groups):
         stream = group[0][0]
         start, end = group[0][1]["start"], group[-1][1]["end"]
@@ -134,6 +144,7 @@ def utterances(messages: Iterable[dict[str, Any]], config: UtteranceConfig | Non
                 intensity=overall,
                 modalities=mods,
                 trained=all(bool(r.get("trained")) for r in rs) if rs else False,
+                participant=names.get(stream, ""),
             )
         )
     return out
@@ -150,14 +161,21 @@ def _num(v: float | None) -> str | float:
     return "" if v is None else round(v, 4)
 
 
-def write_utterances_csv(utts: list[Utterance], path: Path) -> int:
-    """One row per utterance; empty cells where a modality was absent. Returns the number of rows."""
+def write_utterances_csv(utts: list[Utterance], path: Path, participants: bool | None = None) -> int:
+    """One row per utterance; empty cells where a modality was absent. Returns the number of rows.
+    ``participants`` (None: whether any utterance has a participant): a ``participant`` column (the
+    name) next to ``stream``."""
+    columns = CSV_COLUMNS
+    if participants or (participants is None and any(u.participant for u in utts)):
+        # only then: a single-stream run's file keeps the columns it always had
+        columns = ["stream", "participant", *CSV_COLUMNS[1:]]
     with Path(path).open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=CSV_COLUMNS)
+        w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         for u in utts:
             row: dict[str, Any] = {
                 "stream": u.stream,
+                "participant": u.participant,
                 "index": u.index,
                 "start": round(u.start, 3),
                 "end": round(u.end, 3),

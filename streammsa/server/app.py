@@ -3,6 +3,7 @@
 The server owns one asyncio loop in a background thread. ``publish`` is safe from any thread
 and never blocks: it serialises the message and hands it to the loop with
 ``call_soon_threadsafe``; all fan-out and history work happens on the loop thread.
+A client's ``rename`` is checked on the loop thread and handed to ``on_rename`` on a worker thread.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import socket
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -26,6 +29,7 @@ from streammsa.errors import UsageError
 from streammsa.protocol import CLIENT_MESSAGE_TYPES, ErrorMessage, Hello, Message, Pong
 from streammsa.server.config import WS_PATH, ServerConfig
 from streammsa.server.hub import ClientQueue, History, Hub, Outgoing
+from streammsa.server.rename import UNAVAILABLE, parse_rename
 from streammsa.server.security import IpLimiter, OriginPolicy, request_token, token_ok
 from streammsa.server.static import file_response, json_response, text_response
 
@@ -36,10 +40,19 @@ ws_logger.setLevel(logging.WARNING)
 
 
 class DashboardServer:
-    """WebSocket hub + static page on one port. Use ``start()``/``stop()`` or ``with``."""
+    """WebSocket hub + static page on one port. Use ``start()``/``stop()`` or ``with``.
 
-    def __init__(self, config: ServerConfig | None = None) -> None:
+    ``on_rename(stream, name)``: what a client's valid ``rename`` does (the monitor publishes a
+    ``participant`` message with state "renamed"); None: clients are told renaming is not available.
+    It runs on the server's one rename thread, in the order the renames came, never on the event
+    loop: it may block briefly and may call ``publish``. If it raises, that client gets an ``error``.
+    """
+
+    def __init__(
+        self, config: ServerConfig | None = None, *, on_rename: Callable[[str, str], None] | None = None
+    ) -> None:
         self.config = config or ServerConfig()
+        self.on_rename = on_rename
         self.hub = Hub(
             self.config.client_queue_size, History(self.config.history_seconds, self.config.history_max_messages)
         )
@@ -54,6 +67,7 @@ class DashboardServer:
         self._start_error: BaseException | None = None
         self._policy: OriginPolicy | None = None
         self._connections: set[ServerConnection] = set()
+        self._rename_pool: ThreadPoolExecutor | None = None
 
     # ---- pipeline-facing API -------------------------------------------------------------
     def start(self) -> str:
@@ -186,6 +200,7 @@ class DashboardServer:
         self.port = server.sockets[0].getsockname()[1]
         self._policy = OriginPolicy(cfg.host, self.port, cfg.allowed_origins)
         self._loop = loop
+        self._rename_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="streammsa-rename")
         self._ready.set()
         await self._stopping.wait()
         # Graceful: give clients a moment to receive what was published before stop() (the final
@@ -209,6 +224,7 @@ class DashboardServer:
         for task in leftovers:
             task.cancel()
         await asyncio.gather(*leftovers, return_exceptions=True)
+        self._rename_pool.shutdown(wait=False, cancel_futures=True)  # a rename mid-call finishes on its own
 
     def _make_url(self) -> str:
         host = self.config.host
@@ -316,10 +332,40 @@ class DashboardServer:
             if ping_id is not None and not isinstance(ping_id, (str, int)):
                 return ErrorMessage(code="invalid_message", message="ping id must be a string or an integer")
             return Pong(id=ping_id, server_time=time.time())
+        if kind == "rename":
+            return self._rename(data, client)
         streams = data.get("streams")
         if streams is not None and not (isinstance(streams, list) and all(isinstance(s, str) for s in streams)):
             return ErrorMessage(
                 code="invalid_message", message="subscribe.streams must be a list of stream ids or null"
             )
         self.hub.subscribe(client, streams)
+        return None
+
+    def _rename(self, data: dict[str, Any], client: ClientQueue) -> Message | None:
+        """Check a ``rename`` (loop thread) and pass it to ``on_rename``; the broadcast it causes is the answer."""
+        callback = self.on_rename
+        if callback is None:
+            return ErrorMessage(code="rename_unavailable", message=UNAVAILABLE)
+        request = parse_rename(data, self.hub.history.participant_streams)
+        if isinstance(request, ErrorMessage):
+            return request
+        assert self._rename_pool is not None and self._loop is not None
+        loop = self._loop
+
+        def done(future: Future[None]) -> None:  # worker thread: report a failure on the loop thread
+            exc = None if future.cancelled() else future.exception()
+            if exc is not None:
+                logger.warning("renaming %s failed: %s", request.stream, exc)
+                reply = ErrorMessage(code="rename_failed", message=f"could not rename {request.stream}: {exc}")
+                try:
+                    loop.call_soon_threadsafe(client.put_control, reply.to_json())
+                except RuntimeError:  # the server stopped meanwhile: nobody to tell
+                    pass
+
+        try:
+            future = self._rename_pool.submit(callback, request.stream, request.name)
+        except RuntimeError:  # the pool shut down: the server is stopping
+            return ErrorMessage(code="rename_unavailable", message="the server is stopping")
+        future.add_done_callback(done)
         return None

@@ -32,7 +32,7 @@ class ServerConfig:
     history_seconds: float = 600.0  # late joiners get this much of each stream's clock
     history_max_messages: int = 10_000  # hard cap on the history, whatever the clock says
     max_clients_per_ip: int = 16
-    max_message_bytes: int = 4096  # client -> server messages are tiny (subscribe, ping)
+    max_message_bytes: int = 4096  # client -> server messages are tiny (subscribe, ping, rename)
     client_queue_size: int = 256  # per client; on overflow the oldest readings are dropped
     # Kernel send buffer per client. Left to autotuning, loopback buffers grow to megabytes, so a
     # stalled client would hide minutes of readings in the kernel instead of being told it missed them.

@@ -134,7 +134,14 @@ class History:
     partial transcript and the latest status per stream, and every alert that is still raised
     even when its raise fell out of the window. A ``status`` with state "starting" begins a new
     run of that stream and forgets its old history (its clock restarts).
+
+    ``participant`` messages (a meeting's people) are all kept, whatever their age: they are few, and
+    a late joiner needs each person's joining order and latest name before their readings make sense.
     """
+
+    # A cap only against a runaway producer: beyond it the messages that are neither a person's first
+    # (their place in the list) nor their latest (their name and state now) go, oldest first.
+    PARTICIPANTS_MAX = 2000
 
     def __init__(self, seconds: float, max_messages: int) -> None:
         self.seconds = seconds
@@ -145,9 +152,16 @@ class History:
         self.status: dict[str, Outgoing] = {}
         self.active_alerts: dict[str, Outgoing] = {}
         self.readings: set[tuple[str, int]] = set()  # (stream, seq) of the readings in ``items``
+        self.participants: list[Outgoing] = []
+        self.participant_streams: set[str] = set()
 
     def add(self, item: Outgoing) -> None:
         stream = item.stream or ""
+        if item.type == "participant":
+            self.participants.append(item)
+            self.participant_streams.add(stream)
+            self._trim_participants()
+            return
         if item.type == "status":
             if item.state == "starting":
                 self._forget(stream)
@@ -187,7 +201,20 @@ class History:
             if gone.seq is not None:
                 self.readings.discard((gone.stream or "", gone.seq))
 
+    def _trim_participants(self) -> None:
+        while len(self.participants) > self.PARTICIPANTS_MAX:
+            last = {p.stream: i for i, p in enumerate(self.participants)}
+            seen: set[str | None] = set()
+            for i, p in enumerate(self.participants):
+                if p.stream in seen and last[p.stream] != i:
+                    del self.participants[i]
+                    break
+                seen.add(p.stream)
+            else:
+                return  # every message left is some person's first or latest
+
     def _forget(self, stream: str) -> None:
+        # participant messages stay: a stream restarting does not make its person someone else
         self.items = deque(i for i in self.items if (i.stream or "") != stream)
         self.readings = {k for k in self.readings if k[0] != stream}
         self.latest_t.pop(stream, None)
@@ -195,10 +222,17 @@ class History:
         self.active_alerts = {k: v for k, v in self.active_alerts.items() if (v.stream or "") != stream}
 
     def snapshot(self, wants=lambda item: True) -> list[Outgoing]:
-        """Replay order: still-raised alerts from before the window, the window, then latest status and partials."""
+        """Replay order: participants (names before the readings they label), still-raised alerts from before
+        the window, the window, then latest status and partials."""
         in_window = {id(i) for i in self.items}
         older_alerts = [a for a in self.active_alerts.values() if id(a) not in in_window]
-        out = older_alerts + list(self.items) + list(self.status.values()) + list(self.partial.values())
+        out = (
+            self.participants
+            + older_alerts
+            + list(self.items)
+            + list(self.status.values())
+            + list(self.partial.values())
+        )
         return [i for i in out if wants(i)]
 
 

@@ -177,6 +177,10 @@ class OnlineDiarizer:
         act = self._activity[: self.final_frame, : max(self.num_speakers, 1)]
         return Diarization(act, 0, turns_from_activity(act, 0, self.config.merge_gap_s, self.config.min_turn_s))
 
+    def final_activity(self, first: int = 0) -> np.ndarray:
+        """Final speaker activity of frames ``first`` .. ``final_frame`` ((T, max_speakers) bool, a copy)."""
+        return self._activity[first : max(first, self.final_frame)].copy()
+
     def speaking(self, t0: float, t1: float) -> dict[int, float]:
         """Seconds each speaker speaks in [t0, t1) (final frames only)."""
         a, b = max(frame_at(t0), 0), min(frame_at(t1), self.final_frame)

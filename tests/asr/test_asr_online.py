@@ -95,6 +95,17 @@ def test_grid_clip_streamed_from_the_media_file(backend, grid_clip):
     assert_clean_word_stream(words, 3.0)
 
 
+def test_decodes_longer_than_a_chunk_halve_the_decode_rate_though_the_backlog_is_small(backend):
+    """Behind by less than ``SLOW_BEHIND_S`` (a caller that drains its queue before each decode), the decode
+    time says whether Whisper can decode every ``min_chunk_s`` (issue #12)."""
+    asr = OnlineASRProcessor(backend, OnlineConfig(min_chunk_s=1.0))
+    assert asr.keep_up(0.5, decode_s=0.5) == "" and asr.step_s == 1.0
+    assert "every 2 s" in asr.keep_up(1.2, decode_s=1.2) and asr.step_s == 2.0
+    assert asr.keep_up(0.9, decode_s=0.9) and asr.step_s == 2.0  # fits, but without a margin: no flapping
+    assert asr.keep_up(0.7, decode_s=0.7) == "" and asr.step_s == 1.0
+    assert asr.keep_up(2.0) and asr.step_s == 2.0  # far behind, whatever a decode takes
+
+
 def test_fast_path_gives_the_same_words_with_far_fewer_decodes(backend, speech):
     pause = np.zeros(int(0.6 * SAMPLE_RATE), np.float32)
     audio = np.concatenate([speech, pause, speech])

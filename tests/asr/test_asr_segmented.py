@@ -17,14 +17,14 @@ def silence(s: float) -> np.ndarray:
     return np.zeros(int(s * SAMPLE_RATE), np.float32)
 
 
-def stream(rec, audio, chunk_s=0.1, t0=0.0, behind_s=None):
+def stream(rec, audio, chunk_s=0.1, t0=0.0, behind_s=None, decode_s=0.0):
     """Feed ``audio`` like a capture thread; decode whenever ready. Returns (committed words, steps)."""
     n = int(chunk_s * SAMPLE_RATE)
     words, steps = [], []
     for i in range(0, len(audio), n):
         rec.insert_audio_chunk(audio[i : i + n], t0 + i / SAMPLE_RATE)
         if behind_s is not None:
-            rec.keep_up(behind_s)
+            rec.keep_up(behind_s, decode_s)
         if rec.ready:
             step = rec.process_iter()
             steps.append(step)
@@ -87,6 +87,26 @@ def test_behind_it_decodes_less_and_only_at_pauses_with_the_same_words(moonshine
     for got in (slow_words, ep_words):
         assert_clean_word_stream(got, len(clip) / SAMPLE_RATE)
     assert endpoints.keep_up(0.0) == "" and endpoints.mode == "normal"
+
+
+def test_decodes_longer_than_the_step_slow_it_down_though_the_backlog_is_small(moonshine, clip, streamed):
+    """A caller that drains its queue before each decode is never more than about one decode behind, so the
+    decode time is what says the recogniser cannot keep its step (issue #12)."""
+    rec = SegmentedRecogniser(moonshine)
+    assert rec.keep_up(0.4, decode_s=0.4) == "" and rec.mode == "normal"  # fits the 0.5-s step
+    assert "every 2 s" in rec.keep_up(0.6, decode_s=0.6) and rec.mode == "slow"  # cannot decode every 0.5 s
+    assert rec.keep_up(0.45, decode_s=0.45) and rec.mode == "slow"  # fits, but without a margin: no flapping
+    assert "no partial" in rec.keep_up(2.5, decode_s=2.5) and rec.mode == "endpoints"  # not even every 2 s
+    assert rec.keep_up(1.0, decode_s=1.0) and rec.mode == "slow"  # a 1-s decode fits a 2-s step again
+    assert rec.keep_up(0.3, decode_s=0.3) == "" and rec.mode == "normal"
+    assert rec.keep_up(0.2, decode_s=5.0) and rec.mode == "slow"  # towards fewer decodes one level at a time
+    # decoding real speech so: fewer decodes, the same words
+    _, words, _ = streamed
+    slow = SegmentedRecogniser(moonshine)
+    slow_words, _ = stream(slow, clip, behind_s=0.6, decode_s=0.6)
+    assert slow.mode == "slow" and slow.decodes < streamed[0].decodes
+    assert similarity(keys(slow_words), keys(words)) >= 0.9
+    assert_clean_word_stream(slow_words, len(clip) / SAMPLE_RATE)
 
 
 def test_a_long_segment_is_cut_after_committed_words_without_losing_or_doubling_any(moonshine, speech):

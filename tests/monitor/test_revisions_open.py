@@ -11,7 +11,7 @@ from streammsa.monitor.revisions import OpenReading, OpenReadings
 
 def open_reading(seq: int) -> OpenReading:
     r = reading(seq)  # t_end = 4 + seq, a 4 s window
-    return OpenReading(Window("meeting", seq, r.t_start, r.t_end), r, text_steps=0, transcript="")
+    return OpenReading(Window("meeting", seq, r.t_start, r.t_end), r, text_steps=(0,), transcript="")
 
 
 def test_a_reading_is_final_once_the_text_watermark_passes_its_end():

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from support.timelines import UTTERANCE_TEXTS, write_recorded_run
 
+from streammsa import paths
 from streammsa.cli import main
 from streammsa.recorder.interactive import RECORDED_TAG_ID
 
@@ -95,7 +96,10 @@ def test_a_transcript_cannot_break_out_of_the_embedded_json(tmp_path):
     assert hostile not in page
     scripts = _ScriptTags()
     scripts.feed(page)
-    assert scripts.count == 3  # the recording, app.js, report-mode.js: nothing broke out of the JSON
+    # the recording, the dashboard's scripts (app.js and those it relies on), report-mode.js: nothing broke out
+    dashboard_scripts = re.findall(r'<script src="[\w.-]+\.js"', (paths.web_dir() / "index.html").read_text())
+    assert "app.js" in " ".join(dashboard_scripts)
+    assert scripts.count == 1 + len(dashboard_scripts) + 1
 
 
 class _ScriptTags(HTMLParser):

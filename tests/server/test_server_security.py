@@ -106,6 +106,7 @@ def test_invalid_json_and_unknown_types_get_errors_and_the_connection_stays_up(s
                 json.dumps({"type": "shutdown"}),
                 json.dumps({"type": "ping", "id": [1]}),
                 json.dumps({"type": "subscribe", "streams": "all"}),
+                json.dumps({"type": "rename", "stream": "p1", "name": "Ana"}),  # this server has no on_rename
             ):
                 await ws.send(bad)
                 replies.append(await recv_until(ws, "error"))
@@ -121,9 +122,11 @@ def test_invalid_json_and_unknown_types_get_errors_and_the_connection_stays_up(s
         "unknown_type",
         "invalid_message",
         "invalid_message",
+        "rename_unavailable",
         "binary_not_supported",
     ]
-    assert "expected one of ping, subscribe" in replies[2]["message"]
+    assert replies[5]["message"] == "renaming is not available in this run"
+    assert "expected one of ping, rename, subscribe" in replies[2]["message"]
     assert pong["id"] == 7
 
 

@@ -7,6 +7,7 @@ mp4/mkv/mov or PCM in wav.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable
 from fractions import Fraction
@@ -31,11 +32,12 @@ def write_media(
     whose index comes first (streamable).
     """
     path = str(path)
-    frame_list = list(frames) if frames is not None else []
+    frame_iter = iter(frames) if frames is not None else iter(())
+    first = next(frame_iter, None)  # frames are encoded as they come: a long clip never sits in memory
     with av.open(path, mode="w", options=container_options or {}) as out:
         vstream = astream = None
-        if frame_list:
-            h, w = frame_list[0].shape[:2]
+        if first is not None:
+            h, w = first.shape[:2]
             vstream = out.add_stream(video_codec, rate=fps)
             vstream.width, vstream.height, vstream.pix_fmt = w, h, "yuv420p"
             vstream.codec_context.time_base = Fraction(1, fps)
@@ -59,7 +61,7 @@ def write_media(
             for packet in astream.encode(None):
                 out.mux(packet)
         if vstream is not None:
-            for i, img in enumerate(frame_list):
+            for i, img in enumerate(itertools.chain([first], frame_iter)):
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(img, dtype=np.uint8), format="rgb24")
                 frame.pts = i
                 frame.time_base = Fraction(1, fps)
