@@ -260,6 +260,7 @@ def _config(
     checkpoint: str | Path | None,
     device: str | None,
     untrained: bool | None,
+    participants: int | str | None = None,
 ) -> MonitorConfig:
     """``config`` (or the API's defaults: no recording, no dashboard, no progress bar) with the given fields."""
     from streammsa.monitor import DashboardConfig, MonitorConfig
@@ -277,6 +278,8 @@ def _config(
         fields["dashboard"] = dashboard if as_config else DashboardConfig(enabled=bool(dashboard))
     if stream is not None:
         fields["stream"] = stream
+    if participants is not None:  # a meeting: each person their own stream (N expected, or "auto")
+        fields["participants"] = 0 if participants == "auto" else int(participants)
     return dataclasses.replace(base, **fields)
 
 
@@ -312,6 +315,7 @@ def open_file(
     checkpoint: str | Path | None = None,
     device: str | None = None,
     untrained: bool | None = None,
+    participants: int | str | None = None,
     config: MonitorConfig | None = None,
     components: Components | None = None,
 ) -> Session:
@@ -319,8 +323,9 @@ def open_file(
 
     ``out_dir`` records timeline.jsonl, CSV and report there (default: nothing written); ``dashboard=True``
     serves the dashboard on 127.0.0.1:8765 (or pass a ``DashboardConfig``); ``model`` / ``checkpoint`` /
-    ``device`` / ``untrained`` choose the model as on the command line; ``config`` is a full ``MonitorConfig``
-    these keywords refine; ``components`` reuses models already loaded (``Components.build(config)``).
+    ``device`` / ``untrained`` choose the model as on the command line; ``participants`` (N or "auto") reads a
+    meeting as one stream per person (``--participants``); ``config`` is a full ``MonitorConfig`` these keywords
+    refine; ``components`` reuses models already loaded (``Components.build(config)``).
     """
     from streammsa.capture.media_file import MediaFileSource
 
@@ -338,6 +343,7 @@ def open_file(
         checkpoint=checkpoint,
         device=device,
         untrained=untrained,
+        participants=participants,
     )
     return _session([source], cfg, components, source.name)
 
@@ -356,6 +362,7 @@ def open_url(
     checkpoint: str | Path | None = None,
     device: str | None = None,
     untrained: bool | None = None,
+    participants: int | str | None = None,
     config: MonitorConfig | None = None,
     components: Components | None = None,
 ) -> Session:
@@ -379,6 +386,7 @@ def open_url(
         checkpoint=checkpoint,
         device=device,
         untrained=untrained,
+        participants=participants,
     )
     return _session([source], cfg, components, source.name)
 
@@ -395,6 +403,7 @@ def open_camera(
     checkpoint: str | Path | None = None,
     device: str | None = None,
     untrained: bool | None = None,
+    participants: int | str | None = None,
     config: MonitorConfig | None = None,
     components: Components | None = None,
 ) -> Session:
@@ -428,6 +437,7 @@ def open_camera(
         checkpoint=checkpoint,
         device=device,
         untrained=untrained,
+        participants=participants,
     )
     return _session(sources, cfg, components, "live", before_run=clock.start)
 
@@ -446,6 +456,7 @@ def open_push(
     checkpoint: str | Path | None = None,
     device: str | None = None,
     untrained: bool | None = None,
+    participants: int | str | None = None,
     config: MonitorConfig | None = None,
     components: Components | None = None,
 ) -> Session:
@@ -470,5 +481,6 @@ def open_push(
         checkpoint=checkpoint,
         device=device,
         untrained=untrained,
+        participants=participants,
     )
     return _session([source], cfg, components, "push", push=source)

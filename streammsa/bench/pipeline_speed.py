@@ -43,6 +43,9 @@ class RunFigures:
     word_commit_latency: Timing | None  # word end -> committed (paced only: --fast commits in blocks)
     peak_rss_mb: float  # during this run (the process's peak so far where it cannot be reset)
     counters: dict[str, Any] = field(default_factory=dict)
+    # end of window -> the reading as it finally stood (its last revision: words, and in a meeting the
+    # person's voice, joined); paced only
+    final_latency: Timing | None = None
 
     def to_dict(self) -> dict[str, Any]:
         lat, wc = self.latency, self.word_commit_latency
@@ -55,6 +58,11 @@ class RunFigures:
             "readings": self.readings,
             "reading_latency_ms": {"p50": round(lat.p50_ms, 1), "p95": round(lat.p95_ms, 1)} if lat else None,
             "word_commit_s": {"p50": round(wc.p50_ms / 1000, 3), "p95": round(wc.p95_ms / 1000, 3)} if wc else None,
+            "final_latency_ms": (
+                {"p50": round(self.final_latency.p50_ms, 1), "p95": round(self.final_latency.p95_ms, 1)}
+                if self.final_latency
+                else None
+            ),
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "stage_s": self.counters.get("stage_s", {}),
             "counters": {k: v for k, v in self.counters.items() if k != "stage_s"},
@@ -102,6 +110,9 @@ def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> Run
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     result, messages, readings = run.result, run.messages, run.readings
     latencies = [m["latency_ms"] / 1000.0 for m in readings if m.get("latency_ms") is not None]
+    finals = [
+        (m.get("update_latency_ms") or m["latency_ms"]) / 1000.0 for m in readings if m.get("latency_ms") is not None
+    ]
     commit = [
         w["committed_at"] - w["end"]
         for m in messages
@@ -119,6 +130,7 @@ def _run(path: Path, components: Any, base_cfg: Any, speed: float | None) -> Run
         readings=len(readings),
         latency=Timing.of(latencies) if latencies else None,
         word_commit_latency=Timing.of(commit) if (commit and speed is not None) else None,
+        final_latency=Timing.of(finals) if (finals and speed is not None) else None,
         peak_rss_mb=peak_rss_mb(),
         counters=result.counters,
     )
@@ -179,11 +191,12 @@ def to_markdown(b: PipelineBench) -> str:
         f"components loaded once in {b.load_s:.1f} s; {startup}; peak RSS {b.peak_rss_mb:,.0f} MB.",
         "",
         "| run | stream (s) | wall (s) | CPU (s) | x real time | readings | latency p50 / p95 (ms) "
-        "| word commit p50 / p95 (s) | peak RSS (MB) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| final reading p50 / p95 (ms) | word commit p50 / p95 (s) | peak RSS (MB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in b.runs:
         lat = f"{r.latency.p50_ms:.0f} / {r.latency.p95_ms:.0f}" if r.latency else "-"
+        fin = f"{r.final_latency.p50_ms:.0f} / {r.final_latency.p95_ms:.0f}" if r.final_latency else "-"
         wc = (
             f"{r.word_commit_latency.p50_ms / 1000:.2f} / {r.word_commit_latency.p95_ms / 1000:.2f}"
             if r.word_commit_latency
@@ -192,7 +205,7 @@ def to_markdown(b: PipelineBench) -> str:
         name = r.mode if r.speed is None else f"{r.mode} x{r.speed:g}"
         lines.append(
             f"| {name} | {r.stream_s:.1f} | {r.wall_s:.2f} | {r.cpu_s:.2f} | {r.x_real_time:.1f} | {r.readings} "
-            f"| {lat} | {wc} | {r.peak_rss_mb:,.0f} |"
+            f"| {lat} | {fin} | {wc} | {r.peak_rss_mb:,.0f} |"
         )
     lines += ["", "Busy seconds per stage and encoder calls:", ""]
     for r in b.runs:

@@ -134,3 +134,12 @@ def test_demo_runs_headless(tmp_path):
     # the voice is read once the speaker talks: every window but the first second
     assert all(r["modalities"]["audio"]["present"] for r in rs[1:])
     assert "deadline" in " ".join(r["transcript"] for r in rs).lower()
+
+
+@pytest.mark.parametrize("value", ["0", "9", "two", ""])
+def test_participants_outside_1_to_8_or_auto_is_one_line_usage_error(grid_clip, value, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["replay", str(grid_clip), "--fast", "--no-dashboard", "--participants", value])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--participants takes a number of people from 1 to 8, or auto" in err
