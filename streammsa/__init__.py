@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "open_url": "streammsa.api",
     "open_camera": "streammsa.api",
     "open_push": "streammsa.api",
-    "Session": "streammsa.api",
+    "Session": "streammsa.session",
     # messages (the WebSocket protocol and timeline.jsonl)
     "Message": "streammsa.protocol",
     "Hello": "streammsa.protocol",
@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "TranscriptEvent": "streammsa.protocol",
     "AlertEvent": "streammsa.protocol",
     "StatusEvent": "streammsa.protocol",
+    "ParticipantEvent": "streammsa.protocol",
     "ErrorMessage": "streammsa.protocol",
     # the monitor underneath, for programs that wire their own runs
     "Monitor": "streammsa.monitor",

@@ -6,6 +6,11 @@ handled cleanly."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -173,3 +178,40 @@ def test_people_who_appear_late_and_leave_come_and_go_cleanly_and_nothing_record
     assert len(timeline) == len(msgs)
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert {p["stream"] for p in summary["participants"]} >= set(kept)
+
+
+def test_ctrl_c_mid_meeting_keeps_every_participant_and_writes_the_report(two_people, tmp_path):
+    """The command line, stopped with Ctrl-C while people are being read: what was read stays, per person."""
+    media, _ = two_people
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "streammsa", "replay", str(media), "--participants", "auto", "--no-dashboard"]
+    proc = subprocess.Popen(
+        [*cmd, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, PYTHONUNBUFFERED="1"),
+    )
+    timeline = out / "timeline.jsonl"
+    try:
+        deadline = time.monotonic() + 120
+        while not timeline.exists() or timeline.read_text(encoding="utf-8").count('"type":"reading"') < 12:
+            assert proc.poll() is None, proc.communicate()[1]
+            assert time.monotonic() < deadline, "no readings appeared"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, stderr
+    msgs = [json.loads(line) for line in timeline.read_text(encoding="utf-8").splitlines()]
+    streams = {m["stream"] for m in msgs if m["type"] == "participant"}
+    assert len(streams) >= 2
+    finals = latest_readings(msgs)
+    assert {r["stream"] for r in finals} <= streams and all(r["final"] for r in finals)  # nothing left open
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["interrupted"] is True and {p["stream"] for p in summary["participants"]} >= {
+        r["stream"] for r in finals
+    }
+    assert (out / "report.html").exists() and (out / "timeline.csv").exists()
