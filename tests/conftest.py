@@ -39,3 +39,12 @@ def artifacts_dir() -> Path:
     """Where tests save screenshots and reports worth looking at after a run."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for the browser tests of one module (tests/support/browser.py)."""
+    from support.browser import chromium
+
+    with chromium() as b:
+        yield b

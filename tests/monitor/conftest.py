@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support.media import write_media
 
 from streammsa.capture.media_file import MediaFileSource
 from streammsa.capture.packets import AudioChunk, VideoFrame
@@ -15,7 +16,6 @@ from streammsa.monitor import Components, MonitorConfig
 from streammsa.participants.plan import MeetingSpec
 from streammsa.participants.suites import build_meeting
 from streammsa.participants.truth import MeetingTruth
-from tests.support.media import write_media
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +86,3 @@ def comes_and_goes(shared_data: Path, tmp_path_factory) -> tuple[Path, MeetingTr
     out = tmp_path_factory.mktemp("comes_and_goes_edited") / "meeting.mp4"
     write_media(out, frames(), fps=25, audio=samples)
     return out, truth, {"left": left, "right": right, "appear_s": appear_s, "leave_s": leave_s}
-
-
-def participant_streams(messages: list[dict]) -> dict[str, dict]:
-    """Each participant stream's latest ``participant`` message (merged ones included, as they last stood)."""
-    out: dict[str, dict] = {}
-    for m in messages:
-        if m["type"] == "participant":
-            out[m["stream"]] = m
-    return out

@@ -15,11 +15,11 @@ from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
+from support.messages import participant_streams
 
 from streammsa.monitor import MonitorConfig, replay_messages
 from streammsa.participants.truth import MeetingTruth
 from streammsa.recorder.readings import latest_readings
-from tests.monitor.conftest import participant_streams
 
 pytestmark = pytest.mark.slow
 

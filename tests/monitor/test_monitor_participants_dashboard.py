@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -18,14 +17,11 @@ from streammsa.recorder.timeline import read_timeline
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
 
 
 def test_a_replayed_meeting_shows_each_participant_and_a_name_set_on_the_dashboard_is_recorded(
-    two_people, monitor_components, tmp_path, artifacts_dir
+    two_people, monitor_components, browser, tmp_path, artifacts_dir
 ):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium")
     media, truth = two_people
     cfg = MonitorConfig(
         out_dir=tmp_path,
@@ -38,46 +34,43 @@ def test_a_replayed_meeting_shows_each_participant_and_a_name_set_on_the_dashboa
     mon = Monitor(cfg, [MediaFileSource(media)], components=monitor_components)
     mon.open()
     expect = sync_api.expect
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 1000})
-            page.goto(mon.dashboard_url)
-            expect(page.get_by_test_id("connection-state")).to_have_attribute("data-state", "live")
-            done = threading.Event()
-            result: dict = {}
+    try:
+        page = browser.new_page(viewport={"width": 1366, "height": 1000})
+        page.goto(mon.dashboard_url)
+        expect(page.get_by_test_id("connection-state")).to_have_attribute("data-state", "live")
+        done = threading.Event()
+        result: dict = {}
 
-            def run() -> None:
-                try:
-                    result["run"] = mon.run()
-                finally:
-                    done.set()
+        def run() -> None:
+            try:
+                result["run"] = mon.run()
+            finally:
+                done.set()
 
-            worker = threading.Thread(target=run, daemon=True)
-            worker.start()
-            # both faces are in view from the start: two rows within a few seconds of stream
-            rows = page.get_by_test_id("participant-row")
-            expect(rows).to_have_count(2, timeout=20_000)
-            first = rows.nth(0)
-            first.get_by_test_id("participant-rename").click()
-            box = page.get_by_test_id("participant-name-input")
-            box.fill("Alice")
-            box.press("Enter")
-            expect(first.get_by_test_id("participant-name")).to_have_text("Alice")
-            assert done.wait(timeout=180), "the replay did not end"
-            worker.join()
-            expect(page.get_by_test_id("stream-state")).to_have_text("ended", timeout=20_000)
-            # each row ended with a reading of its own, and its words on its transcript
-            for i in range(2):
-                expect(rows.nth(i).get_by_test_id("participant-intensity")).not_to_have_text("")
-            rows.nth(1).click()
-            expect(page.get_by_test_id("transcript-committed")).not_to_be_empty()
-            page.wait_for_timeout(300)  # one animation frame for the canvas
-            page.screenshot(path=str(artifacts_dir / "dashboard-meeting.png"), full_page=True)
-            shown = page.evaluate("(() => [...window.streammsa.state.streams.values()].map(s => [s.id, s.readings]))()")
-        finally:
-            browser.close()
-            mon.close()
+        worker = threading.Thread(target=run, daemon=True)
+        worker.start()
+        # both faces are in view from the start: two rows within a few seconds of stream
+        rows = page.get_by_test_id("participant-row")
+        expect(rows).to_have_count(2, timeout=20_000)
+        first = rows.nth(0)
+        first.get_by_test_id("participant-rename").click()
+        box = page.get_by_test_id("participant-name-input")
+        box.fill("Alice")
+        box.press("Enter")
+        expect(first.get_by_test_id("participant-name")).to_have_text("Alice")
+        assert done.wait(timeout=180), "the replay did not end"
+        worker.join()
+        expect(page.get_by_test_id("stream-state")).to_have_text("ended", timeout=20_000)
+        # each row ended with a reading of its own, and its words on its transcript
+        for i in range(2):
+            expect(rows.nth(i).get_by_test_id("participant-intensity")).not_to_have_text("")
+        rows.nth(1).click()
+        expect(page.get_by_test_id("transcript-committed")).not_to_be_empty()
+        page.wait_for_timeout(300)  # one animation frame for the canvas
+        page.screenshot(path=str(artifacts_dir / "dashboard-meeting.png"), full_page=True)
+        shown = page.evaluate("(() => [...window.streammsa.state.streams.values()].map(s => [s.id, s.readings]))()")
+    finally:
+        mon.close()
 
     msgs = list(read_timeline(tmp_path / "timeline.jsonl"))
     renamed = [m for m in msgs if m["type"] == "participant" and m["state"] == "renamed"]

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from streammsa.capture.media_file import MediaFileSource
-from streammsa.engine.inference import EngineConfig
-from streammsa.monitor import Components, DashboardConfig, Monitor, MonitorConfig
+from streammsa.monitor import DashboardConfig, Monitor, MonitorConfig
 from streammsa.paths import demo_clip
 from streammsa.recorder.readings import latest_readings
 from streammsa.recorder.timeline import read_timeline
@@ -21,7 +20,6 @@ from streammsa.recorder.timeline import read_timeline
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +30,10 @@ def demo() -> Path:
     return path
 
 
-def test_demo_paced_with_the_dashboard_open_every_committed_word_reaches_its_readings(demo, tmp_path, artifacts_dir):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium")
-    components = Components.build(MonitorConfig(engine=EngineConfig(device="cpu")))  # the trained default model
+def test_demo_paced_with_the_dashboard_open_every_committed_word_reaches_its_readings(
+    demo, monitor_components, browser, tmp_path, artifacts_dir
+):
+    components = monitor_components  # the trained default model
     cfg = MonitorConfig(
         out_dir=tmp_path,
         speed=1.0,
@@ -45,25 +43,22 @@ def test_demo_paced_with_the_dashboard_open_every_committed_word_reaches_its_rea
     )
     mon = Monitor(cfg, [MediaFileSource(demo)], components=components)
     mon.open()
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            page.goto(mon.dashboard_url)
-            sync_api.expect(page.get_by_test_id("connection-state")).to_have_attribute("data-state", "live")
-            result = mon.run()
-            msgs = list(read_timeline(tmp_path / "timeline.jsonl"))
-            finals = latest_readings(msgs)
-            sync_api.expect(page.get_by_test_id("stream-state")).to_have_text("ended", timeout=20_000)
-            page.wait_for_timeout(300)  # one animation frame for the canvas
-            page.screenshot(path=str(artifacts_dir / "dashboard-demo-revisions.png"), full_page=True)
-            shown = page.evaluate(
-                "(() => { const s = window.streammsa.state.streams.get('main');"
-                " return { count: s.readings, points: s.series.points() }; })()"
-            )
-        finally:
-            browser.close()
-            mon.close()
+    try:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(mon.dashboard_url)
+        sync_api.expect(page.get_by_test_id("connection-state")).to_have_attribute("data-state", "live")
+        result = mon.run()
+        msgs = list(read_timeline(tmp_path / "timeline.jsonl"))
+        finals = latest_readings(msgs)
+        sync_api.expect(page.get_by_test_id("stream-state")).to_have_text("ended", timeout=20_000)
+        page.wait_for_timeout(300)  # one animation frame for the canvas
+        page.screenshot(path=str(artifacts_dir / "dashboard-demo-revisions.png"), full_page=True)
+        shown = page.evaluate(
+            "(() => { const s = window.streammsa.state.streams.get('main');"
+            " return { count: s.readings, points: s.series.points() }; })()"
+        )
+    finally:
+        mon.close()
 
     every = [m for m in msgs if m["type"] == "reading"]
     by_seq: dict[int, list[dict]] = defaultdict(list)

@@ -11,7 +11,7 @@ from collections import Counter
 from html.parser import HTMLParser
 
 import pytest
-from meeting_run import P1_WORDS, P2_WORDS, UNATTRIBUTED, UTTERANCES, write_meeting_run
+from support.meeting_timeline import P1_WORDS, P2_WORDS, UNATTRIBUTED, UTTERANCES, write_meeting_run
 from support.timelines import UTTERANCE_TEXTS, write_recorded_run
 
 from streammsa.recorder.outputs import write_outputs

@@ -4,10 +4,8 @@ error), the participants table names each person, and a click on an utterance st
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from meeting_run import UTTERANCES, write_meeting_run
+from support.meeting_timeline import UTTERANCES, write_meeting_run
 
 from streammsa.cli import main
 
@@ -15,18 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is absent: apt-get install chromium")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
