@@ -178,7 +178,9 @@ def wire(
         # audio + frames -> speakers, face tracks, pairs -> the participant streams (monitor/meeting.py)
         from streammsa.monitor.participants_setup import participant_workers
 
-        graph.meeting = Meeting(horizon_s=CACHE_HORIZON_S, has_video=has_video)
+        graph.meeting = Meeting(
+            horizon_s=CACHE_HORIZON_S, has_video=has_video, voices_wait_for_pairing=config.fast and has_video
+        )
         graph.speakers_worker, graph.faces_worker = participant_workers(
             config, components, graph.meeting, scheduler, emit, has_audio, has_video, list(sources)
         )

@@ -43,6 +43,9 @@ class Meeting:
     directory: ParticipantDirectory = field(default_factory=ParticipantDirectory)
     horizon_s: float = 600.0
     has_video: bool = True
+    # --fast: the voices are decided all at once, before the faces worker may have seen every frame; a voice
+    # then gets a stream only from the last pairing (else it could stand alone a moment and take words)
+    voices_wait_for_pairing: bool = False
     # set once the speakers worker has decided everything (the faces worker's last pairing waits for it)
     speakers_done: threading.Event = field(default_factory=threading.Event)
     _faces: dict[int, tuple[FeatureCache, FeatureCache]] = field(default_factory=dict)
@@ -102,6 +105,8 @@ class Meeting:
                     if final or not self._faces_ever or self._speech_s.get(v, 0.0) >= VOICE_WAIT_S or v in known
                 }
                 pairs, seen = dict(self._pairs), dict(self._seen)
+                if self.voices_wait_for_pairing and not final:
+                    heard, pairs = {}, {}
             for ev in self.directory.update(t, pairs, heard, seen):
                 emit(ev)
 
