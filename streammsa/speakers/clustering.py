@@ -106,15 +106,30 @@ def merge_close(
     return labels
 
 
+def alike(sim: np.ndarray, a: np.ndarray, b: np.ndarray, min_similarity: float, within_ratio: float = 0.7) -> bool:
+    """Whether two groups of prints (boolean masks over ``sim``, their cosine similarities) are one voice: their
+    mean cross similarity is at least ``min_similarity`` and ``within_ratio`` of how alike the looser group's own
+    prints are. merge_close compares with the tighter group instead; here a group that repeats one recording
+    (near-identical prints) must not make another stretch of the same voice look like someone else."""
+    cross = float(sim[np.ix_(a, b)].mean())
+    own = []
+    for m in (a, b):
+        n = int(m.sum())
+        own.append((float(sim[np.ix_(m, m)].sum()) - n) / (n * (n - 1)) if n >= 2 else min_similarity)
+    return cross >= max(min_similarity, within_ratio * min(own))
+
+
 class OnlineClusters:
     """Speakers as mean voice prints, decided as prints arrive.
 
     A print joins the most similar speaker at or above the threshold, founds a new speaker when it is
     long enough, else stays unlabelled (-1). Early decisions rest on few prints, so once there are
     ``recluster_from`` prints, every ``recluster_every`` new ones (later every tenth) all prints so far
-    are clustered again (``spectral`` + ``merge_close``, as a whole file is) and the new clusters take
-    over the speaker ids they share most speech with: later prints are judged against the better
-    centroids (labels already given stay).
+    are clustered again (``spectral`` + ``merge_close``, as a whole file is), the new print included, and
+    the new clusters take over the speaker ids they share most speech with: the print and later ones are
+    judged against the better centroids (labels already given stay). A speaker split in two early is
+    merged forward (the id that loses its cluster takes no more prints); a speaker whose prints are not
+    ``alike`` the cluster that took them stays live (a quiet voice the eigengap folded into a louder one).
     """
 
     def __init__(
@@ -148,6 +163,16 @@ class OnlineClusters:
 
     def assign(self, embedding: np.ndarray, seconds: float) -> int:
         e = normalised(embedding)
+        self._prints.append(e)
+        self._seconds.append(seconds)
+        self._labels.append(-1)
+        n = len(self._prints)
+        # Every recluster_every prints at first, then every tenth of them: an hour's prints stay cheap. The new print
+        # takes part (unlabelled), so it is judged against centroids that already count it with its own voice.
+        reclustered = n >= self.recluster_from and n - self._last_recluster >= max(self.recluster_every, n // 10)
+        if reclustered:
+            self._recluster()
+            self._last_recluster = n
         label = -1
         live = [k for k, a in enumerate(self.active) if a]
         if live:
@@ -157,16 +182,9 @@ class OnlineClusters:
                 label = best
         if label < 0 and seconds >= self.min_new_s:
             label = self._new(e)
-        self._prints.append(e)
-        self._seconds.append(seconds)
-        self._labels.append(label)
-        if label >= 0:
+        self._labels[-1] = label
+        if label >= 0 and not reclustered:  # a re-clustering's centroids already hold this print
             self._update_centroid(label)
-        n = len(self._prints)
-        # Every recluster_every prints at first, then every tenth of them: an hour's prints stay cheap.
-        if n >= self.recluster_from and n - self._last_recluster >= max(self.recluster_every, n // 10):
-            self._recluster()
-            self._last_recluster = n
         return label
 
     def _new(self, e: np.ndarray) -> int:
@@ -203,4 +221,20 @@ class OnlineClusters:
                 self.active[k] = True
             elif secs[members].sum() >= self.min_speaker_s and len(self.active) < self.max_speakers:
                 self._new(cent)
+        self._keep_distinct(prints, secs, old, found)
         self.reclusterings += 1
+
+    def _keep_distinct(self, prints: np.ndarray, secs: np.ndarray, old: np.ndarray, found: np.ndarray) -> None:
+        """A speaker the re-clustering left without a cluster stays live unless its prints are as alike to the
+        cluster that took them as merge_close asks: the eigengap with few prints often folds a quiet speaker
+        (two or three prints) into a louder one, whose later turns then go to the wrong person."""
+        sim = prints @ prints.T
+        for k in range(len(self.active)):
+            mine = old == k
+            if self.active[k] or not mine.any():
+                continue
+            taker = int(np.bincount(found[mine], weights=secs[mine]).argmax())
+            rest = (found == taker) & ~mine
+            if rest.any() and not alike(sim, mine, rest, self.merge_similarity):
+                self.active[k] = True
+                self.centroids[k] = normalised((prints[mine] * secs[mine, None]).sum(axis=0))
