@@ -27,6 +27,8 @@ from streammsa.features.cache import FeatureCache
 from streammsa.participants.directory import ParticipantDirectory, ParticipantStream
 from streammsa.participants.speaker_activity import SpeakerActivity
 from streammsa.protocol import ParticipantEvent
+from streammsa.speakers.segmentation import FRAME_STEP_S
+from streammsa.speakers.turns import frame_start
 
 # A word belongs to whoever speaks most around its midpoint (the time its tokens carry, features/text.py);
 # diarization boundaries are off by 0.1-0.2 s, so a word with nobody under it looks a little further.
@@ -74,9 +76,6 @@ class Meeting:
 
     def heard(self, rows: np.ndarray, first_frame: int) -> None:
         """The speakers worker decided ``rows`` (frames from ``first_frame``): keep them, and who spoke."""
-        from streammsa.speakers.segmentation import FRAME_STEP_S
-        from streammsa.speakers.turns import frame_start
-
         if not len(rows):
             return
         with self._lock:  # (who spoke first: a reader that sees the new frames also sees their voices)

@@ -15,8 +15,8 @@ from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.speakers.batch import BatchDiarizer
 from streammsa.speakers.config import DiarizationConfig
 from streammsa.speakers.embedding import SpeakerEmbedder
-from streammsa.speakers.segmentation import FRAME_STEP_S, SpeakerSegmenter
-from streammsa.speakers.turns import Diarization, frame_at, frame_start
+from streammsa.speakers.segmentation import SpeakerSegmenter
+from streammsa.speakers.turns import Diarization, frame_start, seconds_spoken
 
 
 class DeferredDiarizer:
@@ -87,8 +87,4 @@ class DeferredDiarizer:
     def speaking(self, t0: float, t1: float) -> dict[int, float]:
         if self._result is None:
             return {}
-        a, b = max(frame_at(t0), 0), min(frame_at(t1), self.final_frame)
-        if b <= a:
-            return {}
-        secs = self._result.activity[a:b].sum(axis=0) * FRAME_STEP_S
-        return {int(s): float(secs[s]) for s in np.flatnonzero(secs)}
+        return seconds_spoken(self._result.activity, t0, t1, self.final_frame)

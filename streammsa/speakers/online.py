@@ -27,7 +27,7 @@ from streammsa.speakers.embedding import SpeakerEmbedder
 from streammsa.speakers.labelling import paint, voices
 from streammsa.speakers.pieces import Piece, PieceCutter
 from streammsa.speakers.segmentation import FRAME_STEP, FRAME_STEP_S, WINDOW_SAMPLES, SpeakerSegmenter
-from streammsa.speakers.turns import Diarization, frame_at, frame_start, turns_from_activity
+from streammsa.speakers.turns import Diarization, frame_at, frame_start, seconds_spoken, turns_from_activity
 from streammsa.speakers.windows import frames_audio, window_at
 
 KEEP_S = 24.0  # audio kept: a window (10 s) plus the longest a piece can wait to be embedded
@@ -183,8 +183,4 @@ class OnlineDiarizer:
 
     def speaking(self, t0: float, t1: float) -> dict[int, float]:
         """Seconds each speaker speaks in [t0, t1) (final frames only)."""
-        a, b = max(frame_at(t0), 0), min(frame_at(t1), self.final_frame)
-        if b <= a:
-            return {}
-        secs = self._activity[a:b].sum(axis=0) * FRAME_STEP_S
-        return {int(s): float(secs[s]) for s in np.flatnonzero(secs)}
+        return seconds_spoken(self._activity, t0, t1, self.final_frame)

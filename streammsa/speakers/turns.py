@@ -18,6 +18,16 @@ def frame_start(j):
     return FRAME_OFFSET_S + j * FRAME_STEP_S
 
 
+def seconds_spoken(activity: np.ndarray, t0: float, t1: float, decided: int) -> dict[int, float]:
+    """Seconds each speaker (column of ``activity``, frames from 0) speaks in [t0, t1), frames before
+    ``decided`` only; speakers with none left out."""
+    a, b = max(frame_at(t0), 0), min(frame_at(t1), decided)
+    if b <= a:
+        return {}
+    secs = np.asarray(activity[a:b]).sum(axis=0) * FRAME_STEP_S
+    return {int(s): float(secs[s]) for s in np.flatnonzero(secs)}
+
+
 def frame_at(t: float) -> int:
     """The frame whose span holds stream time ``t`` (may be negative before the first frame)."""
     return int(np.floor((t - FRAME_OFFSET_S) / FRAME_STEP_S))
