@@ -64,11 +64,6 @@ class Participants:
         """Analyse the frame if the face rate allows it; returns its faces (empty when skipped)."""
         if self.tracker is None or not self.tracker.due(t):
             return []
-        return self.analyse_frame(image, t)
-
-    def analyse_frame(self, image: np.ndarray, t: float) -> list[FaceObservation]:
-        """Analyse a frame the caller's rate gate (``tracker.due``) already passed; returns its faces."""
-        assert self.tracker is not None
         faces = self.tracker.process(image, t)
         self.pairing.add(faces)
         self.pairing.drain(self.diarizer)
