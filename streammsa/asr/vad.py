@@ -11,7 +11,10 @@ up, silence below ``neg_threshold``): a segment starts at its first speech frame
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,6 +23,31 @@ from streammsa.capture.packets import SAMPLE_RATE
 FRAME = 512  # samples per Silero frame at 16 kHz (32 ms)
 CONTEXT = 64  # samples of the previous frame Silero v5+ reads before each frame
 FRAME_S = FRAME / SAMPLE_RATE
+
+
+def silero_model_path() -> Path:
+    """faster-whisper's ``silero_vad_v6.onnx``, found without importing faster-whisper: its import loads
+    CTranslate2, tokenizers and PyAV, which a paced run does not need (a quarter of a second at start-up)."""
+    spec = importlib.util.find_spec("faster_whisper")
+    if spec is None or not spec.submodule_search_locations:
+        from streammsa.assets import install_hint
+        from streammsa.errors import InputError
+
+        hint = install_hint("faster_whisper")
+        raise InputError(f"package 'faster-whisper' (it holds the Silero VAD model) is not installed; {hint}")
+    return Path(next(iter(spec.submodule_search_locations))) / "assets" / "silero_vad_v6.onnx"
+
+
+def silero_session(memory_arena: bool = True) -> Any:
+    """An onnxruntime session of Silero VAD on one thread (``memory_arena=False``: as faster-whisper makes it)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.inter_op_num_threads = 1
+    opts.intra_op_num_threads = 1
+    opts.enable_cpu_mem_arena = memory_arena
+    opts.log_severity_level = 4
+    return ort.InferenceSession(str(silero_model_path()), opts, providers=["CPUExecutionProvider"])
 
 
 @dataclass(frozen=True)
@@ -34,16 +62,7 @@ class VadConfig:
 
 class SileroVad:
     def __init__(self) -> None:
-        import onnxruntime as ort
-        from faster_whisper.utils import get_assets_path
-
-        opts = ort.SessionOptions()
-        opts.inter_op_num_threads = 1
-        opts.intra_op_num_threads = 1
-        opts.log_severity_level = 4
-        self.session = ort.InferenceSession(
-            f"{get_assets_path()}/silero_vad_v6.onnx", opts, providers=["CPUExecutionProvider"]
-        )
+        self.session = silero_session()
         self.reset()
 
     def reset(self) -> None:

@@ -138,7 +138,8 @@ def check_pipeline(args: argparse.Namespace) -> list[Check]:
 
     t0 = time.monotonic()
     try:
-        components = Components.build(MonitorConfig(engine=EngineConfig(device="cpu")))
+        # every part, not just the model: the others load in the background (monitor/components.py)
+        components = Components.build(MonitorConfig(engine=EngineConfig(device="cpu"))).wait()
     except Exception as exc:  # noqa: BLE001 - whatever stops a run from starting is this check's answer
         fix = exc_fix(exc)
         return [Check("pipeline", "fail", f"the models do not load: {_one_line(exc)}", fix)]

@@ -1,15 +1,22 @@
-"""The command-line options shared by live / replay / demo, and the ``MonitorConfig`` they make."""
+"""The command-line options shared by live / replay / demo, and the ``MonitorConfig`` they make.
+
+``streammsa.monitor`` is imported when a config is made, not to build the parser: the package imports
+torch, and every command line is parsed before anything else starts (issue #12, start-up).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from streammsa.engine.alerts import AlertConfig
 from streammsa.engine.inference import EngineConfig
 from streammsa.errors import UsageError
-from streammsa.monitor.config import AlertThresholds, DashboardConfig, MonitorConfig, WorkerConfig, default_out_dir
+
+if TYPE_CHECKING:
+    from streammsa.monitor.config import MonitorConfig
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,10 +66,10 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--text-wait",
         type=float,
-        default=WorkerConfig.text_max_lag_s,
+        default=None,  # WorkerConfig.text_max_lag_s (config_from_args)
         metavar="S",
         help="live/paced: seconds a reading may wait for words still being recognised "
-        "(default %(default)s: on time; e.g. 2.5 puts nearly every word in every window that holds it, "
+        "(default 0: on time; e.g. 2.5 puts nearly every word in every window that holds it, "
         "readings ~2.5 s later)",
     )
     g.add_argument(
@@ -111,7 +118,9 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
     if speed is not None and speed <= 0:
         raise UsageError(f"--speed must be positive, got {speed}")
     from streammsa.asr.options import configs_from_args
+    from streammsa.monitor.config import AlertThresholds, DashboardConfig, MonitorConfig, WorkerConfig, default_out_dir
 
+    text_wait = getattr(args, "text_wait", None)
     out = args.out if args.out is not None else default_out_dir(source_name)
     whisper, online = configs_from_args(args)
     return MonitorConfig(
@@ -128,7 +137,7 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         dashboard=DashboardConfig(
             enabled=not args.no_dashboard, host=args.host, port=args.port, token=args.token, open_browser=args.open
         ),
-        workers=WorkerConfig(text_max_lag_s=max(0.0, float(getattr(args, "text_wait", WorkerConfig.text_max_lag_s)))),
+        workers=WorkerConfig(text_max_lag_s=WorkerConfig.text_max_lag_s if text_wait is None else max(0.0, text_wait)),
         # someone at a terminal watching a replay keeps the finished dashboard to look at; scripts do not hang
         keep_dashboard_open=(not args.no_dashboard) and not live and sys.stdin.isatty(),
     )

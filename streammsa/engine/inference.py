@@ -7,27 +7,43 @@ Which model runs is a policy decision made once, here:
 - otherwise an untrained model ONLY when the user asked for it (``--untrained``): every
   reading then carries ``trained: false`` and the UI/report say the numbers are not sentiment;
 - otherwise exit 2 with one line saying how to proceed.
+
+torch is imported when an engine is made, not with this module: every command line imports ``EngineConfig``
+to build its parser, and waiting ~1.5 s for torch there made ``--help``, ``report`` or a missing input file
+that slow too.
 """
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Sequence
-
-import torch
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from streammsa import log
 from streammsa.errors import InputError, UsageError
 from streammsa.features.spec import FeatureSpec
-from streammsa.models.device import amp_dtype, autocast, resolve_device
-from streammsa.models.io import ModelOutput, MSABatch
 from streammsa.paths import models_dir
+
+if TYPE_CHECKING:
+    import torch
+
+    from streammsa.models.io import ModelOutput, MSABatch
 
 logger = log.get("engine.inference")
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 CHECKPOINT_SUFFIXES = ("_monitor.pt", "_live.pt")  # the current name first, then the name before 0.2
+# what torch imports on its first forward pass: attention's mask check (torch._check) loads symbolic shapes and
+# sympy, 0.35 s on a quiet machine and 1-2 s on a busy one, which landed inside the first reading
+FIRST_FORWARD_IMPORTS = ("torch.fx.experimental.symbolic_shapes",)
+
+
+def import_first_forward_modules() -> None:
+    """Import what torch would import during the first forward pass (a spare thread at start-up does)."""
+    for name in FIRST_FORWARD_IMPORTS:
+        importlib.import_module(name)
 
 
 @dataclass(frozen=True)
@@ -39,6 +55,10 @@ class EngineConfig:
     max_batch: int = 32
     amp: Literal["auto", "off", "fp16", "bf16"] = "auto"
     seed: int = 0  # untrained weights are seeded so two untrained runs print the same numbers
+    # torch's CPU threads, process-wide (None: torch's default, one per core). One: a window's forward pass is small,
+    # and on a busy 2-core machine two OpenMP threads made it 20-50x slower (0.5-2 s instead of 20-40 ms, the first
+    # reading's included; measured, issue #12)
+    cpu_threads: int | None = 1
 
 
 def default_checkpoint_candidates(model: str) -> list[Path]:
@@ -98,6 +118,8 @@ class InferenceEngine:
         max_batch: int = 32,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        from streammsa.models.device import amp_dtype
+
         self.model = model.to(device).eval()
         self.name = name
         self.trained = trained
@@ -108,10 +130,18 @@ class InferenceEngine:
         self.meta = meta or {}
         self.batches_run = 0
         self.windows_run = 0
+        # set once a forward pass has run (the first reading's): loads that would compete with it wait for it
+        self.first_run = threading.Event()
 
     @classmethod
     def from_config(cls, cfg: EngineConfig, default_spec: FeatureSpec | None = None) -> "InferenceEngine":
+        import torch
+
+        from streammsa.models.device import resolve_device
+
         device = resolve_device(cfg.device)
+        if device.type == "cpu" and cfg.cpu_threads is not None:
+            _set_cpu_threads(int(cfg.cpu_threads))
         ckpt = resolve_checkpoint(cfg)
         if ckpt is not None:
             from streammsa.models.checkpoint import load_model
@@ -149,6 +179,10 @@ class InferenceEngine:
 
         ``count=False``: an extra pass over windows already counted (e.g. a modality left out to measure
         its contribution), left out of ``batches_run`` / ``windows_run``."""
+        import torch
+
+        from streammsa.models.device import autocast
+
         n = batch.batch_size
         outs: list[ModelOutput] = []
         with torch.inference_mode(), autocast(self.device, self.amp_dtype):
@@ -157,10 +191,24 @@ class InferenceEngine:
                 outs.append(self.model(part).detach_cpu())
                 self.batches_run += int(count)
         self.windows_run += n if count else 0
+        self.first_run.set()
         return _cat(outs)
 
 
+def _set_cpu_threads(n: int) -> None:
+    import torch
+
+    if torch.get_num_threads() == n:
+        return
+    # torch's OpenMP runtime starts first, with its default threads: CTranslate2 (Whisper) shares it, and setting one
+    # thread before the runtime had started made its decodes 5-40x slower (measured; tests/monitor checks it)
+    torch.ones(1 << 18).add_(1)  # large enough to run in parallel
+    torch.set_num_threads(n)
+
+
 def _take(batch: MSABatch, idx: slice) -> MSABatch:
+    from streammsa.models.io import MSABatch
+
     if idx.start == 0 and (idx.stop is None or idx.stop >= batch.batch_size):
         return batch
     return MSABatch(
@@ -172,6 +220,10 @@ def _take(batch: MSABatch, idx: slice) -> MSABatch:
 
 
 def _cat(outs: Sequence[ModelOutput]) -> ModelOutput:
+    import torch
+
+    from streammsa.models.io import ModelOutput
+
     if len(outs) == 1:
         return outs[0]
 

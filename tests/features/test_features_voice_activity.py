@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -48,3 +49,28 @@ def test_streaming_in_any_chunks_gives_the_whole_clip_probabilities(vad, spoken,
     np.testing.assert_allclose(streamed.times, whole.times)
     np.testing.assert_array_equal(streamed.values, whole.values)
     assert whole.times[0] == 10.0 and np.allclose(np.diff(whole.times), FRAME_S)
+
+
+@pytest.mark.parametrize("frames", [1, 4, 37])
+def test_each_call_gives_exactly_faster_whispers_silero_probabilities(vad, spoken, frames):
+    # the monitor was calibrated on faster-whisper's SileroVADModel; VoiceActivity computes the same without
+    # importing faster-whisper (its CTranslate2, tokenizers and PyAV cost the start-up a quarter of a second)
+    from faster_whisper.vad import get_vad_model
+
+    reference = get_vad_model()
+    n = frames * 512
+    for i in range(0, len(spoken) - n, n):
+        block = np.ascontiguousarray(spoken[i : i + n], dtype=np.float32)
+        kept = block.copy()
+        want = np.asarray(reference(block.copy()), dtype=np.float32).reshape(-1)
+        np.testing.assert_array_equal(vad.probabilities(block), want)
+        np.testing.assert_array_equal(block, kept)  # the caller's samples are left as they were
+
+
+def test_loading_it_imports_neither_faster_whisper_nor_ctranslate2():
+    code = (
+        "import sys; from streammsa.features.voice_activity import VoiceActivity; VoiceActivity(); "
+        "print(sorted(m for m in ('faster_whisper', 'ctranslate2', 'tokenizers') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"

@@ -1,18 +1,31 @@
-"""Components load each model once: the face landmarker checked at load time serves the first run, the text
-encoder finishes loading in the background, and loading keeps native libraries' chatter off the terminal."""
+"""Components load each model once: the model before ``build`` returns, every other part on its own thread while
+a run starts (issue #12, start-up), each waited for where it is first used; the face landmarker loaded at start
+serves the first run; a recogniser never times a decode that waited for its decoder; and loading keeps native
+libraries' chatter off the terminal."""
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
+import threading
+import time
 
 import numpy as np
 import pytest
+from support.speech import EXPECTED, SENTENCE, keys, similarity
 
-from streammsa.engine.inference import EngineConfig
+from streammsa.asr.engines import StreamingConfig
+from streammsa.asr.moonshine_backend import MoonshineBackend
+from streammsa.asr.whisper_backend import WhisperConfig
+from streammsa.capture.media_file import read_audio
+from streammsa.capture.packets import SAMPLE_RATE
+from streammsa.engine.inference import EngineConfig, InferenceEngine
+from streammsa.errors import InputError
 from streammsa.features.text import TextEncoder
 from streammsa.features.vision import FaceFeatureExtractor
 from streammsa.monitor import Components, DashboardConfig, MonitorConfig
-from streammsa.monitor.components import FirstThenFresh, Loading
+from streammsa.monitor.components import DecoderPending, FirstThenFresh, Loading, LoadingDecoders, LoadingFace
 
 
 def test_the_first_run_takes_the_landmarker_built_at_load_time_and_later_runs_a_fresh_one():
@@ -59,3 +72,168 @@ def test_building_the_components_prints_no_native_chatter(capfd):
         assert chatter not in err, err
     assert components.text_encoder.encode("fine").shape[1] == 384
     components.face_extractor_factory().close()
+
+
+def test_a_part_loads_only_after_the_parts_named_before_it_even_when_one_of_them_fails():
+    order: list[str] = []
+    gate = threading.Event()
+
+    def first() -> str:
+        gate.wait(10)
+        order.append("first")
+        raise ValueError("broken model file")
+
+    a = Loading("first", first)
+    b = Loading("second", lambda: order.append("second") or "ready", after=(a,))
+    time.sleep(0.2)
+    assert order == [] and not b.finished  # waiting for the first part
+    gate.set()
+    assert b.get() == "ready" and order == ["first", "second"]
+    with pytest.raises(ValueError, match="broken"):
+        a.get()  # its error stays its own, raised where it is used
+
+
+def test_a_face_extractor_still_loading_gives_its_rate_gate_at_once_and_analyses_once_loaded():
+    gate = threading.Event()
+    face = LoadingFace(10.0, lambda: gate.wait(10) and FaceFeatureExtractor(fps=10.0))
+    gate_now = face.rate_gate()  # a file source's frame filter, set before capture starts
+    assert not face.finished and face.fps == 10.0
+    assert [gate_now(t) for t in (0.0, 0.04, 0.1, 0.12, 0.2)] == [True, False, True, False, True]
+    gate.set()
+    assert face.due(0.0) and face.process(np.zeros((64, 64, 3), dtype=np.uint8), 0.0) is None  # no face here
+    face.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        face.process(np.zeros((64, 64, 3), dtype=np.uint8), 0.1)
+    broken = LoadingFace(10.0, lambda: FaceFeatureExtractor(fps=0.0))
+    broken.close()  # a load that failed leaves nothing to close: the run reports the load's error, once
+    with pytest.raises(InputError, match="fps"):
+        broken.due(0.0)
+
+
+@pytest.mark.slow
+def test_a_recogniser_takes_audio_in_while_its_decoder_loads_and_decodes_only_once_its_words_can_commit(tmp_path):
+    path = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), SENTENCE], check=True, timeout=30)
+    speech = read_audio(path)
+    first_reading, text_encoder = threading.Event(), threading.Event()
+    before = Loading("face", lambda: first_reading.wait(30))  # the decoder waits for what the first reading needs
+    encoder = Loading("text encoder", lambda: text_encoder.wait(30))  # a commit encodes its words
+    decoders = LoadingDecoders(WhisperConfig(), StreamingConfig(), after=(before,), commits_need=(encoder,))
+    decoder = decoders.start(fast=False)
+    rec = decoders.recogniser(fast=False)
+    assert isinstance(rec, DecoderPending)
+    rec.clock = lambda: 123.0  # the run's stream clock reaches the recogniser inside
+    assert rec._recogniser.clock() == 123.0
+    chunk = SAMPLE_RATE // 10
+    feed = iter(range(0, len(speech), chunk))
+
+    def take(seconds: float) -> None:
+        for _ in range(int(seconds * 10)):
+            i = next(feed)
+            rec.insert_audio_chunk(speech[i : i + chunk], i / SAMPLE_RATE)
+
+    take(1.5)
+    assert not rec.ready  # never a decode that would wait for a model (timed as falling behind)
+    assert rec.open is not None and rec.buffer.duration > 1.0  # its voice-activity detector heard the speech
+    first_reading.set()
+    decoder.get()
+    take(0.5)
+    assert not rec.ready  # its words could not be encoded yet: the ASR worker would block on them
+    text_encoder.set()
+    encoder.get()
+    take(0.5)
+    assert rec.ready
+    words = rec.process_iter().committed
+    for i in feed:
+        rec.insert_audio_chunk(speech[i : i + chunk], i / SAMPLE_RATE)
+    words += rec.finish()
+    assert similarity(keys(words), EXPECTED) >= 0.8
+    decoders.preload(fast=False)  # loaded: returns at once
+    assert decoders.recogniser(fast=False).backend is decoder  # a later run's parts are ready: no wrapper
+
+
+@pytest.mark.slow
+def test_build_returns_with_the_model_while_the_other_parts_load_and_wait_waits_for_every_one():
+    config = MonitorConfig(engine=EngineConfig(untrained=True, device="cpu"), dashboard=DashboardConfig(enabled=False))
+    components = Components.build(config)
+    assert isinstance(components.engine, InferenceEngine)  # a run needs its spec now
+    parts = (components.voice_activity, components.audio_extractor, components.text_encoder)
+    assert all(isinstance(p, Loading) for p in parts)
+    face = components.face_extractor_factory()
+    assert isinstance(face, LoadingFace) and face.rate_gate() is not None
+    components.wait()
+    assert all(p.finished for p in parts) and face.finished
+    assert isinstance(components.asr_backend.moonshine.get(), MoonshineBackend)
+    assert components.first_forward.finished and "sympy" in sys.modules
+    face.close()
+
+
+FIRST_FORWARD = """
+import sys
+import numpy as np
+from streammsa.engine.confidence_fusion import run_with_contributions
+from streammsa.engine.inference import EngineConfig, InferenceEngine, import_first_forward_modules
+from streammsa.engine.windowing import Window, WindowInputs
+engine = InferenceEngine.from_config(EngineConfig(untrained=True, device="cpu"))
+if sys.argv[1] == "imported":
+    import_first_forward_modules()
+before = set(sys.modules)
+feats = {m: np.zeros((n, engine.spec[m].dim), np.float32) for m, n in (("text", 0), ("audio", 25), ("vision", 10))}
+run_with_contributions(engine, [WindowInputs(Window("main", 0, -3.0, 1.0), feats)], [["audio"]])
+print(sorted({m.split(".")[0] for m in set(sys.modules) - before}))
+"""
+
+
+@pytest.mark.slow
+def test_the_first_forward_pass_imports_nothing_heavy_once_its_imports_are_done():
+    # torch imports symbolic shapes and sympy inside its first attention call (0.35-2 s of the first reading);
+    # the components import them on a thread while the stream's first second plays
+    def first_forward_imports(how: str) -> str:
+        cmd = [sys.executable, "-c", FIRST_FORWARD, how]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.splitlines()[-1]
+
+    assert "sympy" in first_forward_imports("cold")
+    assert "sympy" not in first_forward_imports("imported")
+
+
+WHISPER_DECODE = """
+import sys, threading, time
+import numpy as np
+import torch
+from streammsa.asr.whisper_backend import WhisperBackend, WhisperConfig
+from streammsa.capture.media_file import read_audio
+from streammsa.engine.inference import EngineConfig, InferenceEngine
+audio = np.concatenate([read_audio(path) for path in sys.argv[2:]])
+InferenceEngine.from_config(EngineConfig(untrained=True, device="cpu", cpu_threads=int(sys.argv[1]) or None))
+backends = []
+loading = threading.Thread(target=lambda: backends.append(WhisperBackend(WhisperConfig())))  # as Components loads it
+loading.start()
+loading.join()
+times = []
+for _ in range(2):
+    t0 = time.perf_counter()
+    backends[0].transcribe(audio)
+    times.append(time.perf_counter() - t0)
+print(torch.get_num_threads(), min(times))
+"""
+
+
+@pytest.mark.slow
+def test_one_torch_thread_for_the_model_leaves_whisper_decoding_at_its_speed(shared_data):
+    # CTranslate2 shares torch's OpenMP runtime: torch.set_num_threads(1) before that runtime had started made
+    # Whisper decode 5-40x slower in the same process (a --fast replay's speech recognition, 3.5 s -> 75 s)
+    clips = [str(p) for p in sorted((shared_data / "grid").glob("*.mpg"))[:6]]  # 18 s of speech
+
+    def decode(threads: int) -> tuple[int, float]:
+        cmd = [sys.executable, "-c", WHISPER_DECODE, str(threads), *clips]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        n, seconds = out.stdout.split()
+        return int(n), float(seconds)
+
+    default_threads, default_s = decode(0)
+    one, one_s = decode(1)
+    assert one == 1
+    assert one_s < 1.6 * default_s + 0.3, (one_s, default_s, default_threads)
