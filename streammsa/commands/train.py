@@ -38,6 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--optimizer", default="adamw", choices=["adamw", "adam"], help="adam: the pre-#11 trainer")
     parser.add_argument("--schedule", default="plateau", choices=["plateau", "cosine", "none"], help="lr schedule")
     parser.add_argument("--warmup-epochs", type=float, default=1.0, help="linear lr warm-up (default 1 epoch)")
+    parser.add_argument(
+        "--attention-dropout",
+        type=float,
+        default=None,
+        metavar="P",
+        help="dropout on attention weights while training (default: the model's dropout); 0 trains about 40%% "
+        "faster on a CPU, where drawing a mask per attention weight dominates a small model's step",
+    )
     parser.add_argument("--patience", type=int, default=8, help="epochs without validation improvement before stopping")
     parser.add_argument(
         "--metric",
@@ -117,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
         optimizer=args.optimizer,
         schedule=args.schedule,
         warmup_epochs=args.warmup_epochs,
+        attention_dropout=args.attention_dropout,
         patience=args.patience,
         metric=args.metric,
         metric_set=args.metric_set,

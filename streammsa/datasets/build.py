@@ -72,6 +72,7 @@ def window_sample(w: ComposedWindow) -> Sample:
         modality_labels=w.modality_labels,
         emotion=w.emotion,
         speaker=speaker,
+        modality_weights=w.weights,
     )
 
 
@@ -81,13 +82,13 @@ def write_composition(path: Path, windows: Sequence[ComposedWindow]) -> None:
         out = csv.writer(fh)
         out.writerow(["id", "kind", "label", "label_T", "label_A", "label_V", "conflict", "conflict_magnitude",
                       "text_source", "audio_source", "vision_source", "text_group", "audio_group", "vision_group",
-                      "text_steps", "audio_steps", "vision_steps"])  # fmt: skip
+                      "text_steps", "audio_steps", "vision_steps", "replay"])  # fmt: skip
         for w in windows:
             out.writerow([
                 w.id, w.kind, f"{w.label:.6f}", *("" if math.isnan(v) else f"{v:.6f}" for v in w.modality_labels),
                 int(w.conflict), f"{w.conflict_magnitude:.6f}",
                 *(w.sources.get(m, "") for m in MODALITIES), *(w.groups.get(m, "") for m in MODALITIES),
-                *(len(w.features[m]) for m in MODALITIES),
+                *(len(w.features[m]) for m in MODALITIES), w.replay,
             ])  # fmt: skip
 
 

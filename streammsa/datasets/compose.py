@@ -15,6 +15,18 @@ Kinds of window (proportions in ``ComposeConfig.proportions``; docs/composed-dat
   sentence the actor actually spoke (label_T = 0), no face (RAVDESS video is not available here).
 * ``grid_real``: a real GRID clip, its transcript, voice and talking face together, all neutral.
 
+Fixes of issue #10 (each a ``ComposeConfig`` value):
+
+* ``ravdess_statement`` voices are drawn by polarity bin (a bin uniformly, then a clip of that bin), so the
+  two sentences' window labels are balanced instead of mostly negative (median -1.49 before), and the
+  sentences, like GRID's, are also drawn as neutral text in the other kinds (``scripted_text_share``): a
+  plain neutral sentence reads neutral whatever voice and face come with it.
+* Windows that look like replay (``replay_share``): the stream's first seconds (every modality covers only
+  the window's last part), and words that arrive late (the window's last words not yet committed; when none
+  is left the text is absent and its label with it).
+* ``weights``: each present modality's label confidence (``PoolItem.confidence``: e.g. surprise 0.5, EmoDB
+  listeners' recognition rate), which the task loss weighs its samples by.
+
 Window layout, as the monitor slices a ``window_s`` window from its feature caches:
 
 * text: the transcript's words are laid out at a speaking rate drawn from ``words_per_s``; a token
@@ -67,6 +79,10 @@ class ComposeConfig:
     """Fraction of neutral-bin audio / vision draws taken from GRID's real neutral talking clips."""
     still_jitter: float = 1.0
     """Scale of the real GRID motion trajectory added to repeated photos (0 = exact repeats)."""
+    scripted_text_share: float = 0.15
+    """Fraction of neutral-bin text draws taken from the scripted sentences (RAVDESS's two, the split's GRID)."""
+    replay_share: float = 0.2
+    """Fraction of windows made to look like replay: half a stream start, half late words (text windows)."""
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -75,6 +91,8 @@ class ComposeConfig:
             raise ValueError(f"unknown window kind {unknown[0]!r}: use {', '.join(KINDS)}")
         if any(v < 0 for v in self.proportions.values()) or sum(self.proportions.values()) <= 0:
             raise ValueError("kind proportions must be non-negative and not all zero")
+        if not (0 <= self.scripted_text_share <= 1 and 0 <= self.replay_share <= 1):
+            raise ValueError("scripted_text_share and replay_share must lie in [0, 1]")
         lo, hi = self.words_per_s
         if not 0 < lo <= hi:
             raise ValueError(f"words_per_s must be 0 < low <= high, got {self.words_per_s}")
@@ -97,6 +115,10 @@ class ComposedWindow:
     sources: dict[str, str]
     groups: dict[str, str]
     emotion: int = -1
+    weights: np.ndarray = field(default_factory=lambda: np.full(3, np.nan, dtype=np.float32))
+    """(3,) label confidence of each present modality in (0, 1], NaN where absent (the loss weights)."""
+    replay: str = ""
+    """How the window imitates replay: "" (it does not), "start" (stream start), "late_text" (words not yet in)."""
 
 
 def polarity_bin(y: float, band: float) -> str:
@@ -133,6 +155,7 @@ class _SplitPools:
     def __init__(self, pools: Pools, split: str, cfg: ComposeConfig, rng: np.random.Generator) -> None:
         self.rng = rng
         self.cfg = cfg
+        self.pools = pools
         self.bins: dict[str, dict[str, list[PoolEntry]]] = {}
         self.grid_bins: dict[str, dict[str, list[PoolEntry]]] = {}
         for m in MODALITIES:
@@ -149,12 +172,19 @@ class _SplitPools:
                 if e.item.corpus == "grid":
                     by_key.setdefault(e.item.key, {})[m] = e
         self.grid_clips = [d for _, d in sorted(by_key.items()) if len(d) == 3]
+        # plain neutral sentences that people really spoke: RAVDESS's two and this split's GRID commands
+        self.scripted_text = [*pools.statements.values(), *self.grid_bins["text"]["neutral"]]
+        self.ravdess_bins = {
+            b: [e for e in self.ravdess if polarity_bin(e.item.label, cfg.neutral_band) == b] for b in BINS
+        }
 
     def has(self, m: str, b: str) -> bool:
         return bool(self.bins[m][b] or self.grid_bins[m][b])
 
     def draw(self, m: str, b: str) -> PoolEntry:
         plain, grid = self.bins[m][b], self.grid_bins[m][b]
+        if m == "text" and b == "neutral" and self.scripted_text and self.rng.random() < self.cfg.scripted_text_share:
+            return self.scripted_text[int(self.rng.integers(len(self.scripted_text)))]
         # GRID's 11 command sentences are not drawn as composed text when transcripts exist
         # (they would repeat thousands of times); they appear in grid_real windows with their clip.
         use_grid = bool(grid) and (not plain or (m != "text" and self.rng.random() < self.cfg.grid_share))
@@ -163,6 +193,12 @@ class _SplitPools:
 
     def bins_for(self, m: str) -> list[str]:
         return [b for b in BINS if self.has(m, b)]
+
+    def ravdess_voice(self) -> PoolEntry:
+        """A RAVDESS clip of a polarity bin drawn uniformly (the clips themselves are mostly negative)."""
+        bins = [b for b in BINS if self.ravdess_bins[b]]
+        pick = self.ravdess_bins[bins[int(self.rng.integers(len(bins)))]]
+        return pick[int(self.rng.integers(len(pick)))]
 
 
 class Composer:
@@ -230,18 +266,28 @@ class Composer:
             mods = sorted(rng.choice(sp.available, size=keep, replace=False).tolist(), key=MODALITIES.index)
             chosen = {m: sp.draw(m, rng.choice(sp.bins_for(m))) for m in mods}
         elif kind == "ravdess_statement":
-            audio = sp.ravdess[int(rng.integers(len(sp.ravdess)))]
+            audio = sp.ravdess_voice()
             number = int(audio.item.key.split("-")[4])  # the statement field of the RAVDESS name
             chosen = {"text": self.pools.statements[number], "audio": audio}
             emotion = EMOTIONS.index(audio.item.emotion)
         elif kind == "grid_real":
             chosen = dict(sp.grid_clips[int(rng.integers(len(sp.grid_clips)))])
             emotion = EMOTIONS.index("neutral")
-        feats = {
-            m: self._layout(m, chosen[m], rng) if m in chosen else np.zeros((0, self.spec[m].dim), np.float32)
-            for m in MODALITIES
-        }
+        words = np.zeros(0, np.int64)
+        feats = {m: np.zeros((0, self.spec[m].dim), np.float32) for m in MODALITIES}
+        for m in chosen:
+            if m == "text":
+                feats[m], words = self._text_window(chosen[m], rng)
+            else:
+                feats[m] = self._layout(m, chosen[m], rng)
+        replay = self._replay_kind(feats, rng)
+        if replay:
+            shown = self._as_replay(replay, feats, words, rng)
+            # a window left with nothing is not one a reading is made of: keep it whole
+            feats, replay = (shown, replay) if any(len(x) for x in shown.values()) else (feats, "")
+        chosen = {m: e for m, e in chosen.items() if len(feats[m])}  # late words may leave no text at all
         labels = np.asarray([chosen[m].item.label if m in chosen else np.nan for m in MODALITIES], dtype=np.float32)
+        weights = np.asarray([chosen[m].item.confidence if m in chosen else np.nan for m in MODALITIES], np.float32)
         overall = self.rule.combine(*[None if math.isnan(v) else float(v) for v in labels])
         conflict, magnitude = conflict_of(labels, self.cfg.neutral_band)
         return ComposedWindow(
@@ -255,27 +301,53 @@ class Composer:
             sources={m: chosen[m].item.key for m in chosen},
             groups={m: chosen[m].item.group for m in chosen},
             emotion=emotion,
+            weights=weights,
+            replay=replay,
         )
+
+    def _replay_kind(self, feats: dict[str, np.ndarray], rng: np.random.Generator) -> str:
+        if not any(len(x) for x in feats.values()) or rng.random() >= self.cfg.replay_share:
+            return ""
+        return "late_text" if len(feats["text"]) and rng.random() < 0.5 else "start"
+
+    def _as_replay(
+        self, how: str, feats: dict[str, np.ndarray], words: np.ndarray, rng: np.random.Generator
+    ) -> dict[str, np.ndarray]:
+        """The window as replay shows it. "start": the stream began inside the window, so each modality
+        holds only its last part (the same share of time for all); "late_text": the window's last words
+        are not committed yet (the recogniser is behind), possibly none of them."""
+        out = dict(feats)
+        text = feats["text"]
+        if how == "start":
+            keep = float(rng.uniform(0.2, 0.9))
+            for m in ("audio", "vision"):
+                x = feats[m]
+                out[m] = x[len(x) - int(math.ceil(keep * len(x))) :]
+            if len(text):
+                out["text"] = _tail_words(text, words, keep)
+        else:
+            out["text"] = _head_words(text, words, float(rng.uniform(0.0, 0.8)))
+        return out
 
     def _layout(self, m: str, entry: PoolEntry, rng: np.random.Generator) -> np.ndarray:
         x = entry.features
-        if m == "text":
-            return self._text_window(entry, rng)
         if m == "vision" and entry.item.still:
             return self._still_window(x[0], rng)
         return _crop(x, self.frames[m], rng)
 
-    def _text_window(self, entry: PoolEntry, rng: np.random.Generator) -> np.ndarray:
+    def _text_window(self, entry: PoolEntry, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """The tokens a window holds and each one's word index."""
+        words = entry.word_index if entry.word_index is not None else np.arange(len(entry.features))
         lo, hi = self.cfg.words_per_s
         rate = float(rng.uniform(lo, hi))
         mid = (entry.word_index.astype(np.float64) + 0.5) / rate  # token time = its word's midpoint
         n_words = int(entry.word_index.max()) + 1
         span = n_words / rate
         if span <= self.spec.window_s:
-            return entry.features
+            return entry.features, words
         t0 = float(rng.uniform(0.0, span - self.spec.window_s))
         keep = (mid >= t0) & (mid < t0 + self.spec.window_s)
-        return entry.features[keep]
+        return entry.features[keep], words[keep]
 
     def _still_window(self, v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         x = np.repeat(v[None, :], self.frames["vision"], axis=0).astype(np.float32)
@@ -288,6 +360,18 @@ class Composer:
             fer = np.clip(x[:, V.FER_SLICE], 1e-6, None)
             x[:, V.FER_SLICE] = fer / fer.sum(axis=1, keepdims=True)
         return x
+
+
+def _head_words(tokens: np.ndarray, words: np.ndarray, share: float) -> np.ndarray:
+    """The tokens of the window's first ``share`` of words (rounded down: 0 keeps none)."""
+    order = np.unique(words)
+    return tokens[np.isin(words, order[: int(share * len(order))])]
+
+
+def _tail_words(tokens: np.ndarray, words: np.ndarray, share: float) -> np.ndarray:
+    """The tokens of the window's last ``share`` of words (at least one word)."""
+    order = np.unique(words)
+    return tokens[np.isin(words, order[len(order) - max(1, int(round(share * len(order)))) :])]
 
 
 def _crop(x: np.ndarray, frames: int, rng: np.random.Generator) -> np.ndarray:

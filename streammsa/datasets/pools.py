@@ -63,9 +63,16 @@ class Pools:
 # ------------------------------------------------------------------------------------ the cache
 
 
+EXTRACTOR_REVISIONS = {"face_blendshapes_fer": 2}
+"""Bumped when an extractor's features change while its spec does not (a fix), so old caches are not reused:
+face 2 = GRID frames read each on its own like the photos, not tracked from the previous frame (issue #10)."""
+
+
 def spec_hash(mod: ModalitySpec) -> str:
     """Hash of everything that changes a modality's raw features (not its normalisation)."""
     d = {"extractor": mod.extractor, "dim": mod.dim, "rate_hz": mod.rate_hz, "params": mod.params}
+    if mod.extractor in EXTRACTOR_REVISIONS:
+        d["revision"] = EXTRACTOR_REVISIONS[mod.extractor]
     return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 

@@ -2,7 +2,7 @@
 
 Per analysed frame (default 10 per second; frames in between are skipped, not analysed):
 
-- ``bs_*`` (52): MediaPipe FaceLandmarker blendshape scores in [0, 1] (Tasks API, VIDEO
+- ``bs_*`` (52): MediaPipe FaceLandmarker blendshape scores in [0, 1] (Tasks API, IMAGE
   running mode, one face: the most confident);
 - ``head_yaw``, ``head_pitch``, ``head_roll`` (3): radians, from the rotation part of the
   facial transformation matrix (Z-Y-X order: R = Rz(roll) Ry(yaw) Rx(pitch)); a frontal
@@ -12,6 +12,11 @@ Per analysed frame (default 10 per second; frames in between are skipped, not an
   landmarks' bounding box enlarged 20%), pixels scaled to [-1, 1] as FER was trained.
 
 No face -> ``None``: vision is *absent* for that frame (a mask, never zeros).
+
+Every analysed frame is read on its own (IMAGE mode: the face is detected in each frame), as the face photos
+the models learn expressions from are. VIDEO mode's tracking (landmarks cropped from the previous frame's)
+drifts to other blendshapes on a face that holds still: a still angry face read -1.96 from its first frame and
++1.73 half a second later (issue #10). Detection costs about 3 ms more per frame (17 -> 20 ms on 2 cores).
 """
 
 from __future__ import annotations
@@ -104,15 +109,14 @@ class RateGate:
 
 
 class FaceFeatureExtractor:
-    """MediaPipe FaceLandmarker (VIDEO mode) + FER, one 62-d vector per analysed frame.
+    """MediaPipe FaceLandmarker (IMAGE mode, each frame on its own) + FER, one 62-d vector per analysed frame.
 
     - ``due(t) -> bool``: rate gate; True when a frame at stream time ``t`` should be
       analysed to keep ``fps`` analysed frames per second (books that slot). Frames for
       which it says False are skipped.
     - ``process(frame_rgb, t) -> (62,) float32 | None``: analyse one RGB uint8 HxWx3
-      frame at stream time ``t`` seconds (call in increasing ``t``); None = no face.
-    - ``process_image(img) -> (62,) | None``: a still photo (grey HxW or RGB HxWx3 uint8),
-      IMAGE running mode, independent of the video timeline.
+      frame at stream time ``t`` seconds; None = no face. The same features as ``process_image``.
+    - ``process_image(img) -> (62,) | None``: a still photo (grey HxW or RGB HxWx3 uint8).
     Use as a context manager or call ``close()`` (MediaPipe holds native resources).
     Counters: ``frames_analysed``, ``faces_found``. ``last_bbox``: normalised
     (x0, y0, x1, y1) of the last face found, for overlays.
@@ -123,7 +127,6 @@ class FaceFeatureExtractor:
         fps: float = DEFAULT_FPS,
         min_detection_confidence: float = 0.5,
         min_presence_confidence: float = 0.5,
-        min_tracking_confidence: float = 0.5,
         landmarker_path: str | Path | None = None,
         fer_path: str | Path | None = None,
     ) -> None:
@@ -133,9 +136,8 @@ class FaceFeatureExtractor:
 
         self.fps = float(fps)
         self._landmarker_path = str(landmarker_path or assets.face_landmarker_task())
-        self._confidences = (min_detection_confidence, min_presence_confidence, min_tracking_confidence)
-        self._video = self._make_landmarker("VIDEO")
-        self._image = None  # created on first process_image
+        self._confidences = (min_detection_confidence, min_presence_confidence)
+        self._landmarker = self._make_landmarker()
         with native_stderr.quiet():  # TFLite announces its XNNPACK delegate on stderr
             self._fer = Interpreter(model_path=str(fer_path or assets.fer_tflite()))
             self._fer.allocate_tensors()
@@ -144,7 +146,6 @@ class FaceFeatureExtractor:
             raise InputError(f"unexpected FER model shapes {inp['shape']} -> {out['shape']}; expected 64x64x1 -> 7")
         self._fer_in, self._fer_out = inp["index"], out["index"]
         self._lock = threading.RLock()  # expression() is public and also used inside process()
-        self._last_ts_ms = -1
         self._gate = RateGate(self.fps)
         self.frames_analysed = 0
         self.faces_found = 0
@@ -170,10 +171,9 @@ class FaceFeatureExtractor:
     # ---- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
-        for lm in (self._video, self._image):
-            if lm is not None:
-                lm.close()
-        self._video = self._image = None
+        if self._landmarker is not None:
+            self._landmarker.close()
+        self._landmarker = None
 
     def __enter__(self) -> "FaceFeatureExtractor":
         return self
@@ -197,23 +197,13 @@ class FaceFeatureExtractor:
         return RateGate(self.fps)
 
     def reset_rate(self) -> None:
-        """Forget the rate gate's schedule (a new stream whose clock restarts); MediaPipe's
-        timestamps still only move forward, so the landmarker needs no restart."""
+        """Forget the rate gate's schedule (a new stream whose clock restarts); the landmarker keeps no
+        state between frames, so it needs no restart."""
         self._gate.reset()
 
     def process(self, frame_rgb: np.ndarray, t: float) -> np.ndarray | None:
         """Features of one video frame at stream time ``t`` (seconds), or None when no face."""
-        import mediapipe as mp
-
-        rgb = _as_rgb(frame_rgb)
-        with self._lock:
-            if self._video is None:
-                raise RuntimeError("FaceFeatureExtractor is closed")
-            # MediaPipe VIDEO mode needs strictly increasing integer milliseconds.
-            ts = max(int(round(t * 1000.0)), self._last_ts_ms + 1)
-            self._last_ts_ms = ts
-            result = self._video.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts)
-            return self._features(result, rgb)
+        return self.process_image(frame_rgb)
 
     def process_image(self, img: np.ndarray) -> np.ndarray | None:
         """Features of a still image (grey HxW or RGB HxWx3 uint8), or None when no face."""
@@ -221,11 +211,9 @@ class FaceFeatureExtractor:
 
         rgb = _as_rgb(img)
         with self._lock:
-            if self._video is None:
+            if self._landmarker is None:
                 raise RuntimeError("FaceFeatureExtractor is closed")
-            if self._image is None:
-                self._image = self._make_landmarker("IMAGE")
-            result = self._image.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+            result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
             return self._features(result, rgb)
 
     def expression(self, grey_face: np.ndarray) -> np.ndarray:
@@ -242,17 +230,16 @@ class FaceFeatureExtractor:
 
     # ---- internals --------------------------------------------------------------------------
 
-    def _make_landmarker(self, mode: str):
+    def _make_landmarker(self):
         from mediapipe.tasks.python import BaseOptions, vision
 
-        det, pres, track = self._confidences
+        det, pres = self._confidences
         options = vision.FaceLandmarkerOptions(
             base_options=BaseOptions(model_asset_path=self._landmarker_path),
-            running_mode=getattr(vision.RunningMode, mode),
+            running_mode=vision.RunningMode.IMAGE,
             num_faces=1,
             min_face_detection_confidence=det,
             min_face_presence_confidence=pres,
-            min_tracking_confidence=track,
             output_face_blendshapes=True,
             output_facial_transformation_matrixes=True,
         )

@@ -25,6 +25,8 @@ class MSABatch:
     marked absent; ``MSABatch.build`` derives ``present`` from the masks when not given.
     labels: (B,) overall intensity in [-3, 3], optional.
     modality_labels: (B, 3) per-modality intensity, NaN where unknown, optional.
+    label_weights: (B, 3) confidence of each modality label in (0, 1] (NaN = 1), optional: the task loss
+    weighs a head's sample by it, and the overall label by the mean over the present modalities.
     """
 
     features: dict[str, torch.Tensor]
@@ -32,6 +34,7 @@ class MSABatch:
     present: torch.Tensor
     labels: torch.Tensor | None = None
     modality_labels: torch.Tensor | None = None
+    label_weights: torch.Tensor | None = None
     ids: list[str] = field(default_factory=list)
 
     @classmethod
@@ -68,6 +71,7 @@ class MSABatch:
             present=move(self.present),
             labels=move(self.labels),
             modality_labels=move(self.modality_labels),
+            label_weights=move(self.label_weights),
             ids=list(self.ids),
         )
 

@@ -37,6 +37,8 @@ class Sample:
     modality_labels: np.ndarray = field(default_factory=lambda: np.full(3, np.nan, dtype=np.float32))
     emotion: int = -1
     speaker: str = ""
+    modality_weights: np.ndarray = field(default_factory=lambda: np.full(3, np.nan, dtype=np.float32))
+    """(3,) confidence of each modality label in (0, 1] (the loss weight), NaN = unweighted (1)."""
 
 
 class MSADataset(Dataset):
@@ -57,7 +59,7 @@ class MSADataset(Dataset):
         for m in MODALITIES:
             x = s.features[m]
             feats[m] = self.spec[m].normalise(x) if len(x) else np.asarray(x, dtype=np.float32)
-        return Sample(s.id, feats, s.label, s.modality_labels, s.emotion, s.speaker)
+        return Sample(s.id, feats, s.label, s.modality_labels, s.emotion, s.speaker, s.modality_weights)
 
     @property
     def dims(self) -> dict[str, int]:
@@ -129,7 +131,15 @@ def collate(samples: list[Sample]) -> MSABatch:
     features, masks = pad_sequences(rows, dims)
     labels = torch.tensor([s.label for s in samples], dtype=torch.float32)
     mod_labels = torch.from_numpy(np.stack([np.asarray(s.modality_labels, dtype=np.float32) for s in samples]))
-    return MSABatch.build(features, masks, labels=labels, modality_labels=mod_labels, ids=[s.id for s in samples])
+    mod_weights = np.stack([np.asarray(s.modality_weights, dtype=np.float32) for s in samples])
+    return MSABatch.build(
+        features,
+        masks,
+        labels=labels,
+        modality_labels=mod_labels,
+        label_weights=torch.from_numpy(mod_weights) if np.isfinite(mod_weights).any() else None,
+        ids=[s.id for s in samples],
+    )
 
 
 def load_split(path: str | Path, split: str) -> MSADataset:

@@ -9,6 +9,7 @@ Layout (documented in docs/feature-format.md)::
 Each split file holds, for N samples:
   ``ids`` (N,) str; ``label`` (N,) float32 overall intensity in [-3, 3];
   optional ``label_T``/``label_A``/``label_V`` (N,) float32, NaN = unknown;
+  optional ``weight_T``/``weight_A``/``weight_V`` (N,) float32 label confidence in (0, 1], NaN = unweighted;
   optional ``emotion`` (N,) int64 (-1 = unknown), ``speaker`` (N,) str;
   per modality m in text/audio/vision: ``m`` (sum of T_m, D_m) float32, all samples'
   steps concatenated, and ``m_lengths`` (N,) int64. A length of 0, or a missing ``m``
@@ -32,6 +33,7 @@ from streammsa.training.dataset import MSADataset, Sample
 
 SPEC_FILE = "spec.json"
 LABEL_KEYS = ("label_T", "label_A", "label_V")
+WEIGHT_KEYS = ("weight_T", "weight_A", "weight_V")
 
 
 def write_feature_split(directory: str | Path, split: str, samples: Sequence[Sample], spec: FeatureSpec) -> Path:
@@ -51,6 +53,14 @@ def write_feature_split(directory: str | Path, split: str, samples: Sequence[Sam
     )
     for k, key in enumerate(LABEL_KEYS):
         arrays[key] = mod_labels[:, k]
+    mod_weights = (
+        np.stack([np.asarray(s.modality_weights, dtype=np.float32) for s in samples])
+        if samples
+        else np.zeros((0, 3), np.float32)
+    )
+    if np.isfinite(mod_weights).any():
+        for k, key in enumerate(WEIGHT_KEYS):
+            arrays[key] = mod_weights[:, k]
     for m in MODALITIES:
         dim = spec[m].dim
         parts = []
@@ -103,6 +113,9 @@ def load_feature_split(directory: str | Path, split: str) -> MSADataset:
     mod_labels = np.stack(
         [data[k].astype(np.float32) if k in data else np.full(n, np.nan, np.float32) for k in LABEL_KEYS], axis=1
     )
+    mod_weights = np.stack(
+        [data[k].astype(np.float32) if k in data else np.full(n, np.nan, np.float32) for k in WEIGHT_KEYS], axis=1
+    )
     emotion = data["emotion"].astype(np.int64) if "emotion" in data else np.full(n, -1, np.int64)
     speaker = data["speaker"].astype(str) if "speaker" in data else np.full(n, "", dtype=str)
     per_mod: dict[str, list[np.ndarray]] = {}
@@ -129,6 +142,7 @@ def load_feature_split(directory: str | Path, split: str) -> MSADataset:
             modality_labels=mod_labels[i],
             emotion=int(emotion[i]),
             speaker=str(speaker[i]),
+            modality_weights=mod_weights[i],
         )
         for i in range(n)
     ]

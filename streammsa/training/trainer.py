@@ -55,6 +55,7 @@ class TrainOptions:
     schedule: str = "plateau"  # "none", "plateau" (halve after plateau_patience epochs without progress), "cosine"
     warmup_epochs: float = 1.0  # linear learning-rate warm-up (0 = none)
     plateau_patience: int = 2
+    attention_dropout: float | None = None  # None: the model's own dropout on attention weights too
     patience: int = 8
     metric: str = "MAE"
     metric_set: str = "mosi"
@@ -78,6 +79,8 @@ class TrainOptions:
             raise UsageError(f"--schedule must be one of {', '.join(SCHEDULES)}")
         if not (self.weight_decay >= 0 and self.warmup_epochs >= 0 and self.plateau_patience >= 1):
             raise UsageError("--weight-decay and --warmup-epochs must be >= 0, --plateau-patience >= 1")
+        if self.attention_dropout is not None and not 0 <= self.attention_dropout < 1:
+            raise UsageError("--attention-dropout must lie in [0, 1)")
         if self.metric_set not in mm.METRIC_SETS:
             raise UsageError(f"--metric-set must be one of {', '.join(sorted(mm.METRIC_SETS))}")
         keys = mm.SIMS_KEYS if self.metric_set == "sims" else mm.MOSI_KEYS
@@ -103,6 +106,15 @@ class TrainResult:
     best_valid: dict[str, float]
     history: list[EpochRecord]
     stopped_early: bool
+
+
+def set_attention_dropout(model: nn.Module, p: float) -> int:
+    """Set the dropout on attention weights of every attention layer (training only: inference has none);
+    returns how many layers it set."""
+    layers = [m for m in model.modules() if isinstance(m, nn.MultiheadAttention)]
+    for m in layers:
+        m.dropout = float(p)
+    return len(layers)
 
 
 def seed_everything(seed: int) -> None:
@@ -196,6 +208,8 @@ class Trainer:
         self.opt = options
         self.device = resolve_device(options.device)
         self.model = model.to(self.device)
+        if options.attention_dropout is not None:
+            set_attention_dropout(self.model, options.attention_dropout)
         self.train_ds, self.valid_ds = train, valid
         self.spec = spec
         self.extra = dict(extra or {})

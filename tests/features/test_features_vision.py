@@ -206,3 +206,16 @@ def test_a_native_line_that_is_not_chatter_still_reaches_stderr(capfd):
         os.write(2, b"E0000 00:00:1796100550.725694   31102 graph.cc:182] a real failure\n")
     err = capfd.readouterr().err
     assert "a real failure" in err and "chatter" not in err
+
+
+def test_a_face_held_still_reads_the_same_in_every_frame_as_its_photo(extractor, shared_data: Path):
+    """A still face played as video gives its photo's features in every frame: no tracking drift (issue #10:
+    VIDEO-mode tracking moved an angry face's blendshapes by up to 0.5 within half a second)."""
+    labels = (shared_data / "faces" / "labels.csv").read_text().splitlines()
+    name = next(line.split(",")[0] for line in labels[1:] if ",anger," in line)
+    rgb = cv2.cvtColor(cv2.imread(str(shared_data / "faces" / "images" / name)), cv2.COLOR_BGR2RGB)
+    photo = extractor.process_image(rgb)
+    assert photo is not None
+    frames = [extractor.process(rgb, i / 10.0) for i in range(12)]
+    assert all(f is not None for f in frames)
+    assert max(float(np.abs(f - photo).max()) for f in frames) < 1e-5

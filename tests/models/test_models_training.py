@@ -205,3 +205,26 @@ def test_features_of_the_wrong_size_are_a_usage_error_naming_the_modality():
     feats = {"text": torch.randn(1, 4, 12), "audio": torch.randn(1, 5, 8), "vision": torch.randn(1, 3, 5)}
     with pytest.raises(UsageError, match=r"audio features have shape \(1, 5, 8\) but the model expects"):
         model(MSABatch.build(feats))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_sample_weighs_in_the_loss_by_its_label_confidence(name):
+    """Label confidence (e.g. surprise 0.5) scales a sample's share of every task loss; a sample of weight
+    0 adds nothing, and weight 1 everywhere is the unweighted loss (issue #10)."""
+    torch.manual_seed(0)
+    model = build_model(name, DIMS, SMALL).eval()
+    batch = ragged_batch()
+    with torch.no_grad():
+        out = model(batch, with_losses=True)
+    plain, _ = model.compute_loss(batch, out)
+    ones = MSABatch(**{**batch.__dict__, "label_weights": torch.ones(8, 3)})
+    assert model.compute_loss(ones, out)[0].item() == pytest.approx(plain.item(), rel=1e-6)
+    w = torch.ones(8, 3)
+    w[4] = 0.0  # sample 4 does not count
+    weighted, _ = model.compute_loss(MSABatch(**{**batch.__dict__, "label_weights": w}), out)
+    moved = MSABatch(**{**batch.__dict__, "labels": batch.labels.clone()})
+    moved.labels[4] += 5.0  # ...so its label can be anything
+    assert model.compute_loss(MSABatch(**{**moved.__dict__, "label_weights": w}), out)[0].item() == pytest.approx(
+        weighted.item(), rel=1e-6
+    )
+    assert weighted.item() != pytest.approx(plain.item(), rel=1e-4)

@@ -109,6 +109,7 @@ def test_early_stopping_after_patience(feature_dir, tmp_path):
         ({"optimizer": "sgd"}, "--optimizer"),
         ({"schedule": "step"}, "--schedule"),
         ({"warmup_epochs": -1.0}, "--warmup-epochs"),
+        ({"attention_dropout": 1.0}, "--attention-dropout"),
     ],
 )
 def test_bad_options_are_usage_errors(feature_dir, tmp_path, kw, message):
@@ -185,3 +186,16 @@ def test_plateau_schedule_lowers_the_rate_of_a_stalled_run_and_the_old_settings_
     # lr 1e-9 cannot improve the validation loss: the plateau schedule halves the rate every 2 epochs
     assert rates["default"] == pytest.approx([1e-9 * 0.5**2] * 2)
     assert rates["old"] == [1e-9]
+
+
+def test_attention_dropout_is_set_on_every_attention_layer_and_only_while_training_matters():
+    from streammsa.models import build_model
+    from streammsa.training.trainer import set_attention_dropout
+
+    model = build_model("cacr", {"text": 12, "audio": 7, "vision": 5}, {"d_model": 16, "heads": 2})
+    attention = [m for m in model.modules() if isinstance(m, torch.nn.MultiheadAttention)]
+    assert attention and all(m.dropout == 0.1 for m in attention)
+    assert set_attention_dropout(model, 0.0) == len(attention)
+    assert all(m.dropout == 0.0 for m in attention)
+    # the other dropouts (residual, feed-forward, heads) are the model's own
+    assert any(isinstance(m, torch.nn.Dropout) and m.p == 0.1 for m in model.modules())

@@ -3,7 +3,9 @@
 The test-split pool items (MOSI / MOSEI test videos, RAVDESS actors 19-24, EmoDB speakers 15-16,
 held-out face identities), laid out as one monitor window exactly as the composer lays out training
 windows (text span, audio crop, photo with talking-face motion), fed with the other two modalities
-absent; VADER for text as a baseline.
+absent. Baselines: VADER for text; for faces the bundled expression classifier's own happy probability
+(the FER part of the face features), which the face reading must rank at least as well (issue #10).
+Every set also gets ``AUROC``: positive vs negative items (|label| >= 0.5), neutral ones left out.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from streammsa import MODALITIES
+from streammsa.features import vision as V
 from streammsa.training.dataset import Sample
 from streammsa.training.evaluation.forward import load_cpu, run_model
-from streammsa.training.evaluation.scoring import scores
+from streammsa.training.evaluation.scoring import roc_auc, scores
 
 
 def held_out_pools(shared: Path, cache: Path, spec, split: str):
@@ -67,14 +70,31 @@ def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str) -> di
             out = run_model(model, normed)
             i = MODALITIES.index(m)
             row[meta["model_name"]] = {
-                "overall": scores(out["intensity"], labels),
-                "modality_head": scores(out["modality"][:, i], labels),
+                "overall": _with_auroc(out["intensity"], labels),
+                "modality_head": _with_auroc(out["modality"][:, i], labels),
             }
         if m == "text":
-            row["vader"] = scores(vader([e.item.text for e in entries]), labels)
+            row["vader"] = _with_auroc(vader([e.item.text for e in entries]), labels)
+        if m == "vision":
+            happy = np.asarray([float(np.mean(s.features["vision"][:, FER_HAPPY])) for s in samples])
+            row["fer_happy"] = {"n": len(entries), "AUROC": polarity_auroc(happy, labels)}
         row["constant_0"] = {"MAE": float(np.mean(np.abs(labels)))}
         results["sets"][name] = row
     return results
+
+
+FER_HAPPY = V.FER_SLICE.start + V.FER_LABELS.index("happy")
+
+
+def polarity_auroc(score: np.ndarray, labels: np.ndarray, band: float = 0.5) -> float | None:
+    """ROC AUC of ``score`` for positive vs negative items; items with |label| < band are left out."""
+    labels = np.asarray(labels, dtype=np.float64)
+    polar = np.abs(labels) >= band
+    return roc_auc(np.asarray(score)[polar], labels[polar] > 0)
+
+
+def _with_auroc(pred: np.ndarray, labels: np.ndarray) -> dict:
+    return {**scores(pred, labels), "AUROC": polarity_auroc(pred, labels)}
 
 
 def _normalised(features: dict[str, np.ndarray], spec) -> dict[str, np.ndarray]:

@@ -1,0 +1,21 @@
+"""Unimodal held-out scoring: polarity AUROC leaves neutral items out; faces are compared with the
+expression classifier's own happy probability (issue #10)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from streammsa.features import vision as V
+from streammsa.training.evaluation.unimodal import FER_HAPPY, polarity_auroc
+
+
+def test_polarity_auroc_ranks_positive_against_negative_items_only():
+    labels = np.array([-2.0, -1.0, 0.0, 0.2, 1.0, 2.0])
+    # the neutral items (0, 0.2) carry the highest scores: they must not count
+    assert polarity_auroc(np.array([0.1, 0.2, 9.0, 9.0, 0.3, 0.4]), labels) == 1.0
+    assert polarity_auroc(np.array([0.4, 0.3, -9.0, -9.0, 0.2, 0.1]), labels) == 0.0
+    assert polarity_auroc(np.array([1.0, 2.0]), np.array([1.0, 2.0])) is None  # one class only
+
+
+def test_the_happy_baseline_reads_the_classifier_happy_probability():
+    assert V.FEATURE_NAMES[FER_HAPPY] == "fer_happy"
