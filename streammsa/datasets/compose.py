@@ -331,6 +331,8 @@ class Composer:
 
     def _layout(self, m: str, entry: PoolEntry, rng: np.random.Generator) -> np.ndarray:
         x = entry.features
+        if m == "text":
+            return self._text_window(entry, rng)[0]
         if m == "vision" and entry.item.still:
             return self._still_window(x[0], rng)
         return _crop(x, self.frames[m], rng)
