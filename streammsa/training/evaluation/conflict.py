@@ -1,0 +1,521 @@
+"""Does the product's conflict signal find and name real disagreement? (issue #11)
+
+The signal is the one the monitor shows and alerts on: every window becomes the Reading the monitor
+builds (``engine/alert_calibration.window_readings`` -> ``engine/readings.build_reading``: clamped
+per-modality readings of the model's heads, their confidences, d_m of ``engine/disagreement.py``), and
+its score is the odd one out's d (max d_m). Measured on held-out composed windows (the test split;
+the validation split only fits thresholds):
+
+* ``composed``: ROC AUC of the score for the known cross-modal disagreement of ``composition/SPLIT.csv``
+  (a present modality labelled positive and another negative), over windows with >= 2 modalities;
+  CACR's C_m and the spread of the heads, the old signals, beside it;
+* ``naming``: windows with all three present where one modality's label polarity is opposite to the
+  other two, which agree: how often the odd one out is that modality;
+* ``ravdess_statements``: real conflict, ``ravdess_statement`` windows (a held-out actor's voice with
+  the neutral sentence that actor spoke): ROC AUC of the score for a clearly emotional voice
+  (|valence| >= 0.5: happiness, sadness, anger, fear, disgust) against a neutral or calm one;
+  surprise (no polarity) is left out;
+* ``alerts``: thresholds fitted on validation at a per-window false-alarm rate, test scored once
+  (``engine/alert_calibration.calibrate``, the record ``scripts/calibrate_alerts.py`` stores);
+* ``fusion``: the fused reading against late fusion (the fixed label rule over the same model's heads,
+  and any other checkpoints given) on the test windows: MAE, Acc2, polarity ROC AUC.
+
+Confidence. Composed windows have no VAD track and no record of analysed frames, so the monitor's own
+fallback applies (``engine/windowing.slice_window``: no track -> confidence unknown -> counted as 1),
+except for the words, whose rule needs no track: ``evidence`` = text min(1, tokens / 6), voice and face
+1 (used for the headline and the thresholds). ``speech_seconds`` also reads the voice's evidence rule
+as if every audio frame of the window were speech (seconds / 2, none below 0.3 s), and ``presence``
+counts every present modality as 1. The voice's familiarity (``engine/voice_baseline.py``) is not
+applied: each composed window stands for a speaker already heard for a while.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streammsa import MODALITIES
+from streammsa.datasets.labels import EMOTIONS
+from streammsa.engine.alert_calibration import WindowOutputs, calibrate, conflict_signal
+from streammsa.engine.alerts import AlertConfig
+from streammsa.engine.evidence import EvidenceConfig, text_confidence
+from streammsa.errors import InputError
+from streammsa.training.dataset import Sample, load_split
+from streammsa.training.evaluation.forward import composed_windows, labels_of, run_model
+from streammsa.training.evaluation.scoring import roc_auc, scores
+
+POLARITY_BAND = 0.5  # the composed dataset's polarity bins (compose.py)
+EMOTIONAL = ("happiness", "sadness", "anger", "fear", "disgust")  # |valence| >= 0.5 (datasets/labels.py)
+CALM = ("neutral", "calm")
+CONFIDENCE_RULES = ("evidence", "speech_seconds", "presence")
+HEADLINE_RULE = "evidence"
+RULE_TEXT = {
+    "evidence": "text min(1, tokens/6) (the monitor's rule); voice and face 1 (no VAD / face-check track)",
+    "speech_seconds": "text min(1, tokens/6); voice seconds of audio / 2 (all frames taken as speech); face 1",
+    "presence": "1 for every present modality",
+}
+
+
+@dataclass
+class SplitWindows:
+    """One split's windows: the model's outputs (``WindowOutputs``) and what the targets need."""
+
+    out: WindowOutputs  # intensity, modality, conflict, present, label, conflict_flag, kind
+    modality_labels: np.ndarray  # (N, 3), NaN where absent
+    emotion: np.ndarray  # (N,) EMOTIONS index of the voice in ravdess_statement windows, -1 unknown
+    steps: np.ndarray  # (N, 3) tokens / audio frames / video frames
+    audio_rate_hz: float
+    replay: np.ndarray | None = None  # (N,) "" / "start" / "late_text": how the window imitates replay
+    unimodal: np.ndarray | None = None  # (N, 3) readings with only that modality present (a diagnostic)
+
+    def with_confidence(self, rule: str) -> WindowOutputs:
+        return {
+            **self.out,
+            "confidence": confidence(self.steps, np.asarray(self.out["present"]), rule, self.audio_rate_hz),
+        }
+
+
+def confidence(steps: np.ndarray, present: np.ndarray, rule: str, audio_rate_hz: float) -> np.ndarray:
+    """(N, 3) confidence per window and modality under ``rule`` (NaN where absent)."""
+    if rule not in CONFIDENCE_RULES:
+        raise InputError(f"unknown confidence rule {rule!r}: use {', '.join(CONFIDENCE_RULES)}")
+    cfg = EvidenceConfig()
+    c = np.ones(steps.shape, dtype=np.float64)
+    if rule != "presence":
+        c[:, 0] = [text_confidence(int(n), cfg) for n in steps[:, 0]]
+    if rule == "speech_seconds":
+        seconds = steps[:, 1] / audio_rate_hz
+        c[:, 1] = np.where(seconds < cfg.min_speech_s, 0.0, np.minimum(1.0, seconds / cfg.full_speech_s))
+    return np.where(present, c, np.nan)
+
+
+def load_windows(model: Any, meta: dict[str, Any], data: Path, split: str, unimodal: bool = False) -> SplitWindows:
+    """Forward one split of the composed dataset; keep what the conflict targets need."""
+    problems = load_split(data, split).spec.compatible_with(meta["spec"])
+    if problems:
+        raise InputError(f"{data} does not match the checkpoint's features: {problems[:2]}")
+    samples, rows = composed_windows(data, split, meta["spec"])
+    out = run_model(model, samples)
+    out["label"] = labels_of(samples)
+    out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
+    out["kind"] = np.asarray([rows[s.id]["kind"] for s in samples])
+    present = np.asarray(out["present"], dtype=bool)
+    return SplitWindows(
+        out=out,
+        modality_labels=np.stack([s.modality_labels for s in samples]).astype(np.float64),
+        emotion=np.asarray([s.emotion for s in samples], dtype=np.int64),
+        steps=np.asarray([[len(s.features[m]) for m in MODALITIES] for s in samples], dtype=np.int64),
+        audio_rate_hz=float(meta["spec"]["audio"].rate_hz),
+        replay=np.asarray([rows[s.id].get("replay", "") or "" for s in samples]),
+        unimodal=unimodal_readings(model, samples, present) if unimodal else None,
+    )
+
+
+def unimodal_readings(model: Any, samples: list[Sample], present: np.ndarray) -> np.ndarray:
+    """(N, 3) the model's overall reading with only that modality present (NaN where absent): a
+    diagnostic of how much the joint heads borrow from the other modalities."""
+    out = np.full(present.shape, np.nan)
+    for j, m in enumerate(MODALITIES):
+        idx = np.flatnonzero(present[:, j])
+        alone = [
+            Sample(s.id, {n: (x if n == m else x[:0]) for n, x in s.features.items()}, s.label)
+            for s in (samples[i] for i in idx)
+        ]
+        if alone:
+            out[idx, j] = run_model(model, alone)["intensity"]
+    return out
+
+
+# ---------------------------------------------------------------------------------------- targets
+
+
+def odd_modality(modality_labels: np.ndarray, band: float = POLARITY_BAND) -> np.ndarray:
+    """(N,) index of the one modality whose label polarity opposes the other two (which agree); -1 if none."""
+    pol = np.where(modality_labels >= band, 1, np.where(modality_labels <= -band, -1, 0))
+    pol = np.where(np.isnan(modality_labels), 0, pol)
+    out = np.full(len(pol), -1)
+    for j in range(3):
+        a, b = [k for k in range(3) if k != j]
+        odd = (pol[:, a] != 0) & (pol[:, a] == pol[:, b]) & (pol[:, j] == -pol[:, a])
+        out[odd] = j
+    return out
+
+
+def ravdess_statement_targets(kind: np.ndarray, emotion: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(selected, emotional): ravdess_statement windows with a clearly emotional or a neutral / calm voice."""
+    emotional = np.isin(emotion, [EMOTIONS.index(e) for e in EMOTIONAL])
+    calm = np.isin(emotion, [EMOTIONS.index(e) for e in CALM])
+    sel = (np.asarray(kind) == "ravdess_statement") & (emotional | calm)
+    return sel, emotional
+
+
+# ---------------------------------------------------------------------------------------- measures
+
+
+def _auc(score: np.ndarray, positive: np.ndarray) -> dict[str, Any]:
+    positive = np.asarray(positive, dtype=bool)
+    return {"n": int(len(positive)), "positives": int(positive.sum()), "roc_auc": roc_auc(score, positive)}
+
+
+def measure(w: SplitWindows, out: WindowOutputs, readings: np.ndarray | None = None) -> dict[str, Any]:
+    """AUROC, naming accuracy and the RAVDESS-statement AUROC of the conflict signal on one split.
+
+    ``readings``: per-modality readings to use instead of the model's heads (a diagnostic)."""
+    if readings is not None:
+        out = {**out, "modality": np.where(np.isnan(readings), 0.0, readings)}
+    sig = conflict_signal(out, AlertConfig().polarity_dead_zone)
+    present = np.asarray(out["present"], dtype=bool)
+    multi = present.sum(axis=1) >= 2
+    flag = np.asarray(out["conflict_flag"], dtype=bool)
+    # the alert's own ordering: opposed windows above all others, by d
+    gated = np.where(sig.opposed, sig.score, sig.score - 1.0)
+    res: dict[str, Any] = {
+        "composed": {
+            **_auc(sig.score[multi], flag[multi]),
+            "roc_auc_opposed_first": roc_auc(gated[multi], flag[multi]),
+            "mean_score": {"conflict": _mean(sig.score[multi & flag]), "no_conflict": _mean(sig.score[multi & ~flag])},
+        }
+    }
+    if w.replay is not None:  # windows made to look like replay hold less evidence
+        res["composed"]["by_replay"] = {
+            (k or "none"): _auc(sig.score[multi & (w.replay == k)], flag[multi & (w.replay == k)])
+            for k in sorted(set(w.replay.tolist()))
+        }
+    odd = odd_modality(w.modality_labels)
+    three = present.all(axis=1) & (odd >= 0)
+    named = np.asarray([n == MODALITIES[j] if j >= 0 else False for n, j in zip(sig.name, odd)])
+    res["naming"] = {"n": int(three.sum()), "accuracy": _mean(named[three])}
+    res["naming"]["by_modality"] = {
+        m: {"n": int((three & (odd == j)).sum()), "accuracy": _mean(named[three & (odd == j)])}
+        for j, m in enumerate(MODALITIES)
+    }
+    sel, emotional = ravdess_statement_targets(out["kind"], w.emotion)
+    res["ravdess_statements"] = _auc(sig.score[sel], emotional[sel])
+    res["ravdess_statements"]["mean_score_by_emotion"] = {
+        EMOTIONS[e]: _mean(sig.score[(np.asarray(out["kind"]) == "ravdess_statement") & (w.emotion == e)])
+        for e in sorted(set(w.emotion[np.asarray(out["kind"]) == "ravdess_statement"].tolist()))
+        if e >= 0
+    }
+    return res
+
+
+def affine_calibration(w: SplitWindows) -> np.ndarray:
+    """(3, 2) slope and intercept per modality of label_m on the clamped head reading (least squares on
+    ``w``'s windows where the modality is present and labelled): E[label_m | reading_m], which shrinks a
+    noisy head towards its mean. A candidate for the readings d_m compares; the monitor does not apply it."""
+    coef = np.tile([1.0, 0.0], (3, 1))
+    for j in range(3):
+        sel = np.asarray(w.out["present"], dtype=bool)[:, j] & ~np.isnan(w.modality_labels[:, j])
+        if sel.sum() >= 2:
+            coef[j] = np.polyfit(np.clip(w.out["modality"][sel, j], -3, 3), w.modality_labels[sel, j], 1)
+    return coef
+
+
+def calibrated_readings(w: SplitWindows, coef: np.ndarray) -> np.ndarray:
+    """(N, 3) the heads through ``affine_calibration``'s lines, clamped; NaN where absent."""
+    r = np.clip(w.out["modality"], -3, 3) * coef[:, 0] + coef[:, 1]
+    return np.where(np.asarray(w.out["present"], dtype=bool), np.clip(r, -3, 3), np.nan)
+
+
+def head_features(out: WindowOutputs) -> np.ndarray:
+    """What a learned conflict head sees per window: readings, presence, confidences, and for each pair
+    of modalities how far apart and how opposed their readings are (0 where either is absent)."""
+    present = np.asarray(out["present"], dtype=np.float64)
+    r = np.clip(np.nan_to_num(out["modality"]), -3, 3) * present
+    c = np.nan_to_num(out.get("confidence", present), nan=0.0) * present
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    apart = np.stack([np.abs(r[:, a] - r[:, b]) * present[:, a] * present[:, b] for a, b in pairs], axis=1)
+    opposed = np.stack([np.minimum(0.0, r[:, a] * r[:, b]) for a, b in pairs], axis=1)
+    return np.hstack([r, present, c, apart, opposed])
+
+
+def conflict_head(valid: WindowOutputs, test: WindowOutputs, kind_test: SplitWindows) -> dict[str, Any]:
+    """A logistic conflict head fitted on the VALIDATION windows' known disagreement, scored once on test
+    (a candidate against the rule; the product uses the rule)."""
+    from sklearn.linear_model import LogisticRegression
+
+    multi_v = np.asarray(valid["present"]).sum(axis=1) >= 2
+    head = LogisticRegression(C=1.0, max_iter=2000)
+    head.fit(head_features(valid)[multi_v], np.asarray(valid["conflict_flag"], dtype=bool)[multi_v])
+    score = head.decision_function(head_features(test))
+    multi = np.asarray(test["present"]).sum(axis=1) >= 2
+    sel, emotional = ravdess_statement_targets(test["kind"], kind_test.emotion)
+    return {
+        "composed": _auc(score[multi], np.asarray(test["conflict_flag"], dtype=bool)[multi]),
+        "ravdess_statements": _auc(score[sel], emotional[sel]),
+        "naming": "n/a: one score per window, it does not say who disagrees",
+    }
+
+
+def head_polarity(w: SplitWindows) -> dict[str, Any]:
+    """Each head against its own modality's label: ROC AUC positive vs negative (|label| >= 0.5). The
+    conflict signal cannot be better than the heads it compares."""
+    present = np.asarray(w.out["present"], dtype=bool)
+    res = {}
+    for j, m in enumerate(MODALITIES):
+        y = w.modality_labels[:, j]
+        sel = present[:, j] & (np.abs(np.nan_to_num(y)) >= POLARITY_BAND)
+        res[m] = _auc(w.out["modality"][sel, j], y[sel] > 0)
+    return res
+
+
+def old_signals(out: WindowOutputs) -> dict[str, Any]:
+    """The scores before issue #11 on the same windows: CACR's max C_m and the spread of the heads."""
+    present = np.asarray(out["present"], dtype=bool)
+    multi = present.sum(axis=1) >= 2
+    flag = np.asarray(out["conflict_flag"], dtype=bool)[multi]
+    c_m = np.where(present, out["conflict"], -np.inf).max(axis=1)[multi]
+    heads = np.where(present, np.clip(out["modality"], -3, 3), np.nan)[multi]
+    spread = np.nanmax(heads, axis=1) - np.nanmin(heads, axis=1)
+    return {"roc_auc_cacr_c_m": roc_auc(c_m, flag), "roc_auc_head_spread": roc_auc(spread, flag)}
+
+
+def fusion_scores(out: WindowOutputs) -> dict[str, Any]:
+    """The fused reading and the fixed label rule over the same model's heads (late fusion without learning)."""
+    from streammsa.datasets.fusion_rule import FusionRule
+
+    rule = FusionRule.load()
+    present = np.asarray(out["present"], dtype=bool)
+    heads = np.clip(out["modality"], -3, 3)
+    late = np.full(len(heads), np.nan)
+    for i in range(len(heads)):
+        try:
+            late[i] = rule.combine(*[float(heads[i, j]) if present[i, j] else None for j in range(3)])
+        except InputError:  # a rule form that needs the words: no reading
+            pass
+    label = np.asarray(out["label"], dtype=np.float64)
+    ok = ~np.isnan(late)
+    return {
+        "fused": _reading_scores(np.clip(out["intensity"], -3, 3), label),
+        "late_fusion_rule_over_heads": _reading_scores(late[ok], label[ok]),
+    }
+
+
+def fusion_spread(fusion: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per model with two or more checkpoints (seeds): mean and standard deviation of each figure."""
+    out: dict[str, Any] = {}
+    for model in sorted({f["model"] for f in fusion.values()}):
+        runs = [f for f in fusion.values() if f["model"] == model]
+        if len(runs) < 2:
+            continue
+        out[model] = {"checkpoints": len(runs)}
+        for reading in ("fused", "late_fusion_rule_over_heads"):
+            out[model][reading] = {
+                k: {"mean": float(np.mean(v)), "std": float(np.std(v, ddof=1))}
+                for k in ("MAE", "Acc2", "AUROC")
+                if None not in (v := [r[reading][k] for r in runs])
+            }
+    return out
+
+
+def _reading_scores(pred: np.ndarray, label: np.ndarray) -> dict[str, Any]:
+    s = scores(pred, label)
+    polar = np.abs(label) >= POLARITY_BAND
+    return {
+        "n": s["n"],
+        "MAE": s["MAE"],
+        "Acc2": s["Non0_acc_2"],
+        "Corr": s["Corr"],
+        "AUROC": roc_auc(pred[polar], label[polar] > 0),
+    }
+
+
+def _mean(x: np.ndarray) -> float | None:
+    return float(np.mean(x)) if len(x) else None
+
+
+# ---------------------------------------------------------------------------------------- the whole measurement
+
+TARGETS = {"composed_roc_auc": 0.85, "naming_accuracy": 0.80}
+
+
+def evaluate_conflict(
+    checkpoint: str,
+    data: Path,
+    fpr: float = 0.05,
+    compare: tuple[str, ...] = (),
+    command: str = "",
+) -> dict[str, Any]:
+    """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison)."""
+    from streammsa.training.evaluation.forward import load_cpu
+
+    model, meta = load_cpu(checkpoint)
+    valid = load_windows(model, meta, data, "valid", unimodal=True)
+    test = load_windows(model, meta, data, "test", unimodal=True)
+    res: dict[str, Any] = {
+        "checkpoint": str(checkpoint),
+        "model": meta["model_name"],
+        "data": str(data),
+        "windows": {"valid": len(valid.out["label"]), "test": len(test.out["label"])},
+        "headline_confidence": HEADLINE_RULE,
+        "confidence_rules": dict(RULE_TEXT),
+    }
+    res["signal"] = {
+        rule: {sp: measure(w, w.with_confidence(rule)) for sp, w in (("valid", valid), ("test", test))}
+        for rule in CONFIDENCE_RULES
+    }
+    res["signal_unimodal_readings"] = {
+        sp: measure(w, w.with_confidence(HEADLINE_RULE), w.unimodal) for sp, w in (("valid", valid), ("test", test))
+    }
+    # the rule with each modality's label as its reading: what the rule does with perfect heads
+    res["signal_label_readings"] = {
+        sp: measure(w, w.with_confidence(HEADLINE_RULE), w.modality_labels)
+        for sp, w in (("valid", valid), ("test", test))
+    }
+    res["head_polarity"] = {"valid": head_polarity(valid), "test": head_polarity(test)}
+    coef = affine_calibration(valid)  # fitted on validation only
+    res["signal_calibrated_readings"] = {
+        "calibration": {m: {"slope": coef[j, 0], "intercept": coef[j, 1]} for j, m in enumerate(MODALITIES)},
+        **{
+            sp: measure(w, w.with_confidence(HEADLINE_RULE), calibrated_readings(w, coef))
+            for sp, w in (("valid", valid), ("test", test))
+        },
+    }
+    res["learned_head"] = conflict_head(valid.with_confidence(HEADLINE_RULE), test.with_confidence(HEADLINE_RULE), test)
+    res["old_signals"] = {"valid": old_signals(valid.out), "test": old_signals(test.out)}
+    fitted_on = f"{data} valid split ({len(valid.out['label'])} composed windows, held-out identities)"
+    res["alerts"] = calibrate(
+        valid.with_confidence(HEADLINE_RULE),
+        test.with_confidence(HEADLINE_RULE),
+        fpr,
+        fitted_on=fitted_on,
+        command=command,
+        confidence_rule=RULE_TEXT[HEADLINE_RULE],
+    )
+    # keyed by checkpoint: several seeds of one model give its spread (fusion_spread)
+    res["fusion"] = {str(checkpoint): {"model": meta["model_name"], **fusion_scores(test.out)}}
+    res["fusion"][str(checkpoint)]["conflict_roc_auc"] = res["signal"][HEADLINE_RULE]["test"]["composed"]["roc_auc"]
+    for other in compare:
+        m2, meta2 = load_cpu(other)
+        w2 = load_windows(m2, meta2, data, "test")
+        f = {"model": meta2["model_name"], **fusion_scores(w2.out)}
+        f["conflict_roc_auc"] = measure(w2, w2.with_confidence(HEADLINE_RULE))["composed"]["roc_auc"]
+        res["fusion"][str(other)] = f
+    res["fusion_spread"] = fusion_spread(res["fusion"])
+    head = res["signal"][HEADLINE_RULE]["test"]
+    res["targets"] = {
+        "composed_roc_auc": {"target": TARGETS["composed_roc_auc"], "value": head["composed"]["roc_auc"]},
+        "naming_accuracy": {"target": TARGETS["naming_accuracy"], "value": head["naming"]["accuracy"]},
+    }
+    for t in res["targets"].values():
+        t["met"] = t["value"] is not None and t["value"] >= t["target"]
+    return res
+
+
+def _f(v: Any) -> str:
+    return "n/a" if v is None else f"{v:.3f}"
+
+
+def markdown(res: dict[str, Any]) -> str:
+    """A results section from ``evaluate_conflict``'s (cleaned) result: every number is read from it."""
+    a, sig = res["alerts"], res["signal"]
+    L = [
+        f"### Conflict signal: {res['model'].upper()} (`{res['checkpoint']}`)",
+        "",
+        f"Data: `{res['data']}`, {res['windows']['valid']} validation / {res['windows']['test']} test windows "
+        "(held-out identities). Score = the odd one out's disagreement d (max d_m, engine/disagreement.py) on "
+        "the Reading the monitor builds from each window. Confidence in the headline: "
+        f"{res['confidence_rules'][res['headline_confidence']]}.",
+        "",
+        f"`{a['command']}`" if a.get("command") else "",
+        "",
+        "| readings / confidence | split | composed ROC AUC (n, conflicts) | same, opposed polarity first "
+        "| naming accuracy (n) | RAVDESS statements ROC AUC (n, emotional) |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = [(f"model heads / {r}", sig[r]) for r in sig] + [
+        (f"heads with only that modality present / {res['headline_confidence']}", res["signal_unimodal_readings"]),
+        (f"heads, affine-calibrated on valid / {res['headline_confidence']}", res["signal_calibrated_readings"]),
+        (f"labels as readings (the rule's ceiling) / {res['headline_confidence']}", res["signal_label_readings"]),
+    ]
+    for label, by_split in rows:
+        for sp in ("test", "valid"):
+            m = by_split[sp]
+            c, n, r = m["composed"], m["naming"], m["ravdess_statements"]
+            L.append(
+                f"| {label} | {sp} | {_f(c['roc_auc'])} ({c['n']}, {c['positives']}) "
+                f"| {_f(c['roc_auc_opposed_first'])} | {_f(n['accuracy'])} ({n['n']}) "
+                f"| {_f(r['roc_auc'])} ({r['n']}, {r['positives']}) |"
+            )
+    old, head = res["old_signals"]["test"], res["learned_head"]
+    L += [
+        "",
+        f"Learned logistic conflict head (fitted on validation, test once): composed ROC AUC "
+        f"{_f(head['composed']['roc_auc'])}, RAVDESS statements {_f(head['ravdess_statements']['roc_auc'])}; "
+        "it gives one score per window and cannot name the modality.",
+        "",
+        f"Old signals on the same test windows: CACR's max C_m ROC AUC {_f(old['roc_auc_cacr_c_m'])}, spread of the "
+        f"heads {_f(old['roc_auc_head_spread'])}.",
+        "",
+        "Each head's own polarity ROC AUC (test, positive vs negative label of its modality): "
+        + ", ".join(f"{m} {_f(v['roc_auc'])} (n={v['n']})" for m, v in res["head_polarity"]["test"].items())
+        + ".",
+        "",
+        "Composed ROC AUC by replay imitation (test, headline): "
+        + ", ".join(
+            f"{k} {_f(v['roc_auc'])} (n={v['n']})"
+            for k, v in sig[res["headline_confidence"]]["test"]["composed"].get("by_replay", {}).items()
+        )
+        + ".",
+        "",
+        "Naming by the modality that is odd (test, headline): "
+        + ", ".join(
+            f"{m} {_f(v['accuracy'])} (n={v['n']})"
+            for m, v in sig[res["headline_confidence"]]["test"]["naming"]["by_modality"].items()
+        )
+        + ".",
+        "",
+        "RAVDESS statements, mean d by the voice's emotion (test, headline): "
+        + ", ".join(
+            f"{e} {_f(v)}"
+            for e, v in sig[res["headline_confidence"]]["test"]["ravdess_statements"]["mean_score_by_emotion"].items()
+        )
+        + ".",
+        "",
+        f"Alert thresholds fitted on validation for a per-window false-alarm rate of {a['target_window_fpr']} "
+        f"({a['conflict_rule']}): `{json.dumps(a['thresholds'])}`.",
+        "",
+        "| window rates | conflict FPR | conflict TPR | negative FPR | negative TPR |",
+        "|---|---|---|---|---|",
+    ]
+    for label, key in (("valid, fitted", "valid"), ("test, fitted", "test"), ("test, defaults", "test_with_defaults")):
+        v = a[key]
+        L.append(
+            f"| {label} | {_f(v['conflict_window_fpr'])} | {_f(v['conflict_window_tpr'])} "
+            f"| {_f(v['negative_window_fpr'])} | {_f(v['negative_window_tpr'])} |"
+        )
+    L += [
+        "",
+        "Fused reading vs late fusion on the test windows. Late fusion = the fixed label rule (CH-SIMS v2 fit) "
+        "over the same model's heads, and any late-fusion checkpoint given. "
+        + ("Seed spread below." if res.get("fusion_spread") else "One checkpoint per model: no seed spread."),
+        "",
+        "| checkpoint | model | reading | n | MAE | Acc2 | Corr | polarity ROC AUC | conflict ROC AUC |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for ckpt, f in res["fusion"].items():
+        for reading in ("fused", "late_fusion_rule_over_heads"):
+            s = f[reading]
+            L.append(
+                f"| `{ckpt}` | {f['model']} | {reading} | {s['n']} | {_f(s['MAE'])} | {_f(s['Acc2'])} "
+                f"| {_f(s['Corr'])} | {_f(s['AUROC'])} | {_f(f['conflict_roc_auc']) if reading == 'fused' else ''} |"
+            )
+    if res.get("fusion_spread"):
+        L += ["", "| model (seeds) | reading | MAE | Acc2 | polarity ROC AUC |", "|---|---|---|---|---|"]
+        for model, sp in res["fusion_spread"].items():
+            for reading in ("fused", "late_fusion_rule_over_heads"):
+                cells = [
+                    f"{sp[reading][k]['mean']:.3f} ± {sp[reading][k]['std']:.3f}" if k in sp[reading] else "n/a"
+                    for k in ("MAE", "Acc2", "AUROC")
+                ]
+                L.append(f"| {model} ({sp['checkpoints']}) | {reading} | " + " | ".join(cells) + " |")
+    targets = "; ".join(
+        f"{k} {_f(t['value'])} (target {t['target']}: {'met' if t['met'] else 'NOT met'})"
+        for k, t in res["targets"].items()
+    )
+    L += ["", f"Targets (test, headline): {targets}.", ""]
+    return "\n".join(L)
