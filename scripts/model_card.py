@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--composed")
     p.add_argument("--unimodal")
     p.add_argument("--replay", nargs="*")
+    p.add_argument("--lr-selection", help="JSON of the learning-rate probe runs (command, subset, runs)")
     p.add_argument("--render-only", action="store_true", help="only rewrite the card from the checkpoint")
     args = p.parse_args(argv)
     if args.render_only:
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             replay=args.replay,
             train_command=args.train_command,
             train_log=args.train_log,
+            lr_selection=args.lr_selection,
         )
     ck = Path(args.checkpoint)
     card = ck.with_suffix(".md")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from streammsa.features import vision as V
-from streammsa.training.evaluation.unimodal import FER_HAPPY, polarity_auroc
+from streammsa.training.evaluation.unimodal import FER_HAPPY, neutral_calibration, polarity_auroc
 
 
 def test_polarity_auroc_ranks_positive_against_negative_items_only():
@@ -19,3 +19,10 @@ def test_polarity_auroc_ranks_positive_against_negative_items_only():
 
 def test_the_happy_baseline_reads_the_classifier_happy_probability():
     assert V.FEATURE_NAMES[FER_HAPPY] == "fer_happy"
+
+
+def test_neutral_calibration_reads_only_the_neutral_items():
+    labels = np.array([-3.0, 0.0, 0.0, 0.3, 2.0])
+    got = neutral_calibration(np.array([-2.0, 0.5, -0.5, 0.6, 9.0]), labels)
+    assert got["n"] == 3 and abs(got["mean"] - 0.2) < 1e-9 and got["std"] > 0
+    assert neutral_calibration(np.array([1.0]), np.array([2.0])) is None

@@ -81,14 +81,32 @@ def render_card(state: dict, checkpoint: Path, dataset: Path = DATASET) -> str:
     )
     add("```\n")
     add("## Training\n")
+    optimiser = {"adamw": "AdamW (decoupled weight decay on weight matrices)", "adam": "Adam"}.get(
+        ta.get("optimizer", "adam"), ta.get("optimizer")
+    )
+    schedule = ta.get("schedule", "none")
+    if schedule != "none":
+        optimiser += f", {schedule} learning-rate schedule after {ta.get('warmup_epochs')} warm-up epoch(s)"
+    if ta.get("attention_dropout") is not None:
+        optimiser += f", attention-weight dropout {ta['attention_dropout']}"
     add(
-        f"Adam, lr {ta.get('lr')}, batch {ta.get('batch_size')}, weight decay {ta.get('weight_decay')}, "
+        f"{optimiser}, lr {ta.get('lr')}, batch {ta.get('batch_size')}, weight decay {ta.get('weight_decay')}, "
         f"gradient clip {ta.get('grad_clip')}, "
         f"seed {ta.get('seed')}, at most {ta.get('epochs')} epochs with early stopping on validation "
         f"{ta.get('metric')} "
         f"(patience {ta.get('patience')}); best epoch {m.get('best_epoch')}. "
         f"Model config: `{json.dumps(state['config'])}`.\n"
     )
+    if state.get("lr_selection"):
+        sel = state["lr_selection"]
+        add(
+            f"**Learning rate chosen on validation**: {sel['subset']}; the lowest validation MAE chose the rate "
+            f"(command: `{sel['command']}`).\n"
+        )
+        add("| lr | valid MAE |\n|---|---|")
+        for r in sorted(sel["runs"], key=lambda r: r["lr"]):
+            add(f"| {r['lr']:g} | {r['valid_MAE']:.4f} |")
+        add("")
     add(_budget(m, state))
     if state.get("training_history"):
         add("| epoch | train loss | valid loss | valid MAE | seconds |\n|---|---|---|---|---|")
@@ -125,7 +143,15 @@ def _budget(m: dict, state: dict) -> str:
         "The epoch budget was set by the CPU available (one thread per model, two models in parallel, a shared "
         "2-core machine). "
     )
-    if m.get("best_epoch", 0) < len(state.get("training_history", [])):
+    hist = state.get("training_history", [])
+    if state.get("train_args", {}).get("schedule") == "cosine" and m.get("best_epoch", 0) == len(hist) > 1:
+        gain = hist[-2]["valid_MAE"] - hist[-1]["valid_MAE"]
+        budget += (
+            f"Validation MAE was best at the last epoch, where the cosine schedule had brought the learning rate "
+            f"down to 1 % of its peak: the last epoch gained {gain:.4f} MAE, which is where the plateau of this "
+            "budget lies; more epochs at a longer schedule may still help a little.\n"
+        )
+    elif m.get("best_epoch", 0) < len(hist):
         budget += (
             f"Validation MAE was best at epoch {m.get('best_epoch')} and worsened afterwards while the train "
             "loss kept falling: at this learning rate more epochs alone would not help; a lower learning rate, "

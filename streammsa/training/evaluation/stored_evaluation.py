@@ -40,6 +40,7 @@ def store_evaluation(
     replay: list[str | Path] | None = None,
     train_command: str | None = None,
     train_log: str | Path | None = None,
+    lr_selection: str | Path | None = None,
 ) -> dict:
     """Store the result files' numbers and commands in the checkpoint's metadata; returns the new state."""
     state = read_checkpoint(checkpoint)
@@ -70,6 +71,10 @@ def store_evaluation(
         secs = training_seconds(Path(train_log))
         if secs is not None:
             state["training_seconds"] = round(secs, 1)
+    if lr_selection:
+        # {"command": ..., "subset": ..., "runs": [{"model", "lr", "valid_MAE"}]}: how the learning rate was chosen
+        sel = json.loads(Path(lr_selection).read_text())
+        state["lr_selection"] = {**sel, "runs": [r for r in sel["runs"] if r["model"] == name]}
     hist = Path(str(checkpoint) + ".state")
     if hist.is_file():
         import torch
@@ -79,6 +84,8 @@ def store_evaluation(
             {k: h[k] for k in ("epoch", "train_loss", "valid_loss", "seconds")} | {"valid_MAE": h["valid"]["MAE"]}
             for h in st["history"]
         ]
+        if "training_seconds" not in state:  # no /usr/bin/time report: the epochs' own wall time
+            state["training_seconds"] = round(sum(h["seconds"] for h in state["training_history"]), 1)
     write_checkpoint_state(checkpoint, state)
     return state
 

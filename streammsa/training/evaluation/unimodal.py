@@ -5,7 +5,8 @@ held-out face identities), laid out as one monitor window exactly as the compose
 windows (text span, audio crop, photo with talking-face motion), fed with the other two modalities
 absent. Baselines: VADER for text; for faces the bundled expression classifier's own happy probability
 (the FER part of the face features), which the face reading must rank at least as well (issue #10).
-Every set also gets ``AUROC``: positive vs negative items (|label| >= 0.5), neutral ones left out.
+Every set also gets ``AUROC``: positive vs negative items (|label| >= 0.5), neutral ones left out, and
+``neutral``: the mean and spread of the readings of its neutral items (neutral calibration).
 """
 
 from __future__ import annotations
@@ -93,8 +94,17 @@ def polarity_auroc(score: np.ndarray, labels: np.ndarray, band: float = 0.5) -> 
     return roc_auc(np.asarray(score)[polar], labels[polar] > 0)
 
 
+def neutral_calibration(pred: np.ndarray, labels: np.ndarray, band: float = 0.5) -> dict | None:
+    """Mean and spread of the readings of the neutral items (|label| < band): where "nothing to report" sits."""
+    neutral = np.abs(np.asarray(labels, dtype=np.float64)) < band
+    if not neutral.any():
+        return None
+    x = np.asarray(pred, dtype=np.float64)[neutral]
+    return {"n": int(neutral.sum()), "mean": float(x.mean()), "std": float(x.std())}
+
+
 def _with_auroc(pred: np.ndarray, labels: np.ndarray) -> dict:
-    return {**scores(pred, labels), "AUROC": polarity_auroc(pred, labels)}
+    return {**scores(pred, labels), "AUROC": polarity_auroc(pred, labels), "neutral": neutral_calibration(pred, labels)}
 
 
 def _normalised(features: dict[str, np.ndarray], spec) -> dict[str, np.ndarray]:
