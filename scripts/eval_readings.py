@@ -1,7 +1,10 @@
 """Readings on plainly labelled inputs, in one table: plain sentences (text alone, and spoken end to end),
-nobody speaking (silence, tone, noise), and the demo clip's text reading over time.
+nobody speaking (silence, tone, noise), still faces of held-out people end to end, the demo clip's text
+reading over time, and (``--held-out``) each modality alone on held-out identities: polarity AUROC, MAE and
+neutral calibration, beside VADER and the expression classifier's happy probability.
 
 Usage: .venv/bin/python scripts/eval_readings.py [--checkpoint PATH] [--json OUT] [--voices en-us,en-gb]
+                                                 [--held-out] [--faces-per-class 3]
 """
 
 from __future__ import annotations
@@ -11,10 +14,11 @@ import json
 import sys
 from pathlib import Path
 
-from streammsa.engine.inference import EngineConfig
+from streammsa.datasets.build import DEFAULT_CACHE
+from streammsa.engine.inference import EngineConfig, resolve_checkpoint
 from streammsa.errors import StreamMSAError
 from streammsa.monitor import Components, MonitorConfig
-from streammsa.paths import REPO_ROOT, demo_clip
+from streammsa.paths import REPO_ROOT, demo_clip, shared_data
 from streammsa.training.evaluation import plain_inputs as P
 
 SENTENCES = (REPO_ROOT or Path.cwd()) / "scripts" / "data" / "plain_sentences.tsv"
@@ -31,6 +35,21 @@ def fmt(summary: dict | None) -> str:
     return f"{means}{extra} (n={summary['n']}/{summary['of']})"
 
 
+def held_out_line(name: str, row: dict) -> str:
+    """One set of the held-out evaluation: the model's head for that modality, and the set's baseline."""
+    parts = [f"held-out {name:14s} n={row['n']:5d}"]
+    for key, val in row.items():
+        if isinstance(val, dict) and "modality_head" in val:
+            h = val["modality_head"]
+            neu = h.get("neutral")
+            calib = f" neutral {neu['mean']:+.2f}+-{neu['std']:.2f} (n={neu['n']})" if neu else ""
+            auroc = "n/a" if h.get("AUROC") is None else f"{h['AUROC']:.3f}"
+            parts.append(f"{key} head AUROC {auroc} MAE {h['MAE']:.3f}{calib}")
+        elif isinstance(val, dict) and val.get("AUROC") is not None:
+            parts.append(f"{key} AUROC {val['AUROC']:.3f}")
+    return "; ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--checkpoint", type=Path, default=None, help="default: the shipped monitor checkpoint")
@@ -38,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--voices", default=",".join(P.ESPEAK_VOICES), help="espeak-ng voices, comma-separated")
     ap.add_argument("--skip-spoken", action="store_true", help="skip the end-to-end spoken sentences (slowest part)")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure and item here")
+    ap.add_argument("--faces-per-class", type=int, default=3, help="held-out photos per expression (0: none)")
+    ap.add_argument("--held-out", action="store_true", help="also each modality alone on held-out identities")
+    ap.add_argument("--shared", type=Path, default=shared_data(), help="the corpora (default ../shared/data)")
+    ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE.expanduser(), help="feature cache (held-out)")
     args = ap.parse_args(argv)
     try:
         sentences = P.load_sentences(args.sentences)
@@ -46,6 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_spoken:
             res["spoken"] = P.spoken(components, sentences, [v for v in args.voices.split(",") if v])
         res["nobody_speaking"] = P.nobody_speaking(components)
+        if args.faces_per_class > 0:
+            res["faces"] = P.still_faces(components, args.shared, args.faces_per_class)
+        if args.held_out:
+            from streammsa.training.evaluation.unimodal import eval_unimodal
+
+            ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
+            res["held_out"] = eval_unimodal([ckpt], args.shared, args.cache, "test")
         res["demo"] = P.demo_text_over_time(components, demo_clip())
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -62,6 +92,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in res["nobody_speaking"].items():
         print(f"{name:12s}: {r['voice_windows']}/{r['windows']} windows read a voice, overall mean "
               f"{r['overall_mean']}, {r['alerts']} alerts")  # fmt: skip
+    if "faces" in res:
+        for c in P.FACE_CLASSES:
+            f = res["faces"][c]
+            face = "n/a" if f["face_mean"] is None else f"{f['face_mean']:+.2f}"
+            overall = "n/a" if f["overall_mean"] is None else f"{f['overall_mean']:+.2f}"
+            median = "n/a" if f["face_median"] is None else f"{f['face_median']:+.2f}"
+            print(f"still face, held-out people, {c:9s}: face {face} (median {median}) overall {overall} (n={f['n']})")
+    for name, row in (res.get("held_out") or {}).get("sets", {}).items():
+        print(held_out_line(name, row))
     print("demo clip (t_end, text, voice, overall, transcript):")
     for r in res["demo"]:
         text = "  -  " if r["text"] is None else f"{r['text']:+.2f}"

@@ -172,3 +172,62 @@ def _write_wav(path: Path, samples: np.ndarray, rate: int) -> None:
         w.setsampwidth(2)
         w.setframerate(rate)
         w.writeframes(pcm.tobytes())
+
+
+FACE_CLASSES = ("happiness", "neutral", "sadness", "anger")
+
+
+def still_faces(
+    components: Any,
+    shared: Path,
+    per_class: int = 3,
+    seconds: float = 4.0,
+    classes: Sequence[str] = FACE_CLASSES,
+) -> dict[str, Any]:
+    """Photos of held-out people (test split) with a plain expression, each played as a still video and
+    replayed through the whole monitor (``--fast``): what the face and overall readings say, per class.
+    The faces set's labels are one annotator's: some are plainly wrong (``Andre_Agassi_0034``, "sadness",
+    smiles), so read the medians, not single photos."""
+    import cv2
+
+    from streammsa.datasets.items import list_faces
+    from streammsa.monitor import replay_messages
+
+    items = sorted((it for it in list_faces(shared) if it.split == "test"), key=lambda it: it.key)
+    chosen = [it for c in classes for it in [x for x in items if x.emotion == c][:per_class]]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="streammsa-faces-") as tmp:
+        for it in chosen:
+            img = cv2.imread(it.path)
+            if img is None:
+                continue
+            clip = Path(tmp) / "face.mp4"
+            _write_still_video(clip, cv2.cvtColor(cv2.resize(img, (352, 352)), cv2.COLOR_BGR2RGB), seconds)
+            readings = replay_messages(clip, components=components).readings
+            rows.append({"item": it.key, "emotion": it.emotion, "label": it.label, **_clip_means(readings)})
+    out: dict[str, Any] = {"items": rows}
+    for c in classes:
+        vals = [r["vision"] for r in rows if r["emotion"] == c and r["vision"] is not None]
+        overall = [r["overall"] for r in rows if r["emotion"] == c and r["overall"] is not None]
+        out[c] = {
+            "n": len(vals),
+            "face_mean": float(np.mean(vals)) if vals else None,
+            "face_median": float(np.median(vals)) if vals else None,
+            "overall_mean": float(np.mean(overall)) if overall else None,
+        }
+    return out
+
+
+def _write_still_video(path: Path, rgb: np.ndarray, seconds: float, fps: int = 25) -> None:
+    import av
+
+    with av.open(str(path), mode="w") as out:
+        stream = out.add_stream("mpeg4", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = rgb.shape[1], rgb.shape[0], "yuv420p"
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        for i in range(int(seconds * fps)):
+            frame.pts = i
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
