@@ -23,7 +23,7 @@ from streammsa.features.voice_activity import FRAME_S
 @dataclass(frozen=True)
 class EvidenceConfig:
     # VAD probability above which a 32-ms frame is speech: below Silero's 0.5 onset because acted and shouted
-    # RAVDESS speech often scores 0.3-0.5; noise, tones and plucked music stayed below 0.3 here (docs/plain-inputs.md)
+    # RAVDESS speech often scores 0.3-0.5; noise, tones and plucked music stayed below 0.3 here (docs/live-results.md)
     speech_threshold: float = 0.3
     min_speech_s: float = 0.3  # less speech than this in a window: no voice reading
     full_speech_s: float = 2.0  # this much speech or more: voice confidence 1

@@ -1,7 +1,7 @@
 """A voice read relative to its own speaker's baseline.
 
 The voice model learned from acted emotional speech of a few corpora; an unfamiliar or synthetic
-voice is outside what it knows and reads confidently negative (docs/plain-inputs.md). A person's
+voice is outside what it knows and reads confidently negative (docs/live-results.md). A person's
 voice says something about their sentiment when it *moves* from how that person usually sounds,
 so each stream keeps a running baseline of its speaker's voice:
 
