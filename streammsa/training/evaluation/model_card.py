@@ -105,7 +105,7 @@ def render_card(state: dict, checkpoint: Path, dataset: Path = DATASET) -> str:
         )
         add("| lr | valid MAE |\n|---|---|")
         for r in sorted(sel["runs"], key=lambda r: r["lr"]):
-            add(f"| {r['lr']:g} | {r['valid_MAE']:.4f} |")
+            add(f"| {r['lr']:.0e} | {r['valid_MAE']:.4f} |")
         add("")
     add(_budget(m, state))
     if state.get("training_history"):
@@ -147,9 +147,16 @@ def _budget(m: dict, state: dict) -> str:
     if state.get("train_args", {}).get("schedule") == "cosine" and m.get("best_epoch", 0) == len(hist) > 1:
         gain = hist[-2]["valid_MAE"] - hist[-1]["valid_MAE"]
         budget += (
-            f"Validation MAE was best at the last epoch, where the cosine schedule had brought the learning rate "
-            f"down to 1 % of its peak: the last epoch gained {gain:.4f} MAE, which is where the plateau of this "
-            "budget lies; more epochs at a longer schedule may still help a little.\n"
+            f"Validation MAE was best at the last epoch ({gain:.4f} better than the one before), where the cosine "
+            "schedule ended at 1 % of its peak rate: the run ended with its schedule, **not at a plateau of "
+            "validation MAE**; a longer schedule may still help.\n"
+        )
+    elif m.get("best_epoch", 0) < len(hist) and state.get("train_args", {}).get("schedule", "none") != "none":
+        budget += (
+            f"Validation MAE was best at epoch {m.get('best_epoch')} of {len(hist)} and did not improve in the "
+            f"later epochs while the train loss kept falling, with the {state['train_args']['schedule']} schedule "
+            "lowering the learning rate: that is the validation plateau of this set-up (the saved weights are "
+            f"those of epoch {m.get('best_epoch')}).\n"
         )
     elif m.get("best_epoch", 0) < len(hist):
         budget += (
