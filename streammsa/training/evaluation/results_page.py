@@ -61,7 +61,17 @@ def summary(R: Path, comp: dict | None) -> list[str]:
     for r in (comp or {}).get("models", []):
         o, c = r["overall"], r["conflict"]
         if r["model"] in ("cacr", "dbr"):
-            conflict = f"; conflict ROC AUC {fmt(c['roc_auc_conflict_score'])}"
+            signal = _load(R, f"conflict_{r['model']}.json")  # scripts/eval_conflict.py: the product's signal
+            conflict = (
+                f"; the model's own C_m as a conflict score (diagnostic) ROC AUC {fmt(c['roc_auc_conflict_score'])}"
+            )
+            if signal:
+                t = signal["targets"]
+                conflict = (
+                    f"; conflict signal (disagreement d_m, docs/results.md) ROC AUC "
+                    f"{fmt(t['composed_roc_auc']['value'])}, odd modality named in "
+                    f"{fmt(t['naming_accuracy']['value'])}{conflict}"
+                )
         else:
             conflict = " (baseline)"
         out.append(
@@ -83,7 +93,7 @@ def summary(R: Path, comp: dict | None) -> list[str]:
                 f"* {name.upper()} on the {rep['clips']} GRID clips (real neutral talking faces): readings "
                 f"mean {fmt(nl['mean'])}, std {fmt(nl['std'])}; {rep['alerts_raised']} alerts."
             )
-        c = _load(R, f"calib_{name}.json")
+        c = _load(R, f"alerts_{name}.json") or _load(R, f"calib_{name}.json")
         if c:
             out.append(
                 f"* {name.upper()} calibrated alert thresholds (validation split, 5 % window false positives): "
@@ -158,13 +168,16 @@ def unimodal_section(uni: dict) -> list[str]:
     ]
     for name, s in uni["sets"].items():
         modality = name.split("/")[0]
-        for model in [k for k in s if k not in ("n", "groups", "vader", "constant_0")]:
+        for model in [k for k in s if k not in ("n", "groups", "vader", "constant_0", "fer_happy")]:
             if model.endswith("_only") and model != f"{modality}_only":
                 continue  # a text-only network fed audio reads nothing
             if model in s:
                 L.append(row(f"{name} ({s['groups']} identities): {model.upper()}", s[model]["overall"]))
         if "vader" in s:
             L.append(row(f"{name}: VADER", s["vader"]))
+        if s.get("fer_happy", {}).get("AUROC") is not None:  # ranks only: no intensity to score
+            L.append(f"| {name}: the expression classifier's happy probability (polarity ROC AUC "
+                     f"{s['fer_happy']['AUROC']:.3f}) | {s['n']} | | | | | |")  # fmt: skip
         L.append(f"| {name}: constant 0 | {s['n']} | {fmt(s['constant_0']['MAE'])} | | | | |")
     L.append("")
     return L
@@ -217,7 +230,7 @@ def replay_section(R: Path) -> list[str]:
 def calibration_section(R: Path) -> list[str]:
     L = ["## 4. Alert calibration", ""]
     for name in ("cacr", "dbr"):
-        c = _load(R, f"calib_{name}.json")
+        c = _load(R, f"alerts_{name}.json") or _load(R, f"calib_{name}.json")
         if not c:
             continue
         L += [
