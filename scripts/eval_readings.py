@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--voices", default=",".join(P.ESPEAK_VOICES), help="espeak-ng voices, comma-separated")
     ap.add_argument("--skip-spoken", action="store_true", help="skip the end-to-end spoken sentences (slowest part)")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure and item here")
-    ap.add_argument("--faces-per-class", type=int, default=3, help="held-out photos per expression (0: none)")
+    ap.add_argument("--faces-per-class", type=int, default=8, help="held-out photos per expression (0: none)")
     ap.add_argument("--held-out", action="store_true", help="also each modality alone on held-out identities")
     ap.add_argument("--shared", type=Path, default=shared_data(), help="the corpora (default ../shared/data)")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE.expanduser(), help="feature cache (held-out)")

@@ -43,7 +43,7 @@ def test_still_faces_of_held_out_people_read_happy_above_angry_end_to_end(shared
     face reading is positive for the smiles and negative for the anger (medians: the faces set's labels
     are one annotator's and some are wrong; issue #10: a still angry face used to read +1.18)."""
     components = Components.build(MonitorConfig(engine=EngineConfig(device="cpu")))
-    res = P.still_faces(components, shared_data, per_class=4, classes=("happiness", "anger"))
-    assert [r["emotion"] for r in res["items"]] == ["happiness"] * 4 + ["anger"] * 4
+    res = P.still_faces(components, shared_data, per_class=8, classes=("happiness", "anger"))
+    assert [r["emotion"] for r in res["items"]] == ["happiness"] * 8 + ["anger"] * 8
     assert all(r["vision_windows"] > 0 for r in res["items"])
     assert res["happiness"]["face_median"] > 1.0 and res["anger"]["face_median"] < -0.5
