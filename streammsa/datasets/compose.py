@@ -155,7 +155,6 @@ class _SplitPools:
     def __init__(self, pools: Pools, split: str, cfg: ComposeConfig, rng: np.random.Generator) -> None:
         self.rng = rng
         self.cfg = cfg
-        self.pools = pools
         self.bins: dict[str, dict[str, list[PoolEntry]]] = {}
         self.grid_bins: dict[str, dict[str, list[PoolEntry]]] = {}
         for m in MODALITIES:

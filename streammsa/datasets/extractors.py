@@ -8,7 +8,7 @@ Built from the same FeatureSpec as the monitor (``extractors_from_spec``):
 * audio: the file decoded by ``MediaFileSource`` (the monitor's PyAV path, float32 mono 16 kHz)
   and pushed chunk by chunk through ``AudioFeatureExtractor.stream`` (the monitor's streaming path).
 * vision: GRID video frames from ``MediaFileSource``, rate-gated by ``FaceFeatureExtractor.due``
-  and analysed by ``process`` (VIDEO mode, a fresh extractor per clip, as a new camera stream);
+  and analysed by ``process`` (each frame on its own, as the photos; a fresh extractor per clip);
   face photos by ``process_image`` (one vector per still photo). No face -> no step.
 """
 

@@ -33,7 +33,13 @@ class EvidenceConfig:
 
 def voice_confidence(speech_probs: np.ndarray, cfg: EvidenceConfig) -> float:
     """0 when the window holds less than ``min_speech_s`` of speech, else up to 1 at ``full_speech_s``."""
-    speech_s = float(np.count_nonzero(np.asarray(speech_probs).reshape(-1) > cfg.speech_threshold) * FRAME_S)
+    return speech_confidence(
+        float(np.count_nonzero(np.asarray(speech_probs).reshape(-1) > cfg.speech_threshold) * FRAME_S), cfg
+    )
+
+
+def speech_confidence(speech_s: float, cfg: EvidenceConfig) -> float:
+    """The voice's confidence from seconds of speech in a window: 0 below ``min_speech_s``, 1 from ``full_speech_s``."""
     if speech_s < cfg.min_speech_s:
         return 0.0
     return min(1.0, speech_s / cfg.full_speech_s)

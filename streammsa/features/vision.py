@@ -159,7 +159,7 @@ class FaceFeatureExtractor:
     def from_spec(cls, spec: ModalitySpec, **kw: Any) -> "FaceFeatureExtractor":
         if spec.extractor != EXTRACTOR:
             raise InputError(f"vision extractor {spec.extractor!r} is not {EXTRACTOR!r}")
-        fps = float(spec.params.get("fps", spec.rate_hz or DEFAULT_FPS))
+        fps = analysed_fps(spec)
         ours = default_vision_spec(fps)
         if spec.dim != ours.dim or spec.params != ours.params:
             raise InputError(
@@ -266,6 +266,11 @@ class FaceFeatureExtractor:
         crop = square_crop(rgb, xs * w, ys * h, CROP_SCALE)
         out[FER_SLICE] = self.expression(cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY))
         return out
+
+
+def analysed_fps(spec: ModalitySpec) -> float:
+    """Frames analysed per second under a vision spec."""
+    return float(spec.params.get("fps", spec.rate_hz or DEFAULT_FPS))
 
 
 def head_pose(matrix: np.ndarray) -> tuple[float, float, float]:

@@ -41,7 +41,6 @@ from streammsa.engine.inference import InferenceEngine, import_first_forward_mod
 FIRST_READING_WAIT_S = 3.0
 
 if TYPE_CHECKING:
-    from streammsa.features.spec import ModalitySpec
     from streammsa.features.vision import RateGate
     from streammsa.monitor.config import MonitorConfig
 
@@ -51,7 +50,7 @@ class Components:
     engine: InferenceEngine
     text_encoder: Any
     audio_extractor: Any
-    face_extractor_factory: Callable[[], Any]  # one FaceLandmarker per run: VIDEO mode needs monotonic times
+    face_extractor_factory: Callable[[], Any]  # one face extractor per run: its own rate gate and frame counts
     asr_backend: Any  # streammsa.asr.engines.AsrBackends: the decoders, each loaded once
     voice_activity: Any = None  # Silero VAD: where a voice carries evidence (built on first use when None)
     # torch's imports of a first forward pass (engine/inference.py), done while the stream's first second plays
@@ -77,7 +76,7 @@ class Components:
         from streammsa.features.audio import AudioFeatureExtractor
         from streammsa.features.defaults import check_extractable
         from streammsa.features.text import TextEncoder
-        from streammsa.features.vision import FaceFeatureExtractor
+        from streammsa.features.vision import FaceFeatureExtractor, analysed_fps
         from streammsa.features.voice_activity import VoiceActivity
 
         resolve_checkpoint(config.engine)  # a missing checkpoint is one line before anything loads
@@ -86,7 +85,7 @@ class Components:
         spec = engine.spec
         check_extractable(spec)  # a model trained on dataset-only features cannot run on media
         # what the first reading needs, side by side, while its first second of stream plays
-        face = LoadingFace(_vision_fps(spec.vision), lambda: FaceFeatureExtractor.from_spec(spec.vision))
+        face = LoadingFace(analysed_fps(spec.vision), lambda: FaceFeatureExtractor.from_spec(spec.vision))
         voice = Loading("voice activity", VoiceActivity)
         first_forward = Loading("first forward imports", import_first_forward_modules)
         audio = Loading("audio extractor", lambda: AudioFeatureExtractor.from_spec(spec.audio))
@@ -131,13 +130,6 @@ def _check_files(config: MonitorConfig) -> None:
         assets.whisper_tiny_en()
     else:
         assets.moonshine_base_en()
-
-
-def _vision_fps(spec: ModalitySpec) -> float:
-    """Frames analysed per second, read from the spec as ``FaceFeatureExtractor.from_spec`` reads it."""
-    from streammsa.features.vision import DEFAULT_FPS
-
-    return float(spec.params.get("fps", spec.rate_hz or DEFAULT_FPS))
 
 
 class Loading:
@@ -264,7 +256,7 @@ class DecoderPending:
 
 
 class FirstThenFresh:
-    """A factory of per-run face extractors (MediaPipe's VIDEO mode wants one timeline per landmarker): the
+    """A factory of per-run face extractors (each run gates and counts its own analysed frames): the
     first call returns ``first`` (one already made or loading; default: made now), later calls build a fresh
     one. An extractor never handed out is closed when the factory goes (its native threads must stop before
     the interpreter exits)."""

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from streammsa.features import vision as V
-from streammsa.training.evaluation.unimodal import FER_HAPPY, neutral_calibration, polarity_auroc
+from streammsa.training.evaluation.scoring import polarity_auroc
+from streammsa.training.evaluation.unimodal import FER_HAPPY, neutral_calibration
 
 
 def test_polarity_auroc_ranks_positive_against_negative_items_only():

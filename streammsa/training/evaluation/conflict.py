@@ -42,11 +42,11 @@ from streammsa import MODALITIES
 from streammsa.datasets.labels import EMOTIONS
 from streammsa.engine.alert_calibration import WindowOutputs, calibrate, conflict_signal
 from streammsa.engine.alerts import AlertConfig
-from streammsa.engine.evidence import EvidenceConfig, text_confidence
+from streammsa.engine.evidence import EvidenceConfig, speech_confidence, text_confidence
 from streammsa.errors import InputError
 from streammsa.training.dataset import Sample, load_split
 from streammsa.training.evaluation.forward import composed_windows, labels_of, run_model
-from streammsa.training.evaluation.scoring import roc_auc, scores
+from streammsa.training.evaluation.scoring import polarity_auroc, roc_auc, scores
 
 POLARITY_BAND = 0.5  # the composed dataset's polarity bins (compose.py)
 EMOTIONAL = ("happiness", "sadness", "anger", "fear", "disgust")  # |valence| >= 0.5 (datasets/labels.py)
@@ -88,8 +88,7 @@ def confidence(steps: np.ndarray, present: np.ndarray, rule: str, audio_rate_hz:
     if rule != "presence":
         c[:, 0] = [text_confidence(int(n), cfg) for n in steps[:, 0]]
     if rule == "speech_seconds":
-        seconds = steps[:, 1] / audio_rate_hz
-        c[:, 1] = np.where(seconds < cfg.min_speech_s, 0.0, np.minimum(1.0, seconds / cfg.full_speech_s))
+        c[:, 1] = [speech_confidence(n / audio_rate_hz, cfg) for n in steps[:, 1]]
     return np.where(present, c, np.nan)
 
 
@@ -314,13 +313,12 @@ def fusion_spread(fusion: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def _reading_scores(pred: np.ndarray, label: np.ndarray) -> dict[str, Any]:
     s = scores(pred, label)
-    polar = np.abs(label) >= POLARITY_BAND
     return {
         "n": s["n"],
         "MAE": s["MAE"],
         "Acc2": s["Non0_acc_2"],
         "Corr": s["Corr"],
-        "AUROC": roc_auc(pred[polar], label[polar] > 0),
+        "AUROC": polarity_auroc(pred, label, POLARITY_BAND),
     }
 
 

@@ -39,6 +39,13 @@ def roc_auc(score: np.ndarray, positive: np.ndarray) -> float | None:
     return float(roc_auc_score(positive, np.asarray(score, dtype=np.float64)))
 
 
+def polarity_auroc(score: np.ndarray, labels: np.ndarray, band: float = 0.5) -> float | None:
+    """ROC AUC of ``score`` for positive vs negative items; items with |label| < band are left out."""
+    labels = np.asarray(labels, dtype=np.float64)
+    polar = np.abs(labels) >= band
+    return roc_auc(np.asarray(score)[polar], labels[polar] > 0)
+
+
 def spearman(a: np.ndarray, b: np.ndarray) -> float:
     from scipy.stats import spearmanr
 

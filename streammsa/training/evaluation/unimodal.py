@@ -20,7 +20,7 @@ from streammsa import MODALITIES
 from streammsa.features import vision as V
 from streammsa.training.dataset import Sample
 from streammsa.training.evaluation.forward import load_cpu, run_model
-from streammsa.training.evaluation.scoring import roc_auc, scores
+from streammsa.training.evaluation.scoring import polarity_auroc, scores
 
 
 def held_out_pools(shared: Path, cache: Path, spec, split: str):
@@ -85,13 +85,6 @@ def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str) -> di
 
 
 FER_HAPPY = V.FER_SLICE.start + V.FER_LABELS.index("happy")
-
-
-def polarity_auroc(score: np.ndarray, labels: np.ndarray, band: float = 0.5) -> float | None:
-    """ROC AUC of ``score`` for positive vs negative items; items with |label| < band are left out."""
-    labels = np.asarray(labels, dtype=np.float64)
-    polar = np.abs(labels) >= band
-    return roc_auc(np.asarray(score)[polar], labels[polar] > 0)
 
 
 def neutral_calibration(pred: np.ndarray, labels: np.ndarray, band: float = 0.5) -> dict | None:
