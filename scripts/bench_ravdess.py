@@ -24,7 +24,7 @@ from pathlib import Path
 from streammsa.errors import StreamMSAError
 from streammsa.paths import docs_dir, shared_data
 from streammsa.training.benchmarks.ravdess import ROWS, build_cache, fold_scheme, run_jobs
-from streammsa.training.benchmarks.ravdess_report import aggregate, markdown
+from streammsa.training.benchmarks.ravdess_report import aggregate, fold_markdown, is_fold_run, markdown
 from streammsa.training.benchmarks.results_file import device_label, write_section
 
 DEFAULT_MD = str(docs_dir() / "results.md") if docs_dir() else ""
@@ -41,14 +41,23 @@ def report_from_json(args: argparse.Namespace) -> int:
         saved = doc["args"]
         for k in ("seeds", "epochs", "patience", "batch_size", "lr", "device", "jobs"):
             setattr(args, k, saved[k])
+        args.rows = saved.get("rows", "")
         for k, old in (("optimizer", "adam"), ("weight_decay", "0.0"), ("schedule", "none"), ("warmup_epochs", "0.0")):
             setattr(args, k, saved.get(k, old))  # files written before these options: the old trainer
-    sizes = {r["scheme"]: r["sizes"] for r in results}
-    body = markdown(aggregate(results), args, sizes, "; ".join(sorted(devices)), minutes)
+    publish(results, args, "; ".join(sorted(devices)), minutes)
+    return 0
+
+
+def publish(results: list[dict], args: argparse.Namespace, device: str, minutes: float) -> None:
+    """Print the table and update its section of --md: the fold cross-validation has its own section."""
+    if is_fold_run(results):
+        body, marker = fold_markdown(results, args, device, minutes), "ravdess_folds"
+    else:
+        sizes = {r["scheme"]: r["sizes"] for r in results}
+        body, marker = markdown(aggregate(results), args, sizes, device, minutes), "ravdess"
     print(body)
     if args.md:
-        write_section(Path(args.md), "ravdess", body)
-    return 0
+        write_section(Path(args.md), marker, body)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -143,10 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         doc = json.loads(args.json_out.read_text())
         doc.update({"device": device, "minutes": minutes})
         args.json_out.write_text(json.dumps(doc, indent=1))
-    body = markdown(aggregate(results), args, {r["scheme"]: r["sizes"] for r in results}, device, minutes)
-    print(body)
-    if args.md:
-        write_section(Path(args.md), "ravdess", body)
+    publish(results, args, device, minutes)
     return 0
 
 

@@ -72,20 +72,17 @@ class TextEncoder:
     ) -> None:
         if max_tokens < 3:
             raise ValueError(f"max_tokens must be at least 3 (two special tokens + one word piece), got {max_tokens}")
-        assets.offline_env()
         import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()  # a weight-loading bar on every start is noise in the monitor's log
+        from streammsa.features.minilm import load_encoder, load_tokenizer
 
         if num_threads is not None:
             torch.set_num_threads(int(num_threads))
         path = Path(model_dir) if model_dir is not None else assets.minilm_dir()
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        if not getattr(self.tokenizer, "is_fast", False):
-            raise InputError(f"{path} has no fast tokenizer (tokenizer.json); word-to-token alignment needs it")
-        self.model = AutoModel.from_pretrained(str(path), local_files_only=True).eval()
+        # Two tokenizers: one counts each word's pieces, one encodes batches (truncated, padded).
+        self._pieces = load_tokenizer(path)
+        self._batches = load_tokenizer(path, max_length=int(max_tokens))
+        self.model = load_encoder(path)
         self._torch = torch
         self.max_tokens = int(max_tokens)
         self.batch_size = int(batch_size)
@@ -145,12 +142,16 @@ class TextEncoder:
         values, word_index = self._encode_word_lists([texts])[0]
         return TimedFeatures(np.asarray(mids, dtype=np.float64)[word_index], values)
 
+    def word_pieces(self, word: str) -> list[str]:
+        """The WordPiece tokens one word becomes (each gets one feature vector)."""
+        return self._pieces.encode(word, add_special_tokens=False).tokens
+
     # ---- internals --------------------------------------------------------------------------
 
     def _chunks(self, words: list[str]) -> list[tuple[int, int]]:
         """Split a word list into [a, b) ranges of whole words that fit in max_tokens."""
         budget = self.max_tokens - 2  # [CLS] and [SEP]
-        counts = [len(ids) for ids in self.tokenizer(words, add_special_tokens=False)["input_ids"]]
+        counts = [len(e.ids) for e in self._pieces.encode_batch(words, add_special_tokens=False)]
         chunks, a, used = [], 0, 0
         for i, n in enumerate(counts):
             if used and used + n > budget:
@@ -175,18 +176,13 @@ class TextEncoder:
         with self._lock, self._torch.inference_mode():
             for s in range(0, len(order), self.batch_size):
                 batch = [pieces[k] for k in order[s : s + self.batch_size]]
-                enc = self.tokenizer(
-                    [p[2] for p in batch],
-                    is_split_into_words=True,
-                    truncation=True,  # only a single word longer than the budget is ever cut
-                    max_length=self.max_tokens,
-                    padding=True,
-                    return_tensors="pt",
-                )
-                hidden = self.model(**enc).last_hidden_state.float().numpy()
+                encs = self._batches.encode_batch([p[2] for p in batch], is_pretokenized=True)
+                ids = self._torch.tensor([e.ids for e in encs])
+                mask = self._torch.tensor([e.attention_mask for e in encs])
+                hidden = self.model(ids, mask).float().numpy()
                 self.calls += 1
                 for j, (k, piece) in enumerate(zip(order[s : s + self.batch_size], batch)):
-                    wids = enc.word_ids(j)
+                    wids = encs[j].word_ids
                     keep = np.array([i for i, wid in enumerate(wids) if wid is not None], dtype=np.int64)
                     word_idx = np.array([wids[i] + piece[1] for i in keep], dtype=np.int64)
                     results[k] = (hidden[j, keep].astype(np.float32, copy=True), word_idx)

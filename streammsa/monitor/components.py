@@ -13,9 +13,11 @@ out before its words are committed anyway, revised when they are (``monitor/loop
 audio in while they load and decodes once both have (``DecoderPending``): a decode that waited for a load
 would be timed as a recogniser falling behind.
 
-Imports: no two threads import one module at once. Parts that import torch (torchaudio, transformers) load
+Imports: no two threads import one module at once. Parts that import torch (torchaudio, the text encoder) load
 after the model, the decoders after voice activity (onnxruntime), Whisper after the text encoder (tokenizers);
-MediaPipe, torchaudio, onnxruntime, sympy and transformers share no module not already imported by then.
+MediaPipe, torchaudio, onnxruntime, sympy and tokenizers share no module not already imported by then. The
+text encoder is a plain torch module (features/minilm.py), not transformers, whose import alone cost 3.5-4.6
+CPU-s here.
 
 A broken install still fails before capture: the model files are looked up now (``assets``). A file that is
 there but does not load fails the run where it is first used, with the same one line. ``wait()`` waits for

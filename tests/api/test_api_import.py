@@ -10,7 +10,7 @@ import pytest
 
 import streammsa
 
-HEAVY = ("torch", "av", "cv2", "mediapipe", "numpy", "faster_whisper", "transformers", "websockets")
+HEAVY = ("torch", "av", "cv2", "mediapipe", "numpy", "faster_whisper", "transformers", "tokenizers", "websockets")
 
 
 def test_importing_streammsa_loads_none_of_the_pipeline():

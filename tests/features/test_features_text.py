@@ -28,7 +28,7 @@ WORDS = [
 
 def test_token_times_are_their_word_midpoints(encoder):
     feats = encoder.encode_words(WORDS)
-    pieces = [encoder.tokenizer.tokenize(w.w.strip()) for w in WORDS]
+    pieces = [encoder.word_pieces(w.w.strip()) for w in WORDS]
     expected = np.concatenate([[0.5 * (w.start + w.end)] * len(p) for w, p in zip(WORDS, pieces)])
     assert any(len(p) > 1 for p in pieces), "the example must contain a word split into several pieces"
     assert feats.values.shape == (len(expected), DIM)
@@ -68,7 +68,7 @@ def test_batch_encoding_matches_one_by_one(encoder):
 
 def test_long_word_lists_are_chunked_without_losing_words(encoder):
     words = [Word(f"word{i}", i * 0.3, i * 0.3 + 0.2) for i in range(12)]
-    n_pieces = sum(len(encoder.tokenizer.tokenize(w.w)) for w in words)
+    n_pieces = sum(len(encoder.word_pieces(w.w)) for w in words)
     calls_before = encoder.calls
     saved = encoder.max_tokens
     encoder.max_tokens = 10  # forces several chunks of whole words

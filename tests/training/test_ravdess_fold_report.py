@@ -1,0 +1,63 @@
+"""The actor-fold cross-validation report: differences paired within a fold, folds as the units."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import pytest
+
+from streammsa.training.benchmarks.ravdess_report import (
+    REFERENCE_ROW,
+    fold_markdown,
+    is_fold_run,
+    paired_differences,
+    paper_direction,
+)
+
+
+def _run(fold: int, row: str, seed: int, mae: float) -> dict:
+    test = {"MAE": mae, "Mult_acc_7": 0.3, "Non0_acc_2": 0.7, "Non0_F1_score": 0.7, "Has0_acc_2": 0.7}
+    test |= {"Corr": 0.5, "emotion_acc8": 0.4}
+    return {"scheme": f"fold{fold}of4", "row": row, "seed": seed, "test": test, "best_epoch": 5}
+
+
+def _results() -> list[dict]:
+    rng = np.random.default_rng(0)
+    out = []
+    for fold in range(4):
+        base = 1.0 + 0.2 * fold  # folds differ a lot: pairing has to remove it
+        for seed in (1, 2):
+            out.append(_run(fold, REFERENCE_ROW, seed, base))
+            out.append(_run(fold, "worse", seed, base + 0.1 + 0.01 * rng.standard_normal()))
+            out.append(_run(fold, "same", seed, base + (0.05 if fold % 2 else -0.05)))
+    return out
+
+
+def test_paired_difference_removes_the_fold_effect_and_averages_seeds_within_a_fold():
+    d = paired_differences(_results())
+    assert set(d) == {"worse", "same"}
+    assert d["worse"]["folds"] == 4
+    mean, lo, hi = d["worse"]["MAE"]
+    assert mean == pytest.approx(0.1, abs=0.01)
+    assert 0 < lo < mean < hi < 0.2
+    assert paper_direction(d["worse"]["MAE"]) == "holds"
+    assert d["same"]["MAE"][1] < 0 < d["same"]["MAE"][2]
+    assert paper_direction(d["same"]["MAE"]).startswith("not resolved")
+    assert paper_direction((-0.1, -0.2, -0.05)) == "reversed"
+
+
+def test_fold_report_names_the_command_the_pooled_rows_and_the_verdicts():
+    results = _results()
+    assert is_fold_run(results) and not is_fold_run([{**results[0], "scheme": "speaker"}])
+    args = argparse.Namespace(
+        epochs=30, patience=8, batch_size=32, lr=1e-4, optimizer="adamw", weight_decay=0.01,
+        schedule="plateau", warmup_epochs=1.0, device="cpu", jobs=2, rows="4,5",
+    )  # fmt: skip
+    md = fold_markdown(results, args, "CPU", 12.0)
+    assert "--folds 4 --seeds 2" in md and "--rows 4,5" in md
+    worse = next(
+        line for line in md.splitlines() if line.startswith("| worse | +0.1") or line.startswith("| worse | +0.09")
+    )
+    assert worse.endswith("| holds |")
+    assert "| CACR (full) |" in md and "| 8 |" in md  # 4 folds x 2 seeds pooled
