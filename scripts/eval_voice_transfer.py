@@ -8,7 +8,7 @@ read from the composed dataset's feature cache, extracted there when missing); `
 mean and standard deviation of the bundled Whisper tiny.en encoder's states over each clip (the
 encoder run on the clip's own length, not padded to 30 s; cached under --cache). Corpora: RAVDESS
 speech (24 actors) and EmoDB (10 speakers, German), labelled by emotion polarity (happiness positive;
-anger, sadness, fear, disgust, boredom negative; neutral, calm-free surprise left out). Method and
+anger, sadness, fear, disgust, boredom negative; neutral, calm and surprise left out). Method and
 the speaker normalisation: streammsa/training/evaluation/voice_transfer.py.
 """
 
@@ -30,16 +30,16 @@ from streammsa.training.evaluation.voice_transfer import NORMALISATIONS, VoiceCl
 CORPORA = ("ravdess", "emodb")
 
 
-def prosody_frames(items: list[PoolItem], cache: Path) -> list[np.ndarray]:
+def prosody_rows(items: list[PoolItem], cache: Path) -> np.ndarray:
     from streammsa.datasets.pools import build_pools
     from streammsa.features.defaults import default_feature_spec
 
     pools, _ = build_pools(items, default_feature_spec(), cache, progress=False, statements=False)
     by_key = {e.item.key: e.features for split in pools.entries["audio"].values() for e in split}
-    return [by_key[it.key] for it in items]
+    return np.stack([pooled(by_key[it.key]) for it in items])
 
 
-def whisper_tiny_frames(items: list[PoolItem], cache: Path) -> list[np.ndarray]:
+def whisper_tiny_rows(items: list[PoolItem], cache: Path) -> np.ndarray:
     """Pooled encoder states per clip; the pooled vectors (not the frames) are cached by clip key."""
     import ctranslate2
     from faster_whisper import WhisperModel
@@ -66,20 +66,17 @@ def whisper_tiny_frames(items: list[PoolItem], cache: Path) -> list[np.ndarray]:
         path.parent.mkdir(parents=True, exist_ok=True)
         keys = sorted(stored)
         np.savez(path, keys=np.asarray(keys), values=np.stack([stored[k] for k in keys]))
-    # Already pooled: hand back one "frame" so pooling again keeps the mean and adds a zero spread.
-    return [stored[it.key][None] for it in items]
+    return np.stack([stored[it.key] for it in items])
 
 
 def pooled_rows(feature: str, items: list[PoolItem], cache: Path) -> np.ndarray:
     """(N, D) one pooled vector per clip; ``a+b`` joins two feature sets side by side."""
     if "+" in feature:
         return np.hstack([pooled_rows(f, items, cache) for f in feature.split("+")])
-    frames = FEATURES[feature](items, cache)
-    return np.stack([f[0] if feature in ALREADY_POOLED else pooled(f) for f in frames])
+    return FEATURES[feature](items, cache)
 
 
-FEATURES = {"prosody": prosody_frames, "whisper-tiny": whisper_tiny_frames}
-ALREADY_POOLED = {"whisper-tiny"}
+FEATURES = {"prosody": prosody_rows, "whisper-tiny": whisper_tiny_rows}
 
 
 def clips(corpus: str, items: list[PoolItem], x: np.ndarray) -> VoiceClips:
