@@ -46,7 +46,10 @@ def held_out_line(name: str, row: dict) -> str:
             auroc = "n/a" if h.get("AUROC") is None else f"{h['AUROC']:.3f}"
             parts.append(f"{key} head AUROC {auroc} MAE {h['MAE']:.3f}{calib}")
         elif isinstance(val, dict) and val.get("AUROC") is not None:
-            parts.append(f"{key} AUROC {val['AUROC']:.3f}")
+            neu = val.get("neutral")
+            calib = f" neutral {neu['mean']:+.2f}+-{neu['std']:.2f}" if neu else ""
+            mae = f" MAE {val['MAE']:.3f}" if "MAE" in val else ""
+            parts.append(f"{key} AUROC {val['AUROC']:.3f}{mae}{calib}")
     return "; ".join(parts)
 
 
@@ -75,13 +78,13 @@ def main(argv: list[str] | None = None) -> int:
             from streammsa.training.evaluation.unimodal import eval_unimodal
 
             ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
-            res["held_out"] = eval_unimodal([ckpt], args.shared, args.cache, "test")
+            res["held_out"] = eval_unimodal([ckpt], args.shared, args.cache, "test", components.text_reader)
         res["demo"] = P.demo_text_over_time(components, demo_clip())
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     ta = res["text_alone"]
-    print(f"plain sentences, text alone: model text reading  {fmt(ta['text_reading'])}")
+    print(f"plain sentences, text alone: text reading        {fmt(ta['text_reading'])}")
     print(f"                             model overall       {fmt(ta['overall'])}")
     print(f"                             VADER x3            {fmt(ta['vader'])}")
     if "spoken" in res:

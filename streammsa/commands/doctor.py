@@ -128,7 +128,20 @@ def check_checkpoints(args: argparse.Namespace) -> list[Check]:
             continue
         default = " (the default)" if required else " (--model dbr)"
         out.append(Check(name, "ok", f"{path} loads: {meta.get('model_name', model)}{default}"))
+    out.append(check_text_reader())
     return out
+
+
+def check_text_reader() -> Check:
+    """The text reading's model loads over the installed MiniLM (models/text_reader.py)."""
+    from streammsa.models.text_reader import default_path, load_reader
+
+    try:
+        reader = load_reader()
+    except Exception as exc:  # noqa: BLE001 - a missing, foreign or unreadable file: this check's answer
+        fix = "run the set-up again, or pass --text-reader head to read the words by the model's text head"
+        return Check("text reader", "fail", _one_line(exc), fix)
+    return Check("text reader", "ok", f"{default_path()} loads: top {reader.top_layers} MiniLM layers fine-tuned")
 
 
 def check_pipeline(args: argparse.Namespace) -> list[Check]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from streammsa.engine.alerts import AlertConfig
 from streammsa.engine.inference import EngineConfig
@@ -35,6 +35,13 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="run an UNTRAINED model when no trained checkpoint exists "
         "(readings are marked trained=false: not sentiment)",
+    )
+    g.add_argument(
+        "--text-reader",
+        metavar="PATH|head",
+        default=None,
+        help="what reads the words: the shipped text reader (default: models/text_reader.pt), another reader file, "
+        "or 'head' for the fusion model's own text head",
     )
     g.add_argument(
         "--device",
@@ -128,6 +135,7 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         online_asr=online,
         stream=args.stream,
         participants=getattr(args, "participants", None),
+        text_reader=text_reader_choice(getattr(args, "text_reader", None)),
         out_dir=Path(out),
         speed=speed,
         live=live,
@@ -141,3 +149,9 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         # someone at a terminal watching a replay keeps the finished dashboard to look at; scripts do not hang
         keep_dashboard_open=(not args.no_dashboard) and not live and sys.stdin.isatty(),
     )
+
+
+def text_reader_choice(value: str | None) -> Path | Literal["head"] | None:
+    if value is None or value == "head":
+        return value  # type: ignore[return-value]
+    return Path(value)

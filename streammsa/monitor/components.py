@@ -33,11 +33,13 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from streammsa.asr import engines as asr_engines
 from streammsa.asr.engines import AsrBackends
 from streammsa.engine.inference import InferenceEngine, import_first_forward_modules
+from streammsa.errors import InputError
 
 # how long the words' parts wait for the first reading once its parts have loaded (a stream may read nothing yet)
 FIRST_READING_WAIT_S = 3.0
@@ -58,12 +60,19 @@ class Components:
     # torch's imports of a first forward pass (engine/inference.py), done while the stream's first second plays
     first_forward: Any = None
     release: threading.Event | None = None  # set: loads waiting for the first reading start now
+    text_reader: Any = None  # models/text_reader.py: the text reading (None: the model's text head)
 
     def wait(self) -> Components:
         """Block until every part has loaded (raises a background load's error)."""
         if self.release is not None:
             self.release.set()  # a caller waiting for everything (a benchmark) must not wait for a first reading
-        for part in (self.voice_activity, self.audio_extractor, self.text_encoder, self.first_forward):
+        for part in (
+            self.voice_activity,
+            self.audio_extractor,
+            self.text_encoder,
+            self.text_reader,
+            self.first_forward,
+        ):
             if isinstance(part, Loading):
                 part.get()
         if isinstance(self.face_extractor_factory, FirstThenFresh):
@@ -101,6 +110,12 @@ class Components:
         text = Loading("text encoder", lambda: TextEncoder.from_spec(spec.text), after=first_reading)
         decoders = LoadingDecoders(config.whisper, config.online_asr, after=first_reading, commits_need=(text,))
         decoders.start(config.fast)
+        # the text reading's top layers sit on the text encoder's bottom ones (read when words first commit)
+        reader = (
+            None
+            if config.text_reader == "head"
+            else Loading("text reader", lambda: _text_reader(config, text.get()), after=(text,))
+        )
         return cls(
             engine=engine,
             audio_extractor=audio,
@@ -110,7 +125,16 @@ class Components:
             first_forward=first_forward,
             text_encoder=text,
             release=hold,
+            text_reader=reader,
         )
+
+
+def _text_reader(config: MonitorConfig, encoder: Any) -> Any:
+    from streammsa import assets
+    from streammsa.models.text_reader import TextReader, default_path
+
+    path = config.text_reader if isinstance(config.text_reader, Path) else default_path()
+    return TextReader.load(path, encoder.model, assets.minilm_dir())
 
 
 def _first_reading(engine: InferenceEngine, release: threading.Event) -> None:
@@ -126,6 +150,12 @@ def _check_files(config: MonitorConfig) -> None:
     from streammsa import assets
 
     assets.minilm_dir()
+    if config.text_reader != "head":
+        from streammsa.models.text_reader import default_path
+
+        reader = config.text_reader if isinstance(config.text_reader, Path) else default_path()
+        if not reader.is_file():
+            raise InputError(f"{reader} not found: the text reader (run the set-up again, or pass --text-reader head)")
     assets.face_landmarker_task()
     assets.fer_tflite()
     if config.fast or asr_engines.engine(config.online_asr.engine).decoder == "whisper":

@@ -7,6 +7,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from streammsa.asr.engines import StreamingConfig
 from streammsa.asr.whisper_backend import WhisperConfig
@@ -66,6 +67,9 @@ class MonitorConfig:
     # meetings (--participants): None = one stream (the default cost); 0 = each person their own stream,
     # how many found automatically; N = the same, with N people expected
     participants: int | None = None
+    # the text reading (models/text_reader.py): None = the shipped reader, a path = that reader,
+    # "head" = the fusion model's own text head (as before the reader existed)
+    text_reader: Path | Literal["head"] | None = None
 
     @property
     def fast(self) -> bool:

@@ -58,6 +58,7 @@ class Graph:
     speakers_worker: QueueWorker | None = None
     faces_worker: VisionFeatureWorker | None = None
     meeting: Meeting | None = None
+    text_reader: Any = None  # the text reading's model (Components.text_reader; None: the fusion model's head)
     captures: list[CaptureThread] = field(default_factory=list)
     last_video_t: float | None = None
 
@@ -150,6 +151,7 @@ def wire(
         active += ["speakers", "people"]
     scheduler = WindowScheduler(config.stream, spec.window_s, spec.hop_s, active=active)
     graph = Graph(config=config, sources=list(sources), scheduler=scheduler, latency=LatencyClock())
+    graph.text_reader = components.text_reader
 
     if has_audio:
         # audio -> per-hop voice features

@@ -53,6 +53,26 @@ class WindowsRead:
     offsets: list[dict[str, float]] = field(default_factory=list)
 
 
+class TextReadings:
+    """The text reading of each window's words by the text reader (models/text_reader.py), read once per transcript:
+    a revision or a confirmation with the same words costs nothing. None when there is no reader or no words."""
+
+    KEEP = 512  # transcripts remembered (about 8 minutes of windows)
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self._seen: dict[str, float] = {}
+
+    def of(self, transcript: str) -> float | None:
+        if self.reader is None or not transcript.strip():
+            return None
+        if transcript not in self._seen:
+            if len(self._seen) >= self.KEEP:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[transcript] = float(self.reader.read([transcript])[0])
+        return self._seen[transcript]
+
+
 class StopRequested(Exception):
     """``Monitor.stop()`` was called: end like Ctrl-C (live sessions, tools, tests)."""
 
@@ -88,6 +108,7 @@ class EngineLoop:
         self._rooms: list[Window] = []  # room windows whose people may not all be decided yet
         self._read_windows: set[tuple[str, int]] = set()  # (participant stream, window index) already read
         self.on_alerts = on_alerts  # alert events decided after a reading's first emission (participants mode)
+        self.text_readings = TextReadings(graph.text_reader)
 
     def run(self, stop: threading.Event) -> None:
         """Until the stream has ended and every window is out; raises a worker's or capture's failure."""
@@ -354,6 +375,9 @@ class EngineLoop:
     def _reading(
         self, read: WindowsRead, i: int, w: Window, seq: int, transcript: str, latency_ms: float, **extra: Any
     ) -> Reading:
+        t0 = time.perf_counter()
+        text = self.text_readings.of(transcript) if bool(read.out.present[i, MODALITIES.index("text")]) else None
+        self.model_s += time.perf_counter() - t0  # the text reader is part of reading a window
         return build_reading(
             read.out,
             i,
@@ -367,6 +391,7 @@ class EngineLoop:
             trained=self.engine.trained,
             confidence=read.confidence[i],
             offsets=read.offsets[i],
+            own=None if text is None else {"text": text},
             **extra,
         )
 

@@ -93,3 +93,17 @@ def test_a_revision_carries_its_number_final_flag_and_update_latency_on_the_wire
     assert (d["seq"], d["revision"], d["final"], d["update_latency_ms"], d["latency_ms"]) == (7, 2, True, 2350.5, 40.0)
     assert d["v"] == PROTOCOL_VERSION >= 2 and d["transcript"] == "late"
     assert json.loads(build_reading(output(), 1, **kw).to_json())["final"] is True  # final unless told otherwise
+
+
+def test_a_modalitys_own_reader_replaces_its_head_and_the_disagreement_follows():
+    kw = dict(stream="s", seq=0, t_start=0.0, t_end=4.0, transcript="hi", latency_ms=1.0, model="cacr", trained=True)
+    by_head = build_reading(output(), 0, **kw)
+    by_reader = build_reading(output(), 0, own={"text": -2.5}, **kw)
+    assert by_head.modalities["text"].intensity == 1.0
+    assert by_reader.modalities["text"].intensity == -2.5
+    assert by_reader.intensity == by_head.intensity  # the overall reading stays the model's
+    assert by_reader.modalities["audio"].intensity == by_head.modalities["audio"].intensity
+    # text -2.5 against a voice at -3 agree far more than +1.0 against -3 did
+    assert by_reader.modalities["text"].disagreement < by_head.modalities["text"].disagreement
+    # an absent modality stays absent whatever a reader says
+    assert build_reading(output(), 1, own={"text": 2.0}, **kw).modalities["text"].intensity is None

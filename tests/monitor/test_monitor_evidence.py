@@ -39,9 +39,23 @@ def test_no_voice_reading_and_no_alert_where_nobody_speaks(components, tmp_path,
     assert of_type(run.messages, "alert") == []
 
 
+@pytest.fixture(scope="module")
+def grid_readings(components, grid_clip) -> list[dict]:
+    return readings_of(replay_messages(grid_clip, components=components).messages)
+
+
 @pytest.mark.data
-def test_speech_windows_carry_voice_and_text_confidence(components, grid_clip):
-    rs = readings_of(replay_messages(grid_clip, components=components).messages)
-    last = rs[-1]["modalities"]
+def test_speech_windows_carry_voice_and_text_confidence(grid_readings):
+    last = grid_readings[-1]["modalities"]
     for m in ("text", "audio", "vision"):
         assert last[m]["present"] and 0.0 < last[m]["confidence"] <= 1.0
+
+
+@pytest.mark.data
+def test_the_text_reading_is_the_text_readers_reading_of_the_windows_words(components, grid_readings):
+    with_words = [r for r in grid_readings if r["modalities"]["text"]["present"]]
+    assert len(with_words) >= 2 and all(r["transcript"] for r in with_words)  # a 3-s clip: 3 readings
+    own = components.text_reader.read([r["transcript"] for r in with_words])
+    assert [r["modalities"]["text"]["intensity"] for r in with_words] == pytest.approx(
+        list(own), abs=1e-4
+    )  # (4 decimals on the wire)

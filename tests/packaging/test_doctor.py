@@ -16,7 +16,15 @@ def doctor(capsys, *args: str) -> tuple[int, dict]:
 def test_doctor_reports_every_check_and_this_checkout_is_usable(capsys):
     code, report = doctor(capsys, "--port", "0")
     names = [c["name"] for c in report["checks"]]
-    for expected in ("streammsa", "packages", "face_landmarker.task", "checkpoint cacr", "dashboard page", "gpu"):
+    for expected in (
+        "streammsa",
+        "packages",
+        "face_landmarker.task",
+        "checkpoint cacr",
+        "text reader",
+        "dashboard page",
+        "gpu",
+    ):
         assert expected in names
     assert code == 0 and report["usable"] is True
     assert all(c["status"] in ("ok", "info", "warn") for c in report["checks"])

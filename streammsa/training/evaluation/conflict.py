@@ -47,6 +47,7 @@ from streammsa.errors import InputError
 from streammsa.training.dataset import Sample, load_split
 from streammsa.training.evaluation.forward import composed_windows, labels_of, run_model
 from streammsa.training.evaluation.scoring import polarity_auroc, roc_auc, scores
+from streammsa.training.evaluation.window_words import window_words
 
 POLARITY_BAND = 0.5  # the composed dataset's polarity bins (compose.py)
 EMOTIONAL = ("happiness", "sadness", "anger", "fear", "disgust")  # |valence| >= 0.5 (datasets/labels.py)
@@ -92,13 +93,24 @@ def confidence(steps: np.ndarray, present: np.ndarray, rule: str, audio_rate_hz:
     return np.where(present, c, np.nan)
 
 
-def load_windows(model: Any, meta: dict[str, Any], data: Path, split: str, unimodal: bool = False) -> SplitWindows:
-    """Forward one split of the composed dataset; keep what the conflict targets need."""
+def load_windows(
+    model: Any, meta: dict[str, Any], data: Path, split: str, unimodal: bool = False, text_reader: Any = None
+) -> SplitWindows:
+    """Forward one split of the composed dataset; keep what the conflict targets need. With ``text_reader``
+    (models/text_reader.py) each window's text reading is that reader's on the window's words, as in the
+    monitor; the model's own text head stays in ``out["text_head"]``."""
     problems = load_split(data, split).spec.compatible_with(meta["spec"])
     if problems:
         raise InputError(f"{data} does not match the checkpoint's features: {problems[:2]}")
     samples, rows = composed_windows(data, split, meta["spec"])
     out = run_model(model, samples)
+    if text_reader is not None:
+        out["text_head"] = np.asarray(out["modality"][:, 0], dtype=np.float64).copy()
+        out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
+        manifest = json.loads((Path(data) / "manifest.json").read_text())
+        words = window_words(samples, rows, Path(manifest["cache"]), meta["spec"], Path(manifest["data"]))
+        has = np.flatnonzero([bool(w) for w in words])
+        out["modality"][has, 0] = text_reader.read([words[i] for i in has])
     out["label"] = labels_of(samples)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
     out["kind"] = np.asarray([rows[s.id]["kind"] for s in samples])
@@ -262,6 +274,13 @@ def head_polarity(w: SplitWindows) -> dict[str, Any]:
     return res
 
 
+def text_head_polarity(w: SplitWindows) -> dict[str, Any]:
+    """The model's own text head, where the text reader reads the words (``load_windows(text_reader=...)``)."""
+    y = w.modality_labels[:, 0]
+    sel = np.asarray(w.out["present"], dtype=bool)[:, 0] & (np.abs(np.nan_to_num(y)) >= POLARITY_BAND)
+    return _auc(w.out["text_head"][sel], y[sel] > 0)
+
+
 def old_signals(out: WindowOutputs) -> dict[str, Any]:
     """The scores before issue #11 on the same windows: CACR's max C_m and the spread of the heads."""
     present = np.asarray(out["present"], dtype=bool)
@@ -337,14 +356,17 @@ def evaluate_conflict(
     fpr: float = 0.05,
     compare: tuple[str, ...] = (),
     command: str = "",
+    text_reader: Any = None,
 ) -> dict[str, Any]:
-    """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison)."""
+    """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison); the text
+    reading is ``text_reader``'s when given (the monitor's), else the model's text head."""
     from streammsa.training.evaluation.forward import load_cpu
 
     model, meta = load_cpu(checkpoint)
-    valid = load_windows(model, meta, data, "valid", unimodal=True)
-    test = load_windows(model, meta, data, "test", unimodal=True)
+    valid = load_windows(model, meta, data, "valid", unimodal=True, text_reader=text_reader)
+    test = load_windows(model, meta, data, "test", unimodal=True, text_reader=text_reader)
     res: dict[str, Any] = {
+        "text_reading": "text reader (models/text_reader.py)" if text_reader is not None else "the model's text head",
         "checkpoint": str(checkpoint),
         "model": meta["model_name"],
         "data": str(data),
@@ -365,6 +387,8 @@ def evaluate_conflict(
         for sp, w in (("valid", valid), ("test", test))
     }
     res["head_polarity"] = {"valid": head_polarity(valid), "test": head_polarity(test)}
+    if "text_head" in test.out:  # the model's own text head beside the reader, on the same windows
+        res["text_head_polarity"] = {sp: text_head_polarity(w) for sp, w in (("valid", valid), ("test", test))}
     coef = affine_calibration(valid)  # fitted on validation only
     res["signal_calibrated_readings"] = {
         "calibration": {m: {"slope": coef[j, 0], "intercept": coef[j, 1]} for j, m in enumerate(MODALITIES)},
@@ -389,7 +413,7 @@ def evaluate_conflict(
     res["fusion"][str(checkpoint)]["conflict_roc_auc"] = res["signal"][HEADLINE_RULE]["test"]["composed"]["roc_auc"]
     for other in compare:
         m2, meta2 = load_cpu(other)
-        w2 = load_windows(m2, meta2, data, "test")
+        w2 = load_windows(m2, meta2, data, "test", text_reader=text_reader)
         f = {"model": meta2["model_name"], **fusion_scores(w2.out)}
         f["conflict_roc_auc"] = measure(w2, w2.with_confidence(HEADLINE_RULE))["composed"]["roc_auc"]
         res["fusion"][str(other)] = f

@@ -225,7 +225,9 @@ def _metrics_and_alerts(m: dict, state: dict) -> list[str]:
             f"Fitted on {a['fitted_on']} for a per-window false-positive rate of {a['target_window_fpr']}: "
             f"`{json.dumps(a['thresholds'])}`. Window rates on the test split with these thresholds: `{test}`; "
             f"with the hand-set defaults: `{defaults}`. "
-            "An alert needs 3 (conflict) or 5 (negative) consecutive hot windows.\n"
+            "An alert needs 3 (conflict) or 5 (negative) consecutive hot windows."
+            + (f" The words were read by the {a['text_reading']}, as in the monitor." if "text_reading" in a else "")
+            + "\n"
         )
     return L
 

@@ -71,10 +71,13 @@ def text_alone(components: Any, sentences: Sequence[Sentence]) -> dict[str, Any]
         feats["text"] = spec.text.normalise(tokens)
         inputs.append(WindowInputs(Window("plain", i, 0.0, spec.window_s), feats))
     out = engine.run(collate(inputs, spec))
+    reader = getattr(components, "text_reader", None)  # the monitor's text reading (None: the model's head)
+    own = reader.read([s.text for s in sentences]) if reader is not None else None
     rows = []
     for i, s in enumerate(sentences):
         r = build_reading(out, i, stream="plain", seq=i, t_start=0.0, t_end=spec.window_s, transcript=s.text,
-                          latency_ms=0.0, model=engine.name, trained=engine.trained)  # fmt: skip
+                          latency_ms=0.0, model=engine.name, trained=engine.trained,
+                          own=None if own is None else {"text": float(own[i])})  # fmt: skip
         rows.append({"label": s.label, "text": s.text, "text_reading": r.modalities["text"].intensity,
                      "overall": r.intensity})  # fmt: skip
     labels = [r["label"] for r in rows]

@@ -35,8 +35,9 @@ def held_out_pools(shared: Path, cache: Path, spec, split: str):
     return pools
 
 
-def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str) -> dict:
-    """Every checkpoint on every (modality, corpus) set of ``split``, the other modalities absent."""
+def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str, text_reader=None) -> dict:
+    """Every checkpoint on every (modality, corpus) set of ``split``, the other modalities absent; with
+    ``text_reader`` (models/text_reader.py, the monitor's text reading) also that reader on each transcript."""
     from streammsa.datasets.compose import ComposeConfig, Composer
     from streammsa.datasets.fusion_rule import FusionRule
 
@@ -76,6 +77,8 @@ def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str) -> di
             }
         if m == "text":
             row["vader"] = _with_auroc(vader([e.item.text for e in entries]), labels)
+            if text_reader is not None:
+                row["text_reader"] = _with_auroc(text_reader.read([e.item.text for e in entries]), labels)
         if m == "vision":
             happy = np.asarray([float(np.mean(s.features["vision"][:, FER_HAPPY])) for s in samples])
             row["fer_happy"] = {"n": len(entries), "AUROC": polarity_auroc(happy, labels)}

@@ -1,0 +1,38 @@
+"""A composed window's words are found again from its tokens (the composition names only the transcript)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from streammsa import MODALITIES
+from streammsa.datasets.pools import PoolCache
+from streammsa.errors import InputError
+from streammsa.features.defaults import default_feature_spec
+from streammsa.training.dataset import Sample
+from streammsa.training.evaluation.window_words import window_words
+
+pytestmark = [pytest.mark.data]
+
+
+def test_each_window_gets_the_words_of_its_token_run(tmp_path, shared_data):
+    spec = default_feature_spec()
+    rng = np.random.default_rng(0)
+    # "Kids are talking by the door": 6 words; the second word made of two tokens
+    tokens = rng.normal(size=(7, spec.text.dim)).astype(np.float32)
+    words = np.array([0, 1, 1, 2, 3, 4, 5])
+    PoolCache(tmp_path, spec).save("ravdess_statements", "text", {"ravdess_statement/1": ("s", tokens, words)})
+
+    def window(name: str, rows: slice) -> Sample:
+        feats = {m: np.zeros((0, spec[m].dim), np.float32) for m in MODALITIES}
+        feats["text"] = spec.text.normalise(tokens[rows])
+        return Sample(id=name, features=feats, label=0.0)
+
+    samples = [window("a", slice(1, 4)), window("b", slice(6, 7)), window("none", slice(0, 0))]
+    rows = {s.id: {"text_source": "ravdess_statement/1"} for s in samples}
+    assert window_words(samples, rows, tmp_path, spec, shared_data) == ["are talking", "door", ""]
+
+    other = window("c", slice(0, 2))
+    other.features["text"] = other.features["text"] + 1.0  # tokens of no run of that transcript
+    with pytest.raises(InputError, match="not a run"):
+        window_words([other], {"c": {"text_source": "ravdess_statement/1"}}, tmp_path, spec, shared_data)
