@@ -131,10 +131,16 @@ class Components:
 
 def _text_reader(config: MonitorConfig, encoder: Any) -> Any:
     from streammsa import assets
-    from streammsa.models.text_reader import TextReader, default_path
+    from streammsa.models.text_reader import TextReader
 
-    path = config.text_reader if isinstance(config.text_reader, Path) else default_path()
-    return TextReader.load(path, encoder.model, assets.minilm_dir())
+    return TextReader.load(_text_reader_path(config), encoder.model, assets.minilm_dir())
+
+
+def _text_reader_path(config: MonitorConfig) -> Path:
+    """The reader file a run loads: ``--text-reader PATH``, else the shipped one."""
+    from streammsa.models.text_reader import default_path
+
+    return config.text_reader if isinstance(config.text_reader, Path) else default_path()
 
 
 def _first_reading(engine: InferenceEngine, release: threading.Event) -> None:
@@ -151,9 +157,7 @@ def _check_files(config: MonitorConfig) -> None:
 
     assets.minilm_dir()
     if config.text_reader != "head":
-        from streammsa.models.text_reader import default_path
-
-        reader = config.text_reader if isinstance(config.text_reader, Path) else default_path()
+        reader = _text_reader_path(config)
         if not reader.is_file():
             raise InputError(f"{reader} not found: the text reader (run the set-up again, or pass --text-reader head)")
     assets.face_landmarker_task()
