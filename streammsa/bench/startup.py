@@ -42,6 +42,11 @@ class StartupFailed(StreamMSAError):
     """The replay process ended or timed out before its first reading."""
 
 
+def _ctrl_c_as_at_a_terminal() -> None:
+    # a bench started in the background of a non-interactive shell ignores SIGINT, and so would its child
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def measure_startup(
     path: Path, extra_args: Sequence[str] = (), timeout_s: float = 120.0, checkout: Path | None = None
 ) -> Startup:
@@ -61,6 +66,7 @@ def measure_startup(
             stderr=subprocess.PIPE,
             text=True,
             cwd=checkout,
+            preexec_fn=_ctrl_c_as_at_a_terminal,  # it is stopped by Ctrl-C, as a user would
         )
         try:
             first = _wait_for_reading(proc, out / TIMELINE_NAME, t0, timeout_s)

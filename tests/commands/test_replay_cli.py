@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from support.messages import readings_of
+from support.processes import spawn_streammsa
 
 from streammsa.cli import main
 from streammsa.paths import REPO_ROOT
@@ -21,16 +20,7 @@ REPO = REPO_ROOT
 DEMO = REPO / "demo_media" / "demo.mp4"
 
 
-def cli(*args: str, **kw) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "streammsa", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        cwd=kw.get("cwd", REPO),
-    )
+cli = spawn_streammsa
 
 
 def readings(path: Path) -> list[dict]:

@@ -6,16 +6,14 @@ handled cleanly."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
 from support.messages import participant_streams
+from support.processes import spawn_streammsa
 
 from streammsa.monitor import MonitorConfig, replay_messages
 from streammsa.participants.truth import MeetingTruth
@@ -184,14 +182,7 @@ def test_ctrl_c_mid_meeting_keeps_every_participant_and_writes_the_report(two_pe
     """The command line, stopped with Ctrl-C while people are being read: what was read stays, per person."""
     media, _ = two_people
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "streammsa", "replay", str(media), "--participants", "auto", "--no-dashboard"]
-    proc = subprocess.Popen(
-        [*cmd, "--out", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED="1"),
-    )
+    proc = spawn_streammsa("replay", str(media), "--participants", "auto", "--no-dashboard", "--out", str(out))
     timeline = out / "timeline.jsonl"
     try:
         deadline = time.monotonic() + 120
