@@ -24,9 +24,9 @@ from streammsa.datasets.build import DEFAULT_OUT
 from streammsa.engine.alert_calibration import calibrate
 from streammsa.errors import StreamMSAError
 from streammsa.models.checkpoint import read_checkpoint, write_checkpoint_state
-from streammsa.models.text_reader import load_reader
 from streammsa.training.evaluation.conflict import HEADLINE_RULE, RULE_TEXT, load_windows
 from streammsa.training.evaluation.forward import load_cpu
+from streammsa.training.evaluation.readers import add_reader_options, load_readers, reading_sources
 from streammsa.training.evaluation.scoring import clean
 
 
@@ -39,18 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--dry-run", action="store_true", help="print, do not write the checkpoint")
     p.add_argument("--json-out", type=Path, help="also write the record here (e.g. for docs/monitor-results.md)")
-    p.add_argument(
-        "--text-reader",
-        default=None,
-        help="the text reading, as the monitor reads it: the shipped text reader (default), a reader file, or "
-        "'head' for the model's own text head",
-    )
+    add_reader_options(p)
     args = p.parse_args(argv)
     try:
         model, meta = load_cpu(args.checkpoint)
-        reader = None if args.text_reader == "head" else load_reader(args.text_reader)
-        valid = load_windows(model, meta, args.data, "valid", text_reader=reader).with_confidence(HEADLINE_RULE)
-        test = load_windows(model, meta, args.data, "test", text_reader=reader).with_confidence(HEADLINE_RULE)
+        readers = load_readers(args)
+        valid = load_windows(model, meta, args.data, "valid", **readers).with_confidence(HEADLINE_RULE)
+        test = load_windows(model, meta, args.data, "test", **readers).with_confidence(HEADLINE_RULE)
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -59,9 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     calibration = clean(
         calibrate(valid, test, args.fpr, fitted_on=fitted_on, command=command, confidence_rule=RULE_TEXT[HEADLINE_RULE])
     )
-    calibration["text_reading"] = (
-        "the model's text head" if reader is None else f"text reader {reader.meta.get('chosen', '')}"
-    )
+    calibration.update(reading_sources(readers))
     text = json.dumps(calibration, indent=1)
     print(text)
     if args.json_out:

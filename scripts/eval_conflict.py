@@ -19,8 +19,8 @@ from pathlib import Path
 
 from streammsa.datasets.build import DEFAULT_OUT
 from streammsa.errors import StreamMSAError
-from streammsa.models.text_reader import load_reader
 from streammsa.training.evaluation.conflict import evaluate_conflict, markdown
+from streammsa.training.evaluation.readers import add_reader_options, load_readers
 from streammsa.training.evaluation.scoring import clean
 
 
@@ -32,17 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", nargs="*", default=[], help="other checkpoints for the fused vs late fusion table")
     p.add_argument("--json-out", type=Path, help="write the full result here")
     p.add_argument("--md-out", type=Path, help="write a markdown section here")
-    p.add_argument(
-        "--text-reader",
-        default=None,
-        help="the text reading, as the monitor reads it: the shipped text reader (default), a reader file, or "
-        "'head' for the model's own text head",
-    )
+    add_reader_options(p)
     args = p.parse_args(argv)
     command = "python scripts/eval_conflict.py " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
-        reader = None if args.text_reader == "head" else load_reader(args.text_reader)
-        res = clean(evaluate_conflict(args.checkpoint, args.data, args.fpr, tuple(args.compare), command, reader))
+        readers = load_readers(args)
+        res = clean(evaluate_conflict(args.checkpoint, args.data, args.fpr, tuple(args.compare), command, **readers))
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

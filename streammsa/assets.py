@@ -140,9 +140,9 @@ def campplus_state_dict() -> Path:
 
 def verified(path: Path, sha256: str) -> Path:
     """``path`` if its sha256 is ``sha256``; otherwise InputError (a corrupt or different model file)."""
-    import hashlib
+    from streammsa.file_hash import file_sha256
 
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
     if digest != sha256:
         raise InputError(f"{path} has sha256 {digest}, expected {sha256}; {SETUP_HINT}")
     return path

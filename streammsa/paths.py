@@ -45,6 +45,14 @@ def models_dir() -> Path:
     return _first_existing(REPO_ROOT / "models" if REPO_ROOT else None, PACKAGE_DATA / "models")
 
 
+def model_file(name: str) -> Path:
+    """A model file the monitor loads: ./models (a user's own, e.g. retrained) first, then the shipped one."""
+    for d in (Path.cwd() / "models", models_dir()):
+        if (d / name).is_file():
+            return d / name
+    return models_dir() / name
+
+
 def demo_clip() -> Path:
     """The embedded demo clip, made at set-up by ``scripts/make_demo_media.py``."""
     return _first_existing(

@@ -17,13 +17,13 @@ folder is never taken for a prepared one. ``python -m streammsa.asr.moonshine_mo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import sys
 from pathlib import Path
 
 from streammsa.errors import InputError
+from streammsa.file_hash import file_sha256
 
 PACKAGE = "moonshine_cpp"
 MODEL_SUBDIR = Path("models") / "base-en"
@@ -43,11 +43,7 @@ def prepared_dir() -> Path:
 
 
 def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return file_sha256(path)
 
 
 def source_dir() -> Path:

@@ -71,7 +71,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def monitor_config_from_args(args: argparse.Namespace):  # -> MonitorConfig (imported lazily for --help)
     from streammsa.asr.options import configs_from_args
-    from streammsa.commands.monitor_options import text_reader_choice
+    from streammsa.commands.monitor_options import reader_choice
     from streammsa.engine.inference import EngineConfig
     from streammsa.monitor.config import AlertThresholds, DashboardConfig, MonitorConfig
 
@@ -79,7 +79,8 @@ def monitor_config_from_args(args: argparse.Namespace):  # -> MonitorConfig (imp
     return MonitorConfig(
         whisper=whisper,
         online_asr=online,
-        text_reader=text_reader_choice(args.text_reader),
+        text_reader=reader_choice(args.text_reader),
+        voice_reader=reader_choice(args.voice_reader),
         speed=None,
         progress=False,
         engine=EngineConfig(model=args.model, checkpoint=args.checkpoint, untrained=args.untrained, device=args.device),

@@ -129,6 +129,7 @@ def check_checkpoints(args: argparse.Namespace) -> list[Check]:
         default = " (the default)" if required else " (--model dbr)"
         out.append(Check(name, "ok", f"{path} loads: {meta.get('model_name', model)}{default}"))
     out.append(check_text_reader())
+    out.append(check_voice_reader())
     return out
 
 
@@ -142,6 +143,20 @@ def check_text_reader() -> Check:
         fix = "run the set-up again, or pass --text-reader head to read the words by the model's text head"
         return Check("text reader", "fail", _one_line(exc), fix)
     return Check("text reader", "ok", f"{default_path()} loads: top {reader.top_layers} MiniLM layers fine-tuned")
+
+
+def check_voice_reader() -> Check:
+    """The voice reading's model loads over the installed Whisper tiny.en (models/voice_reader.py)."""
+    from streammsa.models.voice_reader import default_path, load_voice_reader
+
+    try:
+        reader = load_voice_reader()
+    except Exception as exc:  # noqa: BLE001 - a missing, foreign or unreadable file: this check's answer
+        fix = "run the set-up again, or pass --voice-reader head to read the voice by the model's voice head"
+        return Check("voice reader", "fail", _one_line(exc), fix)
+    return Check(
+        "voice reader", "ok", f"{default_path()} loads: ridge over Whisper states (alpha {reader.meta['alpha']:g})"
+    )
 
 
 def check_pipeline(args: argparse.Namespace) -> list[Check]:

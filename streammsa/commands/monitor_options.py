@@ -44,6 +44,13 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "or 'head' for the fusion model's own text head",
     )
     g.add_argument(
+        "--voice-reader",
+        metavar="PATH|head",
+        default=None,
+        help="what reads the voice: the shipped voice reader (default: models/voice_reader.npz), another reader "
+        "file, or 'head' for the fusion model's own voice head",
+    )
+    g.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
         default="auto",
@@ -135,7 +142,8 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         online_asr=online,
         stream=args.stream,
         participants=getattr(args, "participants", None),
-        text_reader=text_reader_choice(getattr(args, "text_reader", None)),
+        text_reader=reader_choice(getattr(args, "text_reader", None)),
+        voice_reader=reader_choice(getattr(args, "voice_reader", None)),
         out_dir=Path(out),
         speed=speed,
         live=live,
@@ -151,7 +159,7 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
     )
 
 
-def text_reader_choice(value: str | None) -> Path | Literal["head"] | None:
+def reader_choice(value: str | None) -> Path | Literal["head"] | None:
     if value is None or value == "head":
         return value  # type: ignore[return-value]
     return Path(value)

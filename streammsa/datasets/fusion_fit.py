@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -22,13 +21,14 @@ from streammsa.datasets import corpus_labels as C
 from streammsa.datasets.fusion_rule import FITTED_FORMS, FusionRule, baseline, fit_rule, score
 from streammsa.datasets.labels import intensity_for
 from streammsa.errors import InputError
+from streammsa.file_hash import file_sha256
 
 COMMAND = "python scripts/fit_fusion_rule.py --seed {seed}"
 CREMAD_SPLIT = (0.6, 0.2, 0.2)
 
 
 def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return file_sha256(path)
 
 
 def chsims_splits(data_root: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -51,17 +51,18 @@ def build_reading(
     ``revision``/``final``/``update_latency_ms``: see ``protocol.Reading`` (a reading revised when words
     committed after its first emission joined its window, ``monitor/loop.py``). ``offsets``: subtracted from
     a modality's own reading (the voice is read against its speaker's baseline, ``engine/voice_baseline.py``).
-    ``own``: a present modality's reading by its own unimodal reader (the words: ``models/text_reader.py``), in
-    place of the model's per-modality head; the overall reading stays the model's.
+    ``own``: a present modality's reading by its own unimodal reader (the words: ``models/text_reader.py``, the
+    voice: ``models/voice_reader.py``), in place of the model's per-modality head (offsets apply to it likewise);
+    the overall reading stays the model's.
     """
     present = output.present[row].tolist()
     mods: dict[str, ModalityReading] = {}
     for i, m in enumerate(MODALITIES):
         if present[i]:
-            head = float(output.modality_intensity[row, i]) - (offsets or {}).get(m, 0.0)
+            value = own[m] if own is not None and m in own else float(output.modality_intensity[row, i])
             mods[m] = ModalityReading(
                 present=True,
-                intensity=clamp_intensity(own[m] if own is not None and m in own else head),
+                intensity=clamp_intensity(value - (offsets or {}).get(m, 0.0)),
                 conflict=float(output.conflict[row, i]),
                 weight=float(output.weight[row, i]),
                 confidence=(confidence or {}).get(m),

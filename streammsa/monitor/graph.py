@@ -1,6 +1,8 @@
 """The monitor's data flow, wired in one place. Read ``wire`` top to bottom:
 
     capture threads ──packets──> route() ─┬─> AudioFeatureWorker ──> audio cache ──┐
+                                          ├─> VoiceActivityWorker ─> speech cache ─┤
+                                          ├─> VoiceStatesWorker ─> voice_states ───┤
                                           ├─> AsrWorker ──words──> text cache ─────┼─> WindowScheduler
                                           └─> VisionFeatureWorker ─> vision cache ──┘   (watermarks)
 
@@ -22,6 +24,7 @@ from streammsa.capture.source import Source
 from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.cache import FeatureCache, TextSegmentCache
 from streammsa.features.voice_activity import VoiceActivity
+from streammsa.features.voice_states import DIM as VOICE_STATES_DIM
 from streammsa.monitor.components import Components
 from streammsa.monitor.config import MonitorConfig
 from streammsa.monitor.latency import LatencyClock
@@ -32,6 +35,7 @@ from streammsa.monitor.workers import (
     QueueWorker,
     VisionFeatureWorker,
     VoiceActivityWorker,
+    VoiceStatesWorker,
 )
 from streammsa.protocol import Message, StatusEvent
 
@@ -52,6 +56,7 @@ class Graph:
     caches: dict[str, Any] = field(default_factory=lambda: {m: None for m in MODALITIES})
     audio_worker: AudioFeatureWorker | None = None
     speech_worker: VoiceActivityWorker | None = None
+    voice_states_worker: VoiceStatesWorker | None = None
     asr_worker: AsrWorker | None = None
     vision_worker: VisionFeatureWorker | None = None
     # participants mode: who speaks, every face (replaces vision_worker), the participant streams
@@ -59,6 +64,7 @@ class Graph:
     faces_worker: VisionFeatureWorker | None = None
     meeting: Meeting | None = None
     text_reader: Any = None  # the text reading's model (Components.text_reader; None: the fusion model's head)
+    voice_reader: Any = None  # the voice reading's model (Components.voice_reader; None: the fusion model's head)
     captures: list[CaptureThread] = field(default_factory=list)
     last_video_t: float | None = None
 
@@ -67,6 +73,7 @@ class Graph:
         workers = (
             self.audio_worker,
             self.speech_worker,
+            self.voice_states_worker,
             self.asr_worker,
             self.vision_worker,
             self.speakers_worker,
@@ -88,6 +95,8 @@ class Graph:
             self.audio_worker.put(pkt)
             if self.speech_worker is not None:
                 self.speech_worker.put(pkt)
+            if self.voice_states_worker is not None:
+                self.voice_states_worker.put(pkt)
             self.asr_worker.put(pkt)
             if self.speakers_worker is not None:
                 self.speakers_worker.put(pkt)
@@ -143,7 +152,10 @@ def wire(
 
     # windows: a modality this stream can never produce never holds a window back
     # ("speech": the voice-activity track, which decides whether a window's voice carries evidence)
+    # ("voice_states": the Whisper encoder's states, which the voice reader reads)
+    reads_voice = has_audio and components.voice_reader is not None
     active = (["text", "audio", "speech"] if has_audio else []) + (["vision"] if has_video else [])
+    active += ["voice_states"] if reads_voice else []
     meeting = config.participants is not None
     if meeting and has_audio and config.fast:
         # --fast decides who spoke after hearing the whole file: its windows wait for that (paced and live runs
@@ -152,6 +164,7 @@ def wire(
     scheduler = WindowScheduler(config.stream, spec.window_s, spec.hop_s, active=active)
     graph = Graph(config=config, sources=list(sources), scheduler=scheduler, latency=LatencyClock())
     graph.text_reader = components.text_reader
+    graph.voice_reader = components.voice_reader if reads_voice else None
 
     if has_audio:
         # audio -> per-hop voice features
@@ -163,6 +176,12 @@ def wire(
         graph.caches["speech"] = FeatureCache(1, CACHE_HORIZON_S, name="speech")
         vad = components.voice_activity or VoiceActivity()
         graph.speech_worker = VoiceActivityWorker(vad, graph.caches["speech"], scheduler, wc.queue_packets)
+        if reads_voice:
+            # audio -> Whisper encoder states every 20 ms: what the voice reading reads
+            graph.caches["voice_states"] = FeatureCache(VOICE_STATES_DIM, CACHE_HORIZON_S, name="voice_states")
+            graph.voice_states_worker = VoiceStatesWorker(
+                components.voice_states, graph.caches["voice_states"], scheduler, wc.queue_packets
+            )
         # audio -> recogniser -> committed words -> token features (each segment encoded once)
         graph.caches["text"] = TextSegmentCache(components.text_encoder, spec.text.dim, CACHE_HORIZON_S)
         recogniser = _recogniser(config, components, graph)

@@ -28,13 +28,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from streammsa import MODALITIES
 from streammsa.engine.alerts import AlertEngine
 from streammsa.engine.confidence_fusion import fused_intensity, run_with_contributions, with_intensity
+from streammsa.engine.evidence import EvidenceConfig
 from streammsa.engine.inference import InferenceEngine
 from streammsa.engine.readings import build_reading, words_in_window
 from streammsa.engine.voice_baseline import VoiceBaseline
 from streammsa.engine.windowing import Window, WindowInputs, slice_window
+from streammsa.features.voice_states import speech_states
 from streammsa.models.io import ModelOutput
 from streammsa.monitor.graph import Graph
 from streammsa.monitor.meeting import WORD_REACH_S
@@ -51,6 +55,7 @@ class WindowsRead:
     out: ModelOutput
     confidence: list[dict[str, float | None]] = field(default_factory=list)
     offsets: list[dict[str, float]] = field(default_factory=list)
+    own: list[dict[str, float]] = field(default_factory=list)  # readings by a modality's own reader
 
 
 class TextReadings:
@@ -348,6 +353,7 @@ class EngineLoop:
         """Slice the windows and run the model, each modality counting by its confidence (engine/confidence_fusion.py)
         and the voice read against its speaker's baseline (engine/voice_baseline.py)."""
         inputs = [self._slice(w) for w in windows]
+        voice = self._voice_readings(windows, inputs)
         # a contribution is needed only where it changes the reading: a modality counted below full
         # confidence, and the voice (read against its speaker's baseline)
         needed = [
@@ -361,16 +367,36 @@ class EngineLoop:
             base = self.baselines.setdefault(w.stream, VoiceBaseline())
             d = {m: float(contrib[m][i]) for m in MODALITIES}
             evidence = x.confidence.get("audio")
+            heard = float(out.modality_intensity[i, 1]) if voice[i] is None else voice[i]
             if first and x.present["audio"]:  # once per window, in order: replays and live runs read alike
-                base.update(float(out.modality_intensity[i, 1]), d["audio"], 1.0 if evidence is None else evidence)
+                base.update(heard, d["audio"], 1.0 if evidence is None else evidence)
             conf = dict(x.confidence)
             if conf.get("audio") is not None:
                 conf["audio"] = float(conf["audio"]) * base.familiarity()  # type: ignore[arg-type]
             fused.append(fused_intensity(float(out.intensity[i]), d, conf, {"audio": base.contribution_offset()}))
             read.confidence.append(conf)
             read.offsets.append({"audio": base.reading_offset()})
+            read.own.append({} if voice[i] is None else {"audio": voice[i]})
         read.out = with_intensity(out, fused)
         return read
+
+    def _voice_readings(self, windows: list[Window], inputs: list[WindowInputs]) -> list[float | None]:
+        """The voice reader's reading of each window with a voice (None: no reader, no voice, too little of it)."""
+        reader = self.graph.voice_reader
+        if reader is None:
+            return [None] * len(windows)
+        threshold = EvidenceConfig().speech_threshold  # the states heard while someone speaks (as in its training)
+        rows = []
+        for w, x in zip(windows, inputs):
+            caches = self._caches(w)
+            states, speech = caches.get("voice_states"), caches.get("speech")
+            if not x.present["audio"] or states is None or speech is None:
+                rows.append(np.zeros((0, 0), np.float32))
+                continue
+            times, values = states.slice(w.t_start, w.t_end)
+            speech_times, probs = speech.slice(w.t_start, w.t_end)
+            rows.append(speech_states(times, values, speech_times, probs[:, 0], threshold))
+        return [None if np.isnan(r) else float(r) for r in reader.read(rows)]
 
     def _reading(
         self, read: WindowsRead, i: int, w: Window, seq: int, transcript: str, latency_ms: float, **extra: Any
@@ -391,7 +417,7 @@ class EngineLoop:
             trained=self.engine.trained,
             confidence=read.confidence[i],
             offsets=read.offsets[i],
-            own=None if text is None else {"text": text},
+            own=read.own[i] if text is None else {**read.own[i], "text": text},
             **extra,
         )
 

@@ -143,9 +143,11 @@ class Meeting:
         v, f = participant.voice, participant.face
         with self._lock:
             face = self._faces.get(f) if f is not None else None
-        out: dict[str, Any] = {m: None for m in ("text", "audio", "speech", "vision", "face_checks")}
+        out: dict[str, Any] = {m: None for m in ("text", "audio", "speech", "voice_states", "vision", "face_checks")}
         if v is not None and room.get("audio") is not None:
             out["audio"] = _VoiceView(room["audio"], self.activity, v)
+            if room.get("voice_states") is not None:
+                out["voice_states"] = _VoiceView(room["voice_states"], self.activity, v)
             if room.get("speech") is not None:
                 out["speech"] = _VoiceView(room["speech"], self.activity, v, scale=True)
         if v is not None and room.get("text") is not None:

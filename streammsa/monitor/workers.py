@@ -419,31 +419,46 @@ class AsrWorker(QueueWorker):
                 self.emit(ev)
 
 
-class VoiceActivityWorker(QueueWorker):
-    """Audio chunks -> speech probability per 32-ms frame (Silero VAD) -> speech cache.
+class AudioTrackWorker(QueueWorker):
+    """Audio chunks -> a track of timed rows (``track.stream(t0).push(samples)``, ``flush()``) -> its cache.
 
-    Its own watermark ("speech") holds a window back until its speech is known, so a voice is read
-    only where someone speaks (``engine/evidence.py``).
+    Its own watermark (the worker's name) holds a window back until the track covers it.
     """
 
-    def __init__(self, vad: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int) -> None:
-        super().__init__("speech", maxsize)
-        self.vad = vad
+    def __init__(self, name: str, track: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int) -> None:
+        super().__init__(name, maxsize)
+        self.track = track
         self.cache = cache
         self.scheduler = scheduler
         self._stream: Any = None
 
     def handle(self, chunk: AudioChunk) -> None:
         if self._stream is None:
-            self._stream = self.vad.stream(chunk.t)
+            self._stream = self.track.stream(chunk.t)
         self._append(self._stream.push(chunk.samples))
 
     def finish(self) -> None:
         if self._stream is not None:
             self._append(self._stream.flush())
-        self.scheduler.advance("speech", float("inf"))
+        self.scheduler.advance(self.name, float("inf"))
 
-    def _append(self, probs: Any) -> None:
-        if len(probs):
-            self.cache.extend(probs)
-            self.scheduler.advance("speech", float(probs.times[-1]) + 1.0 / self.vad.rate_hz)
+    def _append(self, rows: Any) -> None:
+        if len(rows):
+            self.cache.extend(rows)
+            self.scheduler.advance(self.name, float(rows.times[-1]) + 1.0 / self.track.rate_hz)
+
+
+class VoiceActivityWorker(AudioTrackWorker):
+    """Speech probability per 32-ms frame (Silero VAD) -> the "speech" cache: a voice is read only where someone
+    speaks (``engine/evidence.py``)."""
+
+    def __init__(self, vad: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int) -> None:
+        super().__init__("speech", vad, cache, scheduler, maxsize)
+
+
+class VoiceStatesWorker(AudioTrackWorker):
+    """Whisper encoder states every 20 ms (features/voice_states.py) -> the "voice_states" cache: what the voice
+    reader reads (models/voice_reader.py)."""
+
+    def __init__(self, states: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int) -> None:
+        super().__init__("voice_states", states, cache, scheduler, maxsize)

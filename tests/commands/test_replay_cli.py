@@ -133,3 +133,13 @@ def test_participants_outside_1_to_8_or_auto_is_one_line_usage_error(grid_clip, 
     assert exc.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "--participants takes a number of people from 1 to 8, or auto" in err
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("flag", ["--text-reader", "--voice-reader"])
+def test_a_missing_reader_file_is_one_line_naming_the_way_back_to_the_head(grid_clip, tmp_path, capsys, flag):
+    missing = tmp_path / "nope.npz"
+    rc = main(["replay", str(grid_clip), "--fast", "--no-dashboard", flag, str(missing), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc != 0 and len(err) == 1
+    assert str(missing) in err[0] and f"{flag} head" in err[0]

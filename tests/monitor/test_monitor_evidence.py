@@ -59,3 +59,44 @@ def test_the_text_reading_is_the_text_readers_reading_of_the_windows_words(compo
     assert [r["modalities"]["text"]["intensity"] for r in with_words] == pytest.approx(
         list(own), abs=1e-4
     )  # (4 decimals on the wire)
+
+
+@pytest.fixture(scope="module")
+def one_actor(shared_data, tmp_path_factory):
+    """A held-out RAVDESS actor speaking neutrally, then happily, then angrily, one clip after another."""
+    import numpy as np
+
+    from streammsa.features.audio import decode_audio_file
+
+    folder = shared_data / "ravdess" / "audio" / "Actor_21"
+    parts = {
+        "neutral": ["03-01-01-01-01-01-21", "03-01-01-01-02-01-21"],
+        "happy": ["03-01-03-02-01-01-21", "03-01-03-02-02-01-21", "03-01-03-02-01-02-21"],
+        "angry": ["03-01-05-02-01-01-21", "03-01-05-02-02-01-21", "03-01-05-02-01-02-21"],
+    }
+    audio, spans, t = [], {}, 0.0
+    for name, clips in parts.items():
+        start = t
+        for c in clips:
+            audio.append(decode_audio_file(folder / f"{c}.flac"))
+            t += len(audio[-1]) / 16000
+        spans[name] = (start, t)
+    path = tmp_path_factory.mktemp("actor") / "actor21.wav"
+    write_media(path, audio=np.concatenate(audio))
+    return path, spans
+
+
+@pytest.mark.data
+def test_a_voice_reads_higher_while_happy_than_while_angry(components, one_actor):
+    """The voice reading is the voice reader's (models/voice_reader.py) against the speaker's running baseline."""
+    path, spans = one_actor
+    rs = readings_of(replay_messages(path, components=components).messages)
+
+    def voice(name: str) -> list[float]:
+        a, b = spans[name]
+        inside = [r for r in rs if r["t_start"] >= a - 0.05 and r["t_end"] <= b + 0.05]
+        return [r["modalities"]["audio"]["intensity"] for r in inside if r["modalities"]["audio"]["present"]]
+
+    happy, angry = voice("happy"), voice("angry")
+    assert len(happy) >= 4 and len(angry) >= 4
+    assert sum(happy) / len(happy) > sum(angry) / len(angry) + 0.5, (happy, angry)

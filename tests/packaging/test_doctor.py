@@ -22,6 +22,7 @@ def test_doctor_reports_every_check_and_this_checkout_is_usable(capsys):
         "face_landmarker.task",
         "checkpoint cacr",
         "text reader",
+        "voice reader",
         "dashboard page",
         "gpu",
     ):

@@ -130,7 +130,14 @@ def test_the_wheel_carries_the_dashboard_checkpoints_model_cards_and_demo(instal
     data = "streammsa/_data/"
     for f in ("index.html", "app.js", "style.css"):
         assert data + "web/" + f in names
-    shipped = ("*_monitor.pt", "*_monitor.md", "text_reader.pt", "text_reader.md")
+    shipped = (
+        "*_monitor.pt",
+        "*_monitor.md",
+        "text_reader.pt",
+        "text_reader.md",
+        "voice_reader.npz",
+        "voice_reader.md",
+    )
     for f in [p for pattern in shipped for p in (REPO_ROOT / "models").glob(pattern)]:
         assert data + "models/" + f.name in names  # not a trainer's resumable *.pt.state (git-ignored)
     assert data + "requirements-nodeps.txt" in names
@@ -170,6 +177,7 @@ def test_doctor_passes_in_the_installed_environment(installed):
     assert f"from installed package {installed.site / 'streammsa'}" in out
     assert re.search(r"ok +checkpoint cacr: .*/_data/models/cacr_monitor\.pt loads", out), out
     assert re.search(r"ok +text reader: .*/_data/models/text_reader\.pt loads", out), out
+    assert re.search(r"ok +voice reader: .*/_data/models/voice_reader\.npz loads", out), out
     assert re.search(r"ok +pipeline: .* load", out) and "streammsa is usable" in out
 
 

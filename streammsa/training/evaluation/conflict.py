@@ -46,6 +46,7 @@ from streammsa.engine.evidence import EvidenceConfig, speech_confidence, text_co
 from streammsa.errors import InputError
 from streammsa.training.dataset import Sample, load_split
 from streammsa.training.evaluation.forward import composed_windows, labels_of, run_model
+from streammsa.training.evaluation.readers import reading_sources
 from streammsa.training.evaluation.scoring import polarity_auroc, roc_auc, scores
 from streammsa.training.evaluation.window_words import window_words
 
@@ -94,11 +95,20 @@ def confidence(steps: np.ndarray, present: np.ndarray, rule: str, audio_rate_hz:
 
 
 def load_windows(
-    model: Any, meta: dict[str, Any], data: Path, split: str, unimodal: bool = False, text_reader: Any = None
+    model: Any,
+    meta: dict[str, Any],
+    data: Path,
+    split: str,
+    unimodal: bool = False,
+    text_reader: Any = None,
+    voice_reader: Any = None,
 ) -> SplitWindows:
     """Forward one split of the composed dataset; keep what the conflict targets need. With ``text_reader``
     (models/text_reader.py) each window's text reading is that reader's on the window's words, as in the
-    monitor; the model's own text head stays in ``out["text_head"]``."""
+    monitor; the model's own text head stays in ``out["text_head"]``. With ``voice_reader``
+    (models/voice_reader.py) each window's voice reading is that reader's on the speech of the clip its audio was
+    cut from (a composed window keeps no audio, only its clip's name; a clip with too little speech keeps the
+    model's head, as the monitor does); the model's own voice head stays in ``out["voice_head"]``."""
     problems = load_split(data, split).spec.compatible_with(meta["spec"])
     if problems:
         raise InputError(f"{data} does not match the checkpoint's features: {problems[:2]}")
@@ -111,6 +121,15 @@ def load_windows(
         words = window_words(samples, rows, Path(manifest["cache"]), meta["spec"], Path(manifest["data"]))
         has = np.flatnonzero([bool(w) for w in words])
         out["modality"][has, 0] = text_reader.read([words[i] for i in has])
+    if voice_reader is not None:
+        out["voice_head"] = np.asarray(out["modality"][:, 1], dtype=np.float64).copy()
+        out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
+        manifest = json.loads((Path(data) / "manifest.json").read_text())
+        keys = [rows[s.id]["audio_source"] for s in samples]
+        clips = voice_clip_readings(voice_reader, Path(manifest["data"]), Path(manifest["cache"]), set(keys))
+        source = [clips.get(k, np.nan) for k in keys]
+        has = np.asarray(out["present"], dtype=bool)[:, 1] & np.isfinite(source)
+        out["modality"][has, 1] = np.asarray(source)[has]
     out["label"] = labels_of(samples)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
     out["kind"] = np.asarray([rows[s.id]["kind"] for s in samples])
@@ -124,6 +143,15 @@ def load_windows(
         replay=np.asarray([rows[s.id].get("replay", "") or "" for s in samples]),
         unimodal=unimodal_readings(model, samples, present) if unimodal else None,
     )
+
+
+def voice_clip_readings(voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]) -> dict[str, float]:
+    """The voice reader's reading of the clips ``keys`` (composed windows' audio sources), by clip key."""
+    from streammsa.datasets.items import list_items
+    from streammsa.training.voice_reader import CORPORA, clip_readings
+
+    items = [it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"]) if it.key in keys]
+    return clip_readings(voice_reader, items, feature_cache.expanduser().parent / "voice_reader" / "clip-speech.npz")
 
 
 def unimodal_readings(model: Any, samples: list[Sample], present: np.ndarray) -> np.ndarray:
@@ -274,11 +302,15 @@ def head_polarity(w: SplitWindows) -> dict[str, Any]:
     return res
 
 
-def text_head_polarity(w: SplitWindows) -> dict[str, Any]:
-    """The model's own text head, where the text reader reads the words (``load_windows(text_reader=...)``)."""
-    y = w.modality_labels[:, 0]
-    sel = np.asarray(w.out["present"], dtype=bool)[:, 0] & (np.abs(np.nan_to_num(y)) >= POLARITY_BAND)
-    return _auc(w.out["text_head"][sel], y[sel] > 0)
+def model_head_polarity(w: SplitWindows, modality: str) -> dict[str, Any]:
+    """The model's own head of a modality a reader reads (``load_windows(text_reader=..., voice_reader=...)``)."""
+    j = MODALITIES.index(modality)
+    y = w.modality_labels[:, j]
+    sel = np.asarray(w.out["present"], dtype=bool)[:, j] & (np.abs(np.nan_to_num(y)) >= POLARITY_BAND)
+    return _auc(w.out[HEAD_KEY[modality]][sel], y[sel] > 0)
+
+
+HEAD_KEY = {"text": "text_head", "audio": "voice_head"}  # where load_windows keeps a model head a reader replaced
 
 
 def old_signals(out: WindowOutputs) -> dict[str, Any]:
@@ -357,16 +389,19 @@ def evaluate_conflict(
     compare: tuple[str, ...] = (),
     command: str = "",
     text_reader: Any = None,
+    voice_reader: Any = None,
 ) -> dict[str, Any]:
     """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison); the text
-    reading is ``text_reader``'s when given (the monitor's), else the model's text head."""
+    and voice readings are ``text_reader``'s and ``voice_reader``'s when given (the monitor's), else the model's
+    heads."""
     from streammsa.training.evaluation.forward import load_cpu
 
     model, meta = load_cpu(checkpoint)
-    valid = load_windows(model, meta, data, "valid", unimodal=True, text_reader=text_reader)
-    test = load_windows(model, meta, data, "test", unimodal=True, text_reader=text_reader)
+    readers = {"text_reader": text_reader, "voice_reader": voice_reader}
+    valid = load_windows(model, meta, data, "valid", unimodal=True, **readers)
+    test = load_windows(model, meta, data, "test", unimodal=True, **readers)
     res: dict[str, Any] = {
-        "text_reading": "text reader (models/text_reader.py)" if text_reader is not None else "the model's text head",
+        **reading_sources(readers),
         "checkpoint": str(checkpoint),
         "model": meta["model_name"],
         "data": str(data),
@@ -387,8 +422,9 @@ def evaluate_conflict(
         for sp, w in (("valid", valid), ("test", test))
     }
     res["head_polarity"] = {"valid": head_polarity(valid), "test": head_polarity(test)}
-    if "text_head" in test.out:  # the model's own text head beside the reader, on the same windows
-        res["text_head_polarity"] = {sp: text_head_polarity(w) for sp, w in (("valid", valid), ("test", test))}
+    for m, key in HEAD_KEY.items():  # the model's own head beside a reader, on the same windows
+        if key in test.out:
+            res[f"{key}_polarity"] = {sp: model_head_polarity(w, m) for sp, w in (("valid", valid), ("test", test))}
     coef = affine_calibration(valid)  # fitted on validation only
     res["signal_calibrated_readings"] = {
         "calibration": {m: {"slope": coef[j, 0], "intercept": coef[j, 1]} for j, m in enumerate(MODALITIES)},
@@ -413,7 +449,7 @@ def evaluate_conflict(
     res["fusion"][str(checkpoint)]["conflict_roc_auc"] = res["signal"][HEADLINE_RULE]["test"]["composed"]["roc_auc"]
     for other in compare:
         m2, meta2 = load_cpu(other)
-        w2 = load_windows(m2, meta2, data, "test", text_reader=text_reader)
+        w2 = load_windows(m2, meta2, data, "test", **readers)
         f = {"model": meta2["model_name"], **fusion_scores(w2.out)}
         f["conflict_roc_auc"] = measure(w2, w2.with_confidence(HEADLINE_RULE))["composed"]["roc_auc"]
         res["fusion"][str(other)] = f

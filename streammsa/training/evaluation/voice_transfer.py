@@ -17,6 +17,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from streammsa.features.voice_states import pooled
+
+__all__ = [
+    "NORMALISATIONS",
+    "VoiceClips",
+    "joined",
+    "pooled",
+    "speaker_normalised",
+    "polar",
+    "probe_auroc",
+    "transfer_table",
+]
+
 NORMALISATIONS = ("global", "speaker")
 
 
@@ -43,12 +56,6 @@ def joined(parts: list[VoiceClips]) -> VoiceClips:
         speaker=np.concatenate([p.speaker for p in parts]),
         split=np.concatenate([p.split for p in parts]),
     )
-
-
-def pooled(frames: np.ndarray) -> np.ndarray:
-    """(T, D) frames -> (2D,) mean and standard deviation over time."""
-    f = np.asarray(frames, dtype=np.float64)
-    return np.concatenate([f.mean(axis=0), f.std(axis=0)])
 
 
 def speaker_normalised(x: np.ndarray, speaker: np.ndarray) -> np.ndarray:

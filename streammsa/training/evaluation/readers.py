@@ -1,0 +1,43 @@
+"""The unimodal readers an evaluation reads windows with, as the monitor does (--text-reader, --voice-reader)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_reader_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--text-reader",
+        default=None,
+        help="the text reading, as the monitor reads it: the shipped text reader (default), a reader file, or "
+        "'head' for the model's own text head",
+    )
+    p.add_argument(
+        "--voice-reader",
+        default=None,
+        help="the voice reading, as the monitor reads it: the shipped voice reader (default), a reader file, or "
+        "'head' for the model's own voice head",
+    )
+
+
+def load_readers(args: argparse.Namespace) -> dict[str, Any]:
+    """``{"text_reader": ..., "voice_reader": ...}``, None where the model's own head reads."""
+    from streammsa.models.text_reader import load_reader
+    from streammsa.models.voice_reader import load_voice_reader
+
+    return {
+        "text_reader": None if args.text_reader == "head" else load_reader(args.text_reader),
+        "voice_reader": None if args.voice_reader == "head" else load_voice_reader(args.voice_reader),
+    }
+
+
+def reading_sources(readers: dict[str, Any]) -> dict[str, str]:
+    """What read each modality, for a record (``text_reading``, ``voice_reading``)."""
+    text, voice = readers.get("text_reader"), readers.get("voice_reader")
+    return {
+        "text_reading": "the model's text head" if text is None else f"text reader {text.meta.get('chosen', '')}",
+        "voice_reading": "the model's voice head"
+        if voice is None
+        else f"voice reader (ridge alpha {voice.meta.get('alpha', '?')}, per source clip)",
+    }

@@ -1,0 +1,91 @@
+"""The voice reader (models/voice_reader.py): the shipped one reads an unseen actor's happy voice above the same
+actor's angry voice, window by window as the monitor cuts them; a window with too little speech has no reading; a
+reader file refuses Whisper weights it was not fitted over."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from streammsa import assets
+from streammsa.engine.evidence import EvidenceConfig
+from streammsa.errors import InputError
+from streammsa.features.audio import decode_audio_file
+from streammsa.features.voice_activity import VoiceActivity
+from streammsa.features.voice_states import VoiceStates, speech_states
+from streammsa.models.voice_reader import MIN_STATES, VoiceReader, default_path, load_voice_reader
+
+# RAVDESS actor 24 is a test speaker: never fitted on, never used to choose the ridge strength
+ACTOR = "Actor_24"
+HAPPY = ["03-01-03-02-01-01-24", "03-01-03-02-02-01-24", "03-01-03-02-01-02-24"]
+ANGRY = ["03-01-05-02-01-01-24", "03-01-05-02-02-01-24", "03-01-05-02-01-02-24"]
+
+
+@pytest.fixture(scope="module")
+def reader() -> VoiceReader:
+    return load_voice_reader()
+
+
+def window_readings(reader: VoiceReader, audio: np.ndarray) -> np.ndarray:
+    """The reader over 4-s windows every second, each pooled over its speech states (as the monitor reads)."""
+    states, speech = VoiceStates().extract(audio), VoiceActivity().detect(audio)
+    windows = []
+    for t in np.arange(0.0, len(audio) / 16000 - 4.0 + 1e-9, 1.0):
+        s, v = (states.times >= t) & (states.times < t + 4), (speech.times >= t) & (speech.times < t + 4)
+        threshold = EvidenceConfig().speech_threshold
+        windows.append(
+            speech_states(states.times[s], states.values[s], speech.times[v], speech.values[v, 0], threshold)
+        )
+    return reader.read(windows)
+
+
+@pytest.mark.data
+def test_an_unseen_actors_happy_voice_reads_above_their_angry_voice(reader, shared_data):
+    def joined(names: list[str]) -> np.ndarray:
+        return np.concatenate(
+            [decode_audio_file(shared_data / "ravdess" / "audio" / ACTOR / f"{n}.flac") for n in names]
+        )
+
+    happy, angry = window_readings(reader, joined(HAPPY)), window_readings(reader, joined(ANGRY))
+    assert len(happy) >= 5 and len(angry) >= 5
+    assert np.nanmean(happy) > np.nanmean(angry) + 1.0, (happy, angry)
+    assert np.nanmean(angry) < 0.0, angry
+
+
+def test_a_window_with_too_little_speech_has_no_reading(reader):
+    rng = np.random.default_rng(0)
+    out = reader.read([rng.normal(size=(MIN_STATES - 1, 384)), rng.normal(size=(MIN_STATES, 384))])
+    assert np.isnan(out[0]) and np.isfinite(out[1]) and -3.0 <= out[1] <= 3.0
+
+
+def test_a_reader_reads_the_same_after_saving_and_refuses_other_whisper_weights(reader, tmp_path):
+    encoder = assets.whisper_tiny_en()
+    path = reader.save(tmp_path / "voice.npz", encoder)
+    again = VoiceReader.load(path, encoder)
+    x = np.random.default_rng(1).normal(size=(3, 768))
+    np.testing.assert_allclose(again.read_pooled(x), reader.read_pooled(x), atol=1e-4)
+    assert again.meta == reader.meta
+
+    with np.load(path) as z:
+        parts = {k: z[k] for k in z.files}
+    header = json.loads(str(parts["header"]))
+    header["encoder_sha256"] = "0" * 64
+    parts["header"] = np.asarray(json.dumps(header))
+    foreign = tmp_path / "foreign.npz"
+    with open(foreign, "wb") as fh:
+        np.savez(fh, **parts)
+    with pytest.raises(InputError, match="other Whisper weights") as err:
+        VoiceReader.load(foreign, encoder)
+    assert "\n" not in str(err.value)
+
+    (tmp_path / "junk.npz").write_bytes(b"not a reader")
+    with pytest.raises(InputError, match="not a streammsa voice reader"):
+        VoiceReader.load(tmp_path / "junk.npz", encoder)
+
+
+def test_the_shipped_reader_is_small_and_says_how_it_was_fitted(reader):
+    assert default_path().stat().st_size < 100_000
+    assert reader.meta["command"] == ".venv/bin/python scripts/train_voice_reader.py"
+    assert set(reader.meta["alphas"]) and reader.meta["test"]["auroc"] > 0.5
