@@ -128,35 +128,30 @@ def check_checkpoints(args: argparse.Namespace) -> list[Check]:
             continue
         default = " (the default)" if required else " (--model dbr)"
         out.append(Check(name, "ok", f"{path} loads: {meta.get('model_name', model)}{default}"))
-    out.append(check_text_reader())
-    out.append(check_voice_reader())
+    out.extend(check_readers())
     return out
 
 
-def check_text_reader() -> Check:
-    """The text reading's model loads over the installed MiniLM (models/text_reader.py)."""
-    from streammsa.models.text_reader import default_path, load_reader
+def check_readers() -> list[Check]:
+    """Each modality's own reader loads over the encoder it was fitted on (models/text_reader.py, voice_reader.py)."""
+    from streammsa.models import text_reader, voice_reader
 
-    try:
-        reader = load_reader()
-    except Exception as exc:  # noqa: BLE001 - a missing, foreign or unreadable file: this check's answer
-        fix = "run the set-up again, or pass --text-reader head to read the words by the model's text head"
-        return Check("text reader", "fail", _one_line(exc), fix)
-    return Check("text reader", "ok", f"{default_path()} loads: top {reader.top_layers} MiniLM layers fine-tuned")
-
-
-def check_voice_reader() -> Check:
-    """The voice reading's model loads over the installed Whisper tiny.en (models/voice_reader.py)."""
-    from streammsa.models.voice_reader import default_path, load_voice_reader
-
-    try:
-        reader = load_voice_reader()
-    except Exception as exc:  # noqa: BLE001 - a missing, foreign or unreadable file: this check's answer
-        fix = "run the set-up again, or pass --voice-reader head to read the voice by the model's voice head"
-        return Check("voice reader", "fail", _one_line(exc), fix)
-    return Check(
-        "voice reader", "ok", f"{default_path()} loads: ridge over Whisper states (alpha {reader.meta['alpha']:g})"
-    )
+    readers = (  # (modality, what it reads, load, its file, what the loaded reader is)
+        ("text", "words", text_reader.load_reader, text_reader.default_path,
+         lambda r: f"top {r.top_layers} MiniLM layers fine-tuned"),
+        ("voice", "voice", voice_reader.load_voice_reader, voice_reader.default_path,
+         lambda r: f"ridge over Whisper states (alpha {r.meta['alpha']:g})"),
+    )  # fmt: skip
+    out = []
+    for modality, what, load, path, describe in readers:
+        try:
+            reader = load()
+        except Exception as exc:  # noqa: BLE001 - a missing, foreign or unreadable file: this check's answer
+            fix = f"run the set-up again, or pass --{modality}-reader head to read the {what} by the model's own head"
+            out.append(Check(f"{modality} reader", "fail", _one_line(exc), fix))
+            continue
+        out.append(Check(f"{modality} reader", "ok", f"{path()} loads: {describe(reader)}"))
+    return out
 
 
 def check_pipeline(args: argparse.Namespace) -> list[Check]:
