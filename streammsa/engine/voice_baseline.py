@@ -1,11 +1,12 @@
 """A voice read relative to its own speaker's baseline.
 
-The voice model learned from acted emotional speech of a few corpora; an unfamiliar or synthetic
-voice is outside what it knows and reads confidently negative (docs/live-results.md). A person's
-voice says something about their sentiment when it *moves* from how that person usually sounds,
-so each stream keeps a running baseline of its speaker's voice:
+The voice readers learned from acted emotional speech of a few corpora; an unfamiliar or synthetic
+voice is outside what they know (the fusion model's voice head read such voices confidently negative,
+docs/live-results.md). A person's voice says something about their sentiment when it *moves* from how
+that person usually sounds, so each stream keeps a running baseline of its speaker's voice:
 
-- the voice reading shown is the model's voice reading minus the speaker's running mean;
+- the voice reading shown is the voice reader's reading (``models/voice_reader.py``; with
+  ``--voice-reader head`` the model's voice head) minus the speaker's running mean;
 - the voice's contribution to the overall reading (what it adds to the model's fused reading,
   ``engine/confidence_fusion.py``) is likewise taken relative to its running mean;
 - the voice's confidence grows with how much of this speaker has been heard (``familiarity``):

@@ -40,6 +40,7 @@ from streammsa.engine.voice_baseline import VoiceBaseline
 from streammsa.engine.windowing import Window, WindowInputs, slice_window
 from streammsa.features.voice_states import speech_states
 from streammsa.models.io import ModelOutput
+from streammsa.models.voice_reader import MIN_STATES
 from streammsa.monitor.graph import Graph
 from streammsa.monitor.meeting import WORD_REACH_S
 from streammsa.monitor.participant_words import ParticipantWords
@@ -395,7 +396,10 @@ class EngineLoop:
                 continue
             times, values = states.slice(w.t_start, w.t_end)
             speech_times, probs = speech.slice(w.t_start, w.t_end)
-            rows.append(speech_states(times, values, speech_times, probs[:, 0], threshold))
+            heard = speech_states(times, values, speech_times, probs[:, 0], threshold)
+            # a voice is present from 0.3 s of speech (engine/evidence.py), the reader pools from 0.5 s: between
+            # the two it reads the whole window, so a present voice is always read on the reader's scale
+            rows.append(heard if len(heard) >= MIN_STATES else values)
         return [None if np.isnan(r) else float(r) for r in reader.read(rows)]
 
     def _reading(
