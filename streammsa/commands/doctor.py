@@ -133,14 +133,16 @@ def check_checkpoints(args: argparse.Namespace) -> list[Check]:
 
 
 def check_readers() -> list[Check]:
-    """Each modality's own reader loads over the encoder it was fitted on (models/text_reader.py, voice_reader.py)."""
-    from streammsa.models import text_reader, voice_reader
+    """Each modality's own reader loads over the model it was fitted on (models/text_reader.py, voice_, face_reader)."""
+    from streammsa.models import face_reader, text_reader, voice_reader
 
     readers = (  # (modality, what it reads, load, its file, what the loaded reader is)
         ("text", "words", text_reader.load_reader, text_reader.default_path,
          lambda r: f"top {r.top_layers} MiniLM layers fine-tuned"),
         ("voice", "voice", voice_reader.load_voice_reader, voice_reader.default_path,
          lambda r: f"ridge over Whisper states (alpha {r.meta['alpha']:g})"),
+        ("face", "face", face_reader.load_face_reader, face_reader.default_path,
+         lambda r: f"ridge over the expression classifier (alpha {r.meta['alpha']:g})"),
     )  # fmt: skip
     out = []
     for modality, what, load, path, describe in readers:

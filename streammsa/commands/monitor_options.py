@@ -51,6 +51,13 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "file, or 'head' for the fusion model's own voice head",
     )
     g.add_argument(
+        "--face-reader",
+        metavar="PATH|head",
+        default=None,
+        help="what reads the face: the shipped face reader (default: models/face_reader.npz), another reader "
+        "file, or 'head' for the fusion model's own face head",
+    )
+    g.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
         default="auto",
@@ -144,6 +151,7 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         participants=getattr(args, "participants", None),
         text_reader=reader_choice(getattr(args, "text_reader", None)),
         voice_reader=reader_choice(getattr(args, "voice_reader", None)),
+        face_reader=reader_choice(getattr(args, "face_reader", None)),
         out_dir=Path(out),
         speed=speed,
         live=live,

@@ -59,6 +59,14 @@ class ModalitySpec:
         std = np.asarray(self.std, dtype=np.float32)
         return (x - mean) / np.maximum(std, 1e-6)
 
+    def denormalise(self, z: np.ndarray) -> np.ndarray:
+        """The inverse of ``normalise``: normalised features -> raw ones (float32)."""
+        z = np.asarray(z, dtype=np.float32)
+        if self.mean is None or self.std is None:
+            return z
+        std = np.maximum(np.asarray(self.std, dtype=np.float32), 1e-6)
+        return z * std + np.asarray(self.mean, dtype=np.float32)
+
     def with_stats(self, mean: np.ndarray, std: np.ndarray) -> "ModalitySpec":
         return dataclasses.replace(self, mean=tuple(float(v) for v in mean), std=tuple(float(v) for v in std))
 

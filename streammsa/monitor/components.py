@@ -64,6 +64,7 @@ class Components:
     # features/voice_states.py + models/voice_reader.py: the voice reading (None: the model's voice head)
     voice_states: Any = None
     voice_reader: Any = None
+    face_reader: Any = None  # models/face_reader.py: the face reading (None: the model's face head)
 
     def wait(self) -> Components:
         """Block until every part has loaded (raises a background load's error)."""
@@ -76,6 +77,7 @@ class Components:
             self.text_reader,
             self.voice_states,
             self.voice_reader,
+            self.face_reader,
             self.first_forward,
         ):
             if isinstance(part, Loading):
@@ -112,8 +114,12 @@ class Components:
             from streammsa.features.voice_states import VoiceStates
 
             states = Loading("voice states", VoiceStates)
-            voice_reader = Loading("voice reader", lambda: _voice_reader(config))
+            voice_reader = Loading("voice reader", lambda: _linear_reader(config.voice_reader, "voice"))
             first_reading = (*first_reading, states, voice_reader)
+        face_reader = None
+        if config.face_reader != "head":  # (a small file: loaded beside the first reading's parts)
+            face_reader = Loading("face reader", lambda: _linear_reader(config.face_reader, "face"))
+            first_reading = (*first_reading, face_reader)
         hold = threading.Event()  # set: nothing waits for the first reading any more (wait())
         if not config.fast:  # (--fast reads a window only once its words are in: nothing to wait for there)
             out = Loading("first reading", lambda: _first_reading(engine, hold), after=first_reading)
@@ -141,6 +147,7 @@ class Components:
             text_reader=reader,
             voice_states=states,
             voice_reader=voice_reader,
+            face_reader=face_reader,
         )
 
 
@@ -152,18 +159,24 @@ def _text_reader(config: MonitorConfig, encoder: Any) -> Any:
 
 
 def _reader_path(choice: Path | str | None, modality: str) -> Path:
-    """The reader file a run loads: ``--text-reader PATH`` / ``--voice-reader PATH``, else the shipped one."""
-    from streammsa.models import text_reader, voice_reader
+    """The reader file a run loads: ``--text-reader PATH`` (likewise voice, face), else the shipped one."""
+    from streammsa.models import text_reader
 
-    shipped = {"text": text_reader.default_path, "voice": voice_reader.default_path}[modality]
-    return choice if isinstance(choice, Path) else shipped()
+    if isinstance(choice, Path):
+        return choice
+    return text_reader.default_path() if modality == "text" else _linear_readers()[modality].default_path()
 
 
-def _voice_reader(config: MonitorConfig) -> Any:
-    from streammsa import assets
+def _linear_readers() -> dict[str, Any]:
+    from streammsa.models.face_reader import FaceReader
     from streammsa.models.voice_reader import VoiceReader
 
-    return VoiceReader.load(_reader_path(config.voice_reader, "voice"), assets.whisper_tiny_en())
+    return {"voice": VoiceReader, "face": FaceReader}
+
+
+def _linear_reader(choice: Path | str | None, modality: str) -> Any:
+    cls = _linear_readers()[modality]
+    return cls.load(_reader_path(choice, modality), cls.base_file())
 
 
 def _first_reading(engine: InferenceEngine, release: threading.Event) -> None:
@@ -179,7 +192,8 @@ def _check_files(config: MonitorConfig) -> None:
     from streammsa import assets
 
     assets.minilm_dir()
-    for modality, choice in (("text", config.text_reader), ("voice", config.voice_reader)):
+    readers = (("text", config.text_reader), ("voice", config.voice_reader), ("face", config.face_reader))
+    for modality, choice in readers:
         if choice != "head" and not (reader := _reader_path(choice, modality)).is_file():
             fix = f"run the set-up again, or pass --{modality}-reader head"
             raise InputError(f"{reader} not found: the {modality} reader ({fix})")

@@ -73,6 +73,8 @@ class MonitorConfig:
     # the voice reading (models/voice_reader.py, over Whisper encoder states): None = the shipped reader, a path =
     # that reader, "head" = the fusion model's own voice head over the prosody
     voice_reader: Path | Literal["head"] | None = None
+    # the face reading (models/face_reader.py, over the expression classifier's probabilities): as above
+    face_reader: Path | Literal["head"] | None = None
 
     @property
     def fast(self) -> bool:

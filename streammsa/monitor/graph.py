@@ -65,6 +65,7 @@ class Graph:
     meeting: Meeting | None = None
     text_reader: Any = None  # the text reading's model (Components.text_reader; None: the fusion model's head)
     voice_reader: Any = None  # the voice reading's model (Components.voice_reader; None: the fusion model's head)
+    face_reader: Any = None  # the face reading's model (Components.face_reader; None: the fusion model's head)
     captures: list[CaptureThread] = field(default_factory=list)
     last_video_t: float | None = None
 
@@ -165,6 +166,7 @@ def wire(
     graph = Graph(config=config, sources=list(sources), scheduler=scheduler, latency=LatencyClock())
     graph.text_reader = components.text_reader
     graph.voice_reader = components.voice_reader if reads_voice else None
+    graph.face_reader = components.face_reader if has_video else None
 
     if has_audio:
         # audio -> per-hop voice features

@@ -354,7 +354,7 @@ class EngineLoop:
         """Slice the windows and run the model, each modality counting by its confidence (engine/confidence_fusion.py)
         and the voice read against its speaker's baseline (engine/voice_baseline.py)."""
         inputs = [self._slice(w) for w in windows]
-        voice = self._voice_readings(windows, inputs)
+        voice, face = self._voice_readings(windows, inputs), self._face_readings(windows, inputs)
         # a contribution is needed only where it changes the reading: a modality counted below full
         # confidence, and the voice (read against its speaker's baseline)
         needed = [
@@ -377,7 +377,8 @@ class EngineLoop:
             fused.append(fused_intensity(float(out.intensity[i]), d, conf, {"audio": base.contribution_offset()}))
             read.confidence.append(conf)
             read.offsets.append({"audio": base.reading_offset()})
-            read.own.append({} if voice[i] is None else {"audio": voice[i]})
+            own = {"audio": voice[i], "vision": face[i]}
+            read.own.append({m: r for m, r in own.items() if r is not None})
         read.out = with_intensity(out, fused)
         return read
 
@@ -400,6 +401,18 @@ class EngineLoop:
             # a voice is present from 0.3 s of speech (engine/evidence.py), the reader pools from 0.5 s: between
             # the two it reads the whole window, so a present voice is always read on the reader's scale
             rows.append(heard if len(heard) >= MIN_STATES else values)
+        return [None if np.isnan(r) else float(r) for r in reader.read(rows)]
+
+    def _face_readings(self, windows: list[Window], inputs: list[WindowInputs]) -> list[float | None]:
+        """The face reader's reading of each window with a face (None: no reader, no face)."""
+        reader = self.graph.face_reader
+        if reader is None:
+            return [None] * len(windows)
+        rows = []
+        for w, x in zip(windows, inputs):
+            faces = self._caches(w).get("vision")
+            present = x.present["vision"] and faces is not None
+            rows.append(faces.slice(w.t_start, w.t_end)[1] if present else np.zeros((0, 0), np.float32))
         return [None if np.isnan(r) else float(r) for r in reader.read(rows)]
 
     def _reading(

@@ -32,6 +32,7 @@ from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.datasets.items import PoolItem
 from streammsa.models.voice_reader import VoiceReader
 from streammsa.training.evaluation.scoring import roc_auc
+from streammsa.training.ridge_reader import balanced_weights, fit_ridge
 
 CORPORA = ("ravdess", "emodb", "grid")
 POSITIVE = ("happiness",)
@@ -145,27 +146,13 @@ def clip_readings(reader: VoiceReader, items: Sequence[PoolItem], cache: Path) -
 
 
 def balanced(rows: Windows) -> Windows:
-    """Weights rescaled so that the positive, neutral and negative windows each sum to the same."""
-    side, w = np.sign(rows.label), rows.weight.copy()
-    for s in (-1.0, 0.0, 1.0):
-        if (sel := side == s).any():
-            w[sel] /= w[sel].sum()
-    return dataclasses.replace(rows, weight=w / w.mean())
+    """The windows with their weights rescaled so that the positive, neutral and negative sides sum to the same."""
+    return dataclasses.replace(rows, weight=balanced_weights(rows.label, rows.weight))
 
 
 def fit(rows: Windows, alpha: float, meta: dict[str, Any] | None = None) -> VoiceReader:
-    """Ridge on standardised features, sides balanced (``balanced``): r = w . (v - mu) / sigma + b."""
-    rows = balanced(rows)
-    mu = rows.x.mean(0)
-    sigma = np.where(rows.x.std(0) > 1e-8, rows.x.std(0), 1.0)
-    z = (rows.x - mu) / sigma
-    sw = rows.weight / rows.weight.mean()
-    b = float(np.average(rows.label, weights=sw))
-    zc = z - np.average(z, axis=0, weights=sw)  # the intercept is the weighted mean label
-    a = (zc * sw[:, None]).T @ zc + alpha * np.eye(z.shape[1])
-    w = np.linalg.solve(a, (zc * sw[:, None]).T @ (rows.label - b))
-    b -= float(np.average(z, axis=0, weights=sw) @ w)
-    return VoiceReader(mu, sigma, w, b, meta or {})
+    """Ridge on standardised features, sides balanced (training/ridge_reader.py): r = w . (v - mu) / sigma + b."""
+    return VoiceReader(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
 
 
 def speaker_relative(r: np.ndarray, speaker: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ def test_doctor_reports_every_check_and_this_checkout_is_usable(capsys):
         "checkpoint cacr",
         "text reader",
         "voice reader",
+        "face reader",
         "dashboard page",
         "gpu",
     ):

@@ -137,6 +137,8 @@ def test_the_wheel_carries_the_dashboard_checkpoints_model_cards_and_demo(instal
         "text_reader.md",
         "voice_reader.npz",
         "voice_reader.md",
+        "face_reader.npz",
+        "face_reader.md",
     )
     for f in [p for pattern in shipped for p in (REPO_ROOT / "models").glob(pattern)]:
         assert data + "models/" + f.name in names  # not a trainer's resumable *.pt.state (git-ignored)
@@ -178,6 +180,7 @@ def test_doctor_passes_in_the_installed_environment(installed):
     assert re.search(r"ok +checkpoint cacr: .*/_data/models/cacr_monitor\.pt loads", out), out
     assert re.search(r"ok +text reader: .*/_data/models/text_reader\.pt loads", out), out
     assert re.search(r"ok +voice reader: .*/_data/models/voice_reader\.npz loads", out), out
+    assert re.search(r"ok +face reader: .*/_data/models/face_reader\.npz loads", out), out
     assert re.search(r"ok +pipeline: .* load", out) and "streammsa is usable" in out
 
 

@@ -102,13 +102,16 @@ def load_windows(
     unimodal: bool = False,
     text_reader: Any = None,
     voice_reader: Any = None,
+    face_reader: Any = None,
 ) -> SplitWindows:
     """Forward one split of the composed dataset; keep what the conflict targets need. With ``text_reader``
     (models/text_reader.py) each window's text reading is that reader's on the window's words, as in the
     monitor; the model's own text head stays in ``out["text_head"]``. With ``voice_reader``
     (models/voice_reader.py) each window's voice reading is that reader's on the speech of the clip its audio was
     cut from (a composed window keeps no audio, only its clip's name; a clip with too little speech keeps the
-    model's head, as the monitor does); the model's own voice head stays in ``out["voice_head"]``."""
+    model's head, as the monitor does); the model's own voice head stays in ``out["voice_head"]``. With
+    ``face_reader`` (models/face_reader.py) each window's face reading is that reader's on the window's face frames;
+    the model's face head stays in ``out["face_head"]``."""
     problems = load_split(data, split).spec.compatible_with(meta["spec"])
     if problems:
         raise InputError(f"{data} does not match the checkpoint's features: {problems[:2]}")
@@ -130,6 +133,16 @@ def load_windows(
         source = [clips.get(k, np.nan) for k in keys]
         has = np.asarray(out["present"], dtype=bool)[:, 1] & np.isfinite(source)
         out["modality"][has, 1] = np.asarray(source)[has]
+    if face_reader is not None:
+        out["face_head"] = np.asarray(out["modality"][:, 2], dtype=np.float64).copy()
+        out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
+        vision = meta["spec"]["vision"]
+        frames = [
+            vision.denormalise(s.features["vision"]) if len(s.features["vision"]) else np.zeros((0, 0)) for s in samples
+        ]
+        faces = face_reader.read(frames)
+        has = np.asarray(out["present"], dtype=bool)[:, 2] & np.isfinite(faces)
+        out["modality"][has, 2] = faces[has]
     out["label"] = labels_of(samples)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
     out["kind"] = np.asarray([rows[s.id]["kind"] for s in samples])
@@ -310,7 +323,11 @@ def model_head_polarity(w: SplitWindows, modality: str) -> dict[str, Any]:
     return _auc(w.out[HEAD_KEY[modality]][sel], y[sel] > 0)
 
 
-HEAD_KEY = {"text": "text_head", "audio": "voice_head"}  # where load_windows keeps a model head a reader replaced
+HEAD_KEY = {
+    "text": "text_head",
+    "audio": "voice_head",
+    "vision": "face_head",
+}  # where load_windows keeps a model head a reader replaced
 
 
 def old_signals(out: WindowOutputs) -> dict[str, Any]:
@@ -390,6 +407,7 @@ def evaluate_conflict(
     command: str = "",
     text_reader: Any = None,
     voice_reader: Any = None,
+    face_reader: Any = None,
 ) -> dict[str, Any]:
     """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison); the text
     and voice readings are ``text_reader``'s and ``voice_reader``'s when given (the monitor's), else the model's
@@ -397,7 +415,7 @@ def evaluate_conflict(
     from streammsa.training.evaluation.forward import load_cpu
 
     model, meta = load_cpu(checkpoint)
-    readers = {"text_reader": text_reader, "voice_reader": voice_reader}
+    readers = {"text_reader": text_reader, "voice_reader": voice_reader, "face_reader": face_reader}
     valid = load_windows(model, meta, data, "valid", unimodal=True, **readers)
     test = load_windows(model, meta, data, "test", unimodal=True, **readers)
     res: dict[str, Any] = {

@@ -228,6 +228,7 @@ def _metrics_and_alerts(m: dict, state: dict) -> list[str]:
             "An alert needs 3 (conflict) or 5 (negative) consecutive hot windows."
             + (f" The words were read by the {a['text_reading']}, as in the monitor." if "text_reading" in a else "")
             + (f" The voice was read by the {a['voice_reading']}." if "voice_reading" in a else "")
+            + (f" The face was read by the {a['face_reading']}." if "face_reading" in a else "")
             + "\n"
         )
     return L

@@ -1,4 +1,4 @@
-"""The unimodal readers an evaluation reads windows with, as the monitor does (--text-reader, --voice-reader)."""
+"""The unimodal readers an evaluation reads windows with, as the monitor does (--text-, --voice-, --face-reader)."""
 
 from __future__ import annotations
 
@@ -19,25 +19,36 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
         help="the voice reading, as the monitor reads it: the shipped voice reader (default), a reader file, or "
         "'head' for the model's own voice head",
     )
+    p.add_argument(
+        "--face-reader",
+        default=None,
+        help="the face reading, as the monitor reads it: the shipped face reader (default), a reader file, or "
+        "'head' for the model's own face head",
+    )
 
 
 def load_readers(args: argparse.Namespace) -> dict[str, Any]:
     """``{"text_reader": ..., "voice_reader": ...}``, None where the model's own head reads."""
+    from streammsa.models.face_reader import load_face_reader
     from streammsa.models.text_reader import load_reader
     from streammsa.models.voice_reader import load_voice_reader
 
     return {
         "text_reader": None if args.text_reader == "head" else load_reader(args.text_reader),
         "voice_reader": None if args.voice_reader == "head" else load_voice_reader(args.voice_reader),
+        "face_reader": None if args.face_reader == "head" else load_face_reader(args.face_reader),
     }
 
 
 def reading_sources(readers: dict[str, Any]) -> dict[str, str]:
     """What read each modality, for a record (``text_reading``, ``voice_reading``)."""
-    text, voice = readers.get("text_reader"), readers.get("voice_reader")
+    text, voice, face = readers.get("text_reader"), readers.get("voice_reader"), readers.get("face_reader")
     return {
         "text_reading": "the model's text head" if text is None else f"text reader {text.meta.get('chosen', '')}",
         "voice_reading": "the model's voice head"
         if voice is None
         else f"voice reader (ridge alpha {voice.meta.get('alpha', '?')}, per source clip)",
+        "face_reading": "the model's face head"
+        if face is None
+        else f"face reader (ridge alpha {face.meta.get('alpha', '?')})",
     }

@@ -1,0 +1,91 @@
+"""A modality's own reading as a ridge regression over pooled features (the voice and face readers).
+
+    r = w . (v - mu) / sigma + b          v: one pooled feature vector per window; clamped to -3..+3
+
+The file (``.npz``) stores mu, sigma, w, b, the reader's format and the sha256 of the model whose outputs it
+reads (the Whisper encoder for the voice, the expression classifier for the face): a reader fits exactly the
+features it was fitted on, and refuses others with one line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from streammsa.errors import InputError
+from streammsa.file_hash import file_sha256
+
+
+class LinearReader:
+    NAME = "linear reader"  # named in errors, e.g. "voice reader"
+    FORMAT = "streammsa.linear_reader/1"
+    SCRIPT = ""  # what fits this kind of reader (named in errors)
+    BASE = ""  # the model its features come from (named in errors)
+    FILENAME = ""  # the shipped file's name under models/
+
+    @staticmethod
+    def base_file() -> Path:
+        """The model file whose outputs this kind of reader reads (its sha256 is checked at load)."""
+        raise NotImplementedError
+
+    @classmethod
+    def default_path(cls) -> Path:
+        """Where the monitor looks for the reader: ./models first, then the shipped models."""
+        from streammsa.paths import model_file
+
+        return model_file(cls.FILENAME)
+
+    @classmethod
+    def load_default(cls, path: str | Path | None = None) -> Any:
+        """The reader of ``path`` (default: the shipped one) over the installed base model."""
+        return cls.load(path if path is not None else cls.default_path(), cls.base_file())
+
+    def __init__(self, mu: np.ndarray, sigma: np.ndarray, w: np.ndarray, b: float, meta: dict[str, Any]) -> None:
+        self.mu = np.asarray(mu, np.float64)
+        self.sigma = np.asarray(sigma, np.float64)
+        self.w = np.asarray(w, np.float64)
+        self.b = float(b)
+        self.meta = dict(meta)
+
+    def read_pooled(self, v: np.ndarray) -> np.ndarray:
+        """(N, D) pooled vectors -> (N,) readings, clamped to -3..+3."""
+        z = (np.asarray(v, np.float64) - self.mu) / self.sigma
+        return np.clip(z @ self.w + self.b, -3.0, 3.0)  # r = w . (v - mu) / sigma + b
+
+    def save(self, path: str | Path, base_file: Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        header = {"format": self.FORMAT, "base_sha256": file_sha256(base_file), "meta": self.meta}
+        with open(path, "wb") as fh:  # np.savez would append .npz to a name without it
+            np.savez(
+                fh,
+                header=np.asarray(json.dumps(header)),
+                mu=self.mu.astype(np.float32),
+                sigma=self.sigma.astype(np.float32),
+                w=self.w.astype(np.float32),
+                b=np.asarray(self.b),
+            )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, base_file: Path) -> Any:
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"{path} not found: the {cls.NAME} (run the set-up again, or {cls.SCRIPT})")
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                header = json.loads(str(z["header"]))
+                parts = {k: z[k] for k in ("mu", "sigma", "w", "b")}
+        except (ValueError, KeyError, OSError) as exc:
+            raise InputError(f"{path} is not a streammsa {cls.NAME}: refit it with {cls.SCRIPT}") from exc
+        if header.get("format") != cls.FORMAT:
+            raise InputError(f"{path} is not a streammsa {cls.NAME} ({cls.FORMAT}): refit it with {cls.SCRIPT}")
+        if header["base_sha256"] != file_sha256(base_file):
+            raise InputError(
+                f"{path} was fitted over other {cls.BASE} weights than {base_file}: reinstall the pinned model "
+                f"or refit it with {cls.SCRIPT}"
+            )
+        return cls(parts["mu"], parts["sigma"], parts["w"], float(parts["b"]), header.get("meta", {}))
