@@ -31,10 +31,11 @@ def card(meta: dict, test: dict, path: Path) -> str:
     emotions = ", ".join(f"{e} {v:+.2f}" for e, v in test["per_emotion"].items() if e)
     return f"""# Face reader (`{path.name}`)
 
-The monitor's face reading: ridge regression of valence (-3..+3) on the mean, over a window's frames with a face,
-of the bundled expression classifier's seven probabilities (`streammsa/models/face_reader.py`). CACR's face head
-still feeds the overall reading; this reader replaces only the face reading shown and compared with the other
-modalities (disagreement, alerts).
+An opt-in face reading (`--face-reader shipped`): ridge regression of valence (-3..+3) on the log of the mean,
+over a window's frames with a face, of the bundled expression classifier's seven probabilities
+(`streammsa/models/face_reader.py`). It ranks held-out faces better than CACR's face head, but reads negative faces
+weakly and so weakens the conflict signal (docs/live-results.md, session 7); the monitor's default face reading
+stays the head. When chosen it replaces only the face reading shown and compared with the other modalities.
 
 - Reproduce: `{COMMAND}` (figures below are from that run)
 - Data: the faces corpus (`../shared/data/faces`), photos split by identity (`streammsa/datasets/items.py`):

@@ -52,10 +52,10 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--face-reader",
-        metavar="PATH|head",
-        default=None,
-        help="what reads the face: the shipped face reader (default: models/face_reader.npz), another reader "
-        "file, or 'head' for the fusion model's own face head",
+        metavar="head|shipped|PATH",
+        default="head",
+        help="what reads the face: the fusion model's own face head (default), 'shipped' for the face reader "
+        "(models/face_reader.npz: ranks faces better, reads angry faces weakly), or another reader file",
     )
     g.add_argument(
         "--device",
@@ -168,6 +168,9 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
 
 
 def reader_choice(value: str | None) -> Path | Literal["head"] | None:
-    if value is None or value == "head":
-        return value  # type: ignore[return-value]
+    """``--*-reader``: "head" (the fusion model's head), "shipped" or None (the shipped reader), or a file."""
+    if value is None or value == "shipped":
+        return None
+    if value == "head":
+        return "head"
     return Path(value)

@@ -73,8 +73,10 @@ class MonitorConfig:
     # the voice reading (models/voice_reader.py, over Whisper encoder states): None = the shipped reader, a path =
     # that reader, "head" = the fusion model's own voice head over the prosody
     voice_reader: Path | Literal["head"] | None = None
-    # the face reading (models/face_reader.py, over the expression classifier's probabilities): as above
-    face_reader: Path | Literal["head"] | None = None
+    # the face reading: "head" (default) = the fusion model's face head; None = the shipped face reader
+    # (models/face_reader.py), a path = that reader. The reader ranks faces better but reads negative faces weakly,
+    # which costs the conflict signal (docs/live-results.md, session 7): it is opt-in (--face-reader shipped)
+    face_reader: Path | Literal["head"] | None = "head"
 
     @property
     def fast(self) -> bool:

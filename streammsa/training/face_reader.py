@@ -27,6 +27,7 @@ from streammsa.training.evaluation.scoring import polarity_auroc
 from streammsa.training.ridge_reader import fit_ridge
 
 ALPHAS = (0.1, 1.0, 10.0, 100.0, 1000.0)
+ALPHA_SHIPPED = 100.0  # what the validation identities chose (models/face_reader.md)
 HAPPY = FER_SLICE.start + FER_LABELS.index("happy")
 
 

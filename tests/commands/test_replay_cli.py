@@ -136,7 +136,7 @@ def test_participants_outside_1_to_8_or_auto_is_one_line_usage_error(grid_clip, 
 
 
 @pytest.mark.data
-@pytest.mark.parametrize("flag", ["--text-reader", "--voice-reader"])
+@pytest.mark.parametrize("flag", ["--text-reader", "--voice-reader", "--face-reader"])
 def test_a_missing_reader_file_is_one_line_naming_the_way_back_to_the_head(grid_clip, tmp_path, capsys, flag):
     missing = tmp_path / "nope.npz"
     rc = main(["replay", str(grid_clip), "--fast", "--no-dashboard", flag, str(missing), "--out", str(tmp_path / "o")])

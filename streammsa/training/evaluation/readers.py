@@ -21,9 +21,9 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--face-reader",
-        default=None,
-        help="the face reading, as the monitor reads it: the shipped face reader (default), a reader file, or "
-        "'head' for the model's own face head",
+        default="head",
+        help="the face reading, as the monitor reads it: the model's own face head (default, as the monitor), "
+        "'shipped' for the face reader, or a reader file",
     )
 
 
@@ -34,10 +34,14 @@ def load_readers(args: argparse.Namespace) -> dict[str, Any]:
     from streammsa.models.voice_reader import load_voice_reader
 
     return {
-        "text_reader": None if args.text_reader == "head" else load_reader(args.text_reader),
-        "voice_reader": None if args.voice_reader == "head" else load_voice_reader(args.voice_reader),
-        "face_reader": None if args.face_reader == "head" else load_face_reader(args.face_reader),
+        "text_reader": None if args.text_reader == "head" else load_reader(_file(args.text_reader)),
+        "voice_reader": None if args.voice_reader == "head" else load_voice_reader(_file(args.voice_reader)),
+        "face_reader": None if args.face_reader == "head" else load_face_reader(_file(args.face_reader)),
     }
+
+
+def _file(choice: str | None) -> str | None:
+    return None if choice in (None, "shipped") else choice
 
 
 def reading_sources(readers: dict[str, Any]) -> dict[str, str]:

@@ -1,0 +1,67 @@
+#!/usr/bin/env python
+"""The conflict signal with the face read by CACR's face head or by face readers fitted with the negative photos
+weighted x1 (the shipped fit) .. x5: why the face reader is opt-in (docs/live-results.md, session 7).
+
+    .venv/bin/python scripts/eval_face_reader_conflict.py
+
+Text and voice are read by their shipped readers, as in the monitor; composed ROC AUC, naming and RAVDESS statements
+as in scripts/eval_conflict.py (streammsa/training/evaluation/conflict.py), on the validation and test windows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from streammsa.datasets.build import DEFAULT_CACHE, DEFAULT_OUT
+from streammsa.models.face_reader import FaceReader
+from streammsa.models.text_reader import load_reader
+from streammsa.models.voice_reader import load_voice_reader
+from streammsa.paths import shared_data
+from streammsa.training.evaluation.conflict import HEADLINE_RULE, load_windows, measure
+from streammsa.training.evaluation.forward import composed_windows, load_cpu
+from streammsa.training.face_reader import ALPHA_SHIPPED, face_rows, joined
+from streammsa.training.ridge_reader import fit_ridge
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--checkpoint", default="models/cacr_monitor.pt")
+    p.add_argument("--data", type=Path, default=DEFAULT_OUT.expanduser())
+    p.add_argument("--weights", default="1,2,3,5", help="weights of the negative photos to fit readers with")
+    a = p.parse_args(argv)
+    model, meta = load_cpu(a.checkpoint)
+    faces = joined(*(face_rows(shared_data(), DEFAULT_CACHE.expanduser(), s) for s in ("train", "valid")))
+    readers = {"head": None}
+    for k in (float(v) for v in a.weights.split(",")):
+        weight = faces.weight * np.where(faces.label < 0, k, 1.0)
+        readers[f"reader x{k:g}"] = FaceReader(*fit_ridge(faces.x, faces.label, weight, ALPHA_SHIPPED, False), {})
+    print("| split | face read by | composed ROC AUC | naming | RAVDESS statements |\n|---|---|---:|---:|---:|")
+    for split in ("valid", "test"):
+        w = load_windows(model, meta, a.data, split, text_reader=load_reader(), voice_reader=load_voice_reader())
+        samples, _ = composed_windows(a.data, split, meta["spec"])
+        frames = [meta["spec"]["vision"].denormalise(s.features["vision"]) for s in samples]
+        present = np.asarray(w.out["present"], dtype=bool)[:, 2]
+        for name, reader in readers.items():
+            out = dict(w.out, modality=np.asarray(w.out["modality"], dtype=np.float64).copy())
+            if reader is not None:
+                r = reader.read(frames)
+                has = present & np.isfinite(r)
+                out["modality"][has, 2] = r[has]
+            w2 = copy.copy(w)
+            w2.out = out
+            m = measure(w2, w2.with_confidence(HEADLINE_RULE))
+            print(
+                f"| {split} | {name} | {m['composed']['roc_auc']:.3f} | {m['naming']['accuracy']:.3f} | "
+                f"{m['ravdess_statements']['roc_auc']:.3f} |",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
