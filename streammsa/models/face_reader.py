@@ -14,7 +14,6 @@ fitted on the faces corpus's training identities (``training/face_reader.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +36,7 @@ class FaceReader(LinearReader):
     SCRIPT = "scripts/train_face_reader.py"
     BASE = "expression classifier"
 
-    def read(self, windows: Sequence[np.ndarray]) -> np.ndarray:
-        """One reading per window of raw face features ((T, 62) each); NaN for a window without a face."""
-        out = np.full(len(windows), np.nan)
-        keep = [i for i, f in enumerate(windows) if len(f)]
-        if keep:
-            out[keep] = self.read_pooled(np.stack([pooled_expressions(windows[i]) for i in keep]))
-        return out
+    pool = staticmethod(pooled_expressions)  # a window without a face has no rows: no reading
 
     @staticmethod
     def base_file() -> Path:

@@ -10,6 +10,7 @@ features it was fitted on, and refuses others with one line.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,20 @@ class LinearReader:
     SCRIPT = ""  # what fits this kind of reader (named in errors)
     BASE = ""  # the model its features come from (named in errors)
     FILENAME = ""  # the shipped file's name under models/
+    MIN_ROWS = 1  # fewer rows in a window than this: too little to read (NaN)
+
+    @staticmethod
+    def pool(rows: np.ndarray) -> np.ndarray:
+        """One window's rows (T, D) -> the vector the regression reads."""
+        raise NotImplementedError
+
+    def read(self, windows: Sequence[np.ndarray]) -> np.ndarray:
+        """One reading per window of rows; NaN for a window with fewer than ``MIN_ROWS``."""
+        out = np.full(len(windows), np.nan)
+        keep = [i for i, rows in enumerate(windows) if len(rows) >= self.MIN_ROWS]
+        if keep:
+            out[keep] = self.read_pooled(np.stack([self.pool(windows[i]) for i in keep]))
+        return out
 
     @staticmethod
     def base_file() -> Path:

@@ -14,10 +14,7 @@ speaker's running baseline (``engine/voice_baseline.py``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
-
-import numpy as np
 
 from streammsa.features.voice_states import pooled
 from streammsa.models.linear_reader import LinearReader
@@ -33,13 +30,8 @@ class VoiceReader(LinearReader):
     SCRIPT = "scripts/train_voice_reader.py"
     BASE = "Whisper"
 
-    def read(self, windows: Sequence[np.ndarray]) -> np.ndarray:
-        """One reading per window of states ((T, 384) each); NaN for a window with too few states to read."""
-        out = np.full(len(windows), np.nan)
-        keep = [i for i, s in enumerate(windows) if len(s) >= MIN_STATES]
-        if keep:
-            out[keep] = self.read_pooled(np.stack([pooled(windows[i]) for i in keep]))
-        return out
+    MIN_ROWS = MIN_STATES
+    pool = staticmethod(pooled)  # mean and standard deviation of the window's speech states
 
     @staticmethod
     def base_file() -> Path:
