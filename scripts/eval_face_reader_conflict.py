@@ -22,7 +22,7 @@ from streammsa.models.face_reader import FaceReader
 from streammsa.models.text_reader import load_reader
 from streammsa.models.voice_reader import load_voice_reader
 from streammsa.paths import shared_data
-from streammsa.training.evaluation.conflict import HEADLINE_RULE, load_windows, measure
+from streammsa.training.evaluation.conflict import HEADLINE_RULE, face_readings, load_windows, measure
 from streammsa.training.evaluation.forward import composed_windows, load_cpu
 from streammsa.training.face_reader import ALPHA_SHIPPED, face_rows, joined
 from streammsa.training.ridge_reader import fit_ridge
@@ -43,13 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     print("| split | face read by | composed ROC AUC | naming | RAVDESS statements |\n|---|---|---:|---:|---:|")
     for split in ("valid", "test"):
         w = load_windows(model, meta, a.data, split, text_reader=load_reader(), voice_reader=load_voice_reader())
-        samples, _ = composed_windows(a.data, split, meta["spec"])
-        frames = [meta["spec"]["vision"].denormalise(s.features["vision"]) for s in samples]
+        samples, rows = composed_windows(a.data, split, meta["spec"])
         present = np.asarray(w.out["present"], dtype=bool)[:, 2]
         for name, reader in readers.items():
             out = dict(w.out, modality=np.asarray(w.out["modality"], dtype=np.float64).copy())
             if reader is not None:
-                r = reader.read(frames)
+                r = face_readings(reader, samples, rows, a.data, meta["spec"])
                 has = present & np.isfinite(r)
                 out["modality"][has, 2] = r[has]
             w2 = copy.copy(w)

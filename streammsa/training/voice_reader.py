@@ -2,14 +2,14 @@
 
 Windows: RAVDESS speech, EmoDB and GRID (neutral English speech) clips joined into one stream per speaker and label
 (``stream_groups``), each stream read by ``VoiceStates`` and the VAD exactly as the monitor reads a stream, cut into
-the monitor's windows (4 s every 1 s), each pooled over the states heard while someone speaks (pooled over whole
-clips instead, with their silences, a reader read whole clips well and the monitor's windows badly: happy clips of
-an unseen actor +1.5, the windows over the same clips joined -2.5). Splits are the corpora's speaker-independent
-ones (datasets/items.py): the ridge strength is chosen on the validation speakers, the shipped reader is refitted on
-train + validation with it, and the test speakers are scored once. Windows count by their label confidence (EmoDB's
-listener agreement, RAVDESS calm 0.75, surprise 0.5), and the positive, neutral and negative sides each count as
-much in total: acted corpora hold five negative emotions to one positive, and fitted as they come the reader would
-read every voice negative (models/voice_reader.md gives the figures).
+the monitor's windows (4 s every 1 s), each pooled over the states heard while someone speaks: the reader is fitted
+on what the monitor reads (fitted on whole clips with their silences, it read three happy clips of a held-out actor
+at +1.5 / -0.4 / +0.2 and the monitor's windows over the same clips joined down to -2.8). Splits are the corpora's
+speaker-independent ones (datasets/items.py): the ridge strength is chosen on the validation speakers, the shipped
+reader is refitted on train + validation with it, and the test speakers are scored once. Windows count by their
+label confidence (EmoDB's listener agreement, RAVDESS calm 0.75, surprise 0.5), and the positive, neutral and
+negative sides each count as much in total: acted corpora hold five negative emotions to one positive, and fitted as
+they come the reader would read every voice negative (models/voice_reader.md gives the figures).
 
 Scores, per window: ROC AUC of positive (happiness) vs negative (anger, sadness, fear, disgust, boredom), MAE, and
 the mean reading per emotion, both as read ("global") and relative to the speaker's mean reading ("speaker": the
@@ -60,7 +60,7 @@ class Windows:
 
 
 def stream_groups(items: Sequence[PoolItem]) -> dict[str, list[PoolItem]]:
-    """Windows joined into one stream per speaker and label (RAVDESS: actor, emotion and intensity; EmoDB: speaker
+    """Clips joined into one stream per speaker and label (RAVDESS: actor, emotion and intensity; EmoDB: speaker
     and emotion; GRID: talker), in name order: a steady voice as the monitor hears it, clip after clip."""
     groups: dict[str, list[PoolItem]] = {}
     for it in sorted(items, key=lambda it: it.key):

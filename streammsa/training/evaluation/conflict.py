@@ -108,45 +108,29 @@ def load_windows(
     (models/text_reader.py) each window's text reading is that reader's on the window's words, as in the
     monitor; the model's own text head stays in ``out["text_head"]``. With ``voice_reader``
     (models/voice_reader.py) each window's voice reading is that reader's on the speech of the clip its audio was
-    cut from (a composed window keeps no audio, only its clip's name; a clip with too little speech keeps the
-    model's head, as the monitor does); the model's own voice head stays in ``out["voice_head"]``. With
-    ``face_reader`` (models/face_reader.py) each window's face reading is that reader's on the window's face frames;
-    the model's face head stays in ``out["face_head"]``."""
+    cut from (a composed window keeps no audio, only its clip's name; a clip with under 0.5 s of speech keeps the
+    model's head, where the monitor would read the whole window); the model's own voice head stays in
+    ``out["voice_head"]``. With ``face_reader`` (models/face_reader.py) each window's face reading is that reader's
+    on the window's face frames; the model's face head stays in ``out["face_head"]``."""
     problems = load_split(data, split).spec.compatible_with(meta["spec"])
     if problems:
         raise InputError(f"{data} does not match the checkpoint's features: {problems[:2]}")
     samples, rows = composed_windows(data, split, meta["spec"])
     out = run_model(model, samples)
-    if text_reader is not None:
-        out["text_head"] = np.asarray(out["modality"][:, 0], dtype=np.float64).copy()
-        out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
-        manifest = json.loads((Path(data) / "manifest.json").read_text())
-        words = window_words(samples, rows, Path(manifest["cache"]), meta["spec"], Path(manifest["data"]))
-        has = np.flatnonzero([bool(w) for w in words])
-        out["modality"][has, 0] = text_reader.read([words[i] for i in has])
-    if voice_reader is not None:
-        out["voice_head"] = np.asarray(out["modality"][:, 1], dtype=np.float64).copy()
-        out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
-        manifest = json.loads((Path(data) / "manifest.json").read_text())
-        keys = [rows[s.id]["audio_source"] for s in samples]
-        clips = voice_clip_readings(voice_reader, Path(manifest["data"]), Path(manifest["cache"]), set(keys))
-        source = [clips.get(k, np.nan) for k in keys]
-        has = np.asarray(out["present"], dtype=bool)[:, 1] & np.isfinite(source)
-        out["modality"][has, 1] = np.asarray(source)[has]
-    if face_reader is not None:
-        out["face_head"] = np.asarray(out["modality"][:, 2], dtype=np.float64).copy()
-        out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
-        vision = meta["spec"]["vision"]
-        frames = [
-            vision.denormalise(s.features["vision"]) if len(s.features["vision"]) else np.zeros((0, 0)) for s in samples
-        ]
-        faces = face_reader.read(frames)
-        has = np.asarray(out["present"], dtype=bool)[:, 2] & np.isfinite(faces)
-        out["modality"][has, 2] = faces[has]
+    readers = {"text": text_reader, "audio": voice_reader, "vision": face_reader}
+    present = np.asarray(out["present"], dtype=bool)
+    out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
+    for m, reader in readers.items():
+        if reader is None:
+            continue
+        j = MODALITIES.index(m)
+        out[HEAD_KEY[m]] = out["modality"][:, j].copy()
+        r = READINGS[m](reader, samples, rows, Path(data), meta["spec"])  # NaN where the reader cannot read
+        has = present[:, j] & np.isfinite(r)
+        out["modality"][has, j] = r[has]
     out["label"] = labels_of(samples)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
     out["kind"] = np.asarray([rows[s.id]["kind"] for s in samples])
-    present = np.asarray(out["present"], dtype=bool)
     return SplitWindows(
         out=out,
         modality_labels=np.stack([s.modality_labels for s in samples]).astype(np.float64),
@@ -156,6 +140,34 @@ def load_windows(
         replay=np.asarray([rows[s.id].get("replay", "") or "" for s in samples]),
         unimodal=unimodal_readings(model, samples, present) if unimodal else None,
     )
+
+
+def _manifest(data: Path) -> tuple[Path, Path]:
+    """The composed dataset's corpora root and feature cache (its manifest.json)."""
+    manifest = json.loads((data / "manifest.json").read_text())
+    return Path(manifest["data"]), Path(manifest["cache"])
+
+
+def text_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
+    """The text reader on each window's words, recovered from its tokens (NaN: no words)."""
+    root, cache = _manifest(data)
+    return reader.read(window_words(samples, rows, cache, spec, root))
+
+
+def voice_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
+    """The voice reader on the speech of the clip each window's audio was cut from (NaN: too little speech)."""
+    root, cache = _manifest(data)
+    keys = [rows[s.id]["audio_source"] for s in samples]
+    clips = voice_clip_readings(reader, root, cache, set(keys))
+    return np.asarray([clips.get(k, np.nan) for k in keys], dtype=np.float64)
+
+
+def face_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
+    """The face reader on each window's face frames, raw as the monitor's cache holds them (NaN: no face)."""
+    return reader.read([spec["vision"].denormalise(s.features["vision"]) for s in samples])
+
+
+READINGS = {"text": text_readings, "audio": voice_readings, "vision": face_readings}
 
 
 def voice_clip_readings(voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]) -> dict[str, float]:
