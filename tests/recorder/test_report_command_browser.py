@@ -27,6 +27,8 @@ def report_page(browser, tmp_path):
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("request", lambda r: problems.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
     page.goto((run.out_dir / "report.html").as_uri())
+    # read the chart's view only once the page shows every reading of the recording
+    expect(page.get_by_test_id("reading-count")).to_have_text(str(len(run.readings_by_seq)))
     yield page, run
     context.close()
     assert problems == []  # no script error, and nothing fetched: no WebSocket, no server
