@@ -14,7 +14,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-PROTOCOL_VERSION = 3  # 2: readings carry revision/final (revised when late words join them); 3: participants
+PROTOCOL_VERSION = 4  # 2: readings carry revision/final (revised when late words join them); 3: participants;
+# 4: the conflict signal is a probability (Reading.disagreement; ModalityReading.disagreement: the odd one out)
 
 
 def _clean(value: Any) -> Any:
@@ -46,8 +47,9 @@ class ModalityReading:
 
     ``confidence`` in [0, 1]: how much evidence the window holds for this modality (seconds of speech
     for the voice, share of frames with a face, number of words); None when unknown.
-    ``disagreement`` in [0, 1]: how far this modality's reading is from what the other present
-    modalities say (``engine/disagreement.py``; the product's conflict signal, what alerts use).
+    ``disagreement`` in [0, 1]: with three modalities present, the probability that this one reads the
+    opposite polarity of the other two, which agree (the odd one out); with two, the pair's probability
+    of opposite polarities (``engine/disagreement.py``; names who disagrees in conflict alerts).
     ``conflict`` and ``weight``: CACR's C_m (mean cosine distance in the model's shared space, 0..2)
     and w_m (its reconstruction weight), kept as model diagnostics.
     """
@@ -78,6 +80,8 @@ class Reading(Message):
         first emitted with ``final=False`` is sent again with ``final=True`` once that happens.
     update_latency_ms: for a later message of the same seq (a revision or the final one), wall time
         from the window's end to that message; None on the first emission.
+    disagreement: probability that two present modalities read opposite polarities (the conflict signal,
+        ``engine/disagreement.py``); None with fewer than two modalities present.
     """
 
     type: ClassVar[str] = "reading"
@@ -95,6 +99,7 @@ class Reading(Message):
     revision: int = 0
     final: bool = True
     update_latency_ms: float | None = None
+    disagreement: float | None = None
 
 
 @dataclass

@@ -328,7 +328,8 @@ function renderNow() {
   } else stats.hidden = true;
 }
 
-const BAR_LABELS = { disagreement: "Disagreement with the other modalities", confidence: "Confidence",
+const BAR_LABELS = { window: "Probability that two modalities read opposite polarities",
+  disagreement: "Probability that this modality is the one that disagrees", confidence: "Confidence",
   conflict: "CACR conflict C_m", weight: "CACR weight w_m" };
 function bar(kind, value, max, threshold) {
   const b = el("div", { class: `bar ${kind}`, role: "meter", "aria-valuemin": "0", "aria-valuemax": String(max),
@@ -350,6 +351,10 @@ function num(v) { return v === null || v === undefined ? "—" : v.toFixed(2); }
 function renderModalities() {
   const s = cur(), m = s && s.last, hello = state.hello;
   const thr = hello && hello.thresholds ? hello.thresholds.conflict_raise : undefined;
+  const d = m ? m.disagreement : null;
+  $("window-disagreement").replaceChildren(el("div", { class: "bars" },
+    el("span", { text: "Disagreement" }), bar("window", d, 1, thr),
+    el("span", { class: "bar-val", "data-testid": "window-disagreement", text: num(d) })));
   const rows = MODALITIES.map((k) => {
     const r = m && m.modalities ? m.modalities[k] : null;
     const present = !!(r && r.present);
@@ -364,7 +369,7 @@ function renderModalities() {
         // what a person asks first: is this reading based on much, and does it disagree with the others?
         el("span", { text: "Confidence" }), bar("confidence", present ? r.confidence : null, 1),
         el("span", { class: "bar-val", "data-testid": `modality-${k}-confidence`, text: num(present ? r.confidence : null) }),
-        el("span", { text: "Disagrees" }), bar("disagreement", present ? r.disagreement : null, 1, thr),
+        el("span", { text: "Odd one out" }), bar("disagreement", present ? r.disagreement : null, 1),
         el("span", { class: "bar-val", "data-testid": `modality-${k}-disagreement`, text: num(present ? r.disagreement : null) }),
         // CACR's own diagnostics: distance in the model's shared space and its reconstruction weight
         el("span", { class: "diag", text: "CACR C_m" }), bar("conflict", present ? r.conflict : null, 2),
@@ -441,7 +446,8 @@ function renderAlerts() {
 }
 
 // Evidence: the windows that raised (or cleared) the alert, as a small table; other keys as a list.
-const EVIDENCE_COLUMNS = [["t_end", "window end"], ["disagreement", "disagreement"], ["conflict", "CACR C_m"],
+const EVIDENCE_COLUMNS = [["t_end", "window end"], ["disagreement", "disagreement"], ["odd_one_out", "odd one out"],
+  ["conflict", "CACR C_m"],
   ["intensity", "this modality"],
   ["others_intensity", "others"], ["overall", "overall"]];
 function renderEvidence(ev) {

@@ -6,13 +6,13 @@ the threshold) and stay quiet for a cooldown after clearing. Every AlertEvent ca
 the readings' values that triggered it.
 
 Defaults (AlertConfig):
-- conflict: raise when the modality that disagrees most (``engine/disagreement.py``: the odd one
-  out of three, or the pair when two are present) has disagreement d > 0.25 for 3 consecutive
-  windows and its polarity opposes the others' (both outside a dead zone of +-0.3); clear when
-  for 2 consecutive windows d < 0.15, it is absent or the polarities agree; cooldown 10 s.
-  d = 0.25 is readings 1.5 apart with full evidence on both sides. (Before issue #11 this rule read
-  CACR's C_m, a distance in the model's shared space that cannot say who disagrees; C_m stays in
-  every reading as a diagnostic.)
+- conflict: raise when the probability that two present modalities read opposite polarities
+  (``Reading.disagreement``, ``engine/disagreement.py``) is above 0.6 for 3 consecutive windows; the
+  alert names the modality that disagrees (the odd one out of three, or the pair when two are
+  present); clear when for 2 consecutive windows it is below 0.4 or fewer than two modalities are
+  present; cooldown 10 s. (Before issue #11 this rule read CACR's C_m, a distance in the model's shared
+  space that cannot say who disagrees; until session 8 it read the distance between raw readings. C_m
+  stays in every reading as a diagnostic.)
 - sustained negative: raise when the overall intensity < -1.0 for 5 consecutive windows;
   clear when it is > -0.5 for 2 consecutive windows; cooldown 10 s.
 Times are on the stream clock, so replays at any speed alert identically.
@@ -20,8 +20,9 @@ Times are on the stream clock, so replays at any speed alert identically.
 A trained checkpoint may carry calibrated thresholds in its metadata (``meta["alerts"]``, written by
 scripts/calibrate_alerts.py from held-out data); ``AlertConfig.from_calibration`` applies them, and the
 CLI uses them unless the user passes --conflict-threshold / --negative-threshold. Conflict thresholds
-calibrated on C_m (calibrations without ``"signal": "disagreement"``) are on another scale and are
-not applied.
+calibrated on another signal (C_m, or the distance between readings: a ``signal`` other than
+``CONFLICT_SIGNAL``) are on another scale and are not applied; the checkpoint's polarity calibration
+(``meta["alerts"]["polarity"]``) is what ``Reading.disagreement`` reads.
 """
 
 from __future__ import annotations
@@ -36,16 +37,15 @@ from streammsa.protocol import AlertEvent, Reading
 
 CALIBRATED_FIELDS = ("conflict_raise", "conflict_clear", "negative_raise", "negative_clear")
 """The AlertConfig fields a checkpoint's calibration may set."""
-CONFLICT_SIGNAL = "disagreement"
+CONFLICT_SIGNAL = "disagreement_probability"
 """What the conflict thresholds apply to; a calibration naming another signal keeps only its negative ones."""
 
 
 @dataclass(frozen=True)
 class AlertConfig:
-    conflict_raise: float = 0.25
-    conflict_clear: float = 0.15
+    conflict_raise: float = 0.6
+    conflict_clear: float = 0.4
     conflict_windows: int = 3
-    polarity_dead_zone: float = 0.3
     negative_raise: float = -1.0
     negative_clear: float = -0.5
     negative_windows: int = 5
@@ -66,8 +66,8 @@ class AlertConfig:
         for name in ("conflict_windows", "negative_windows", "clear_windows"):
             if getattr(self, name) < 1:
                 raise UsageError(f"alert config: {name} must be at least 1")
-        if self.cooldown_s < 0 or self.polarity_dead_zone < 0:
-            raise UsageError("alert config: cooldown_s and polarity_dead_zone must be non-negative")
+        if self.cooldown_s < 0:
+            raise UsageError("alert config: cooldown_s must be non-negative")
 
     @classmethod
     def from_calibration(cls, calibration: Mapping[str, Any] | None) -> "AlertConfig":
@@ -108,31 +108,6 @@ def _who(name: str) -> str:
     return " and ".join(words).capitalize() if words else name
 
 
-def _polarity(value: float, dead_zone: float) -> int:
-    if value > dead_zone:
-        return 1
-    if value < -dead_zone:
-        return -1
-    return 0
-
-
-def polarity_disagreement(reading: Reading, modality: str, dead_zone: float) -> tuple[bool, float | None, float | None]:
-    """Does ``modality`` point the other way from the other present modalities?
-
-    Returns (disagrees, its intensity, mean intensity of the others). With no other present
-    modality the overall intensity stands in for them.
-    """
-    mine = reading.modalities[modality]
-    if not mine.present or mine.intensity is None:
-        return False, None, None
-    others = [
-        r.intensity for m, r in reading.modalities.items() if m != modality and r.present and r.intensity is not None
-    ]
-    other = sum(others) / len(others) if others else reading.intensity
-    a, b = _polarity(mine.intensity, dead_zone), _polarity(other, dead_zone)
-    return (a != 0 and b != 0 and a != b), mine.intensity, other
-
-
 @dataclass
 class _RuleState:
     active: bool = False
@@ -168,19 +143,17 @@ class AlertEngine:
             names.add(odd.name)
         for name in sorted(n for n in names if n):
             if odd is not None and odd.name == name:
-                a = _polarity(odd.intensity, cfg.polarity_dead_zone)
-                b = _polarity(odd.others_intensity, cfg.polarity_dead_zone)
-                opposed = a != 0 and b != 0 and a != b
                 row = {
                     "seq": reading.seq,
                     "t_end": reading.t_end,
-                    "disagreement": odd.score,
+                    "disagreement": reading.disagreement,
+                    "odd_one_out": odd.score,
                     "intensity": odd.intensity,
                     "others_intensity": odd.others_intensity,
                     "overall": reading.intensity,
                 }
-                hot = odd.score > cfg.conflict_raise and opposed
-                cool = odd.score < cfg.conflict_clear or not opposed
+                d = reading.disagreement if reading.disagreement is not None else 0.0
+                hot, cool = d > cfg.conflict_raise, d < cfg.conflict_clear
             else:  # this modality (or pair) is not the odd one out now: it cools
                 row = {"seq": reading.seq, "t_end": reading.t_end, "disagreement": None, "overall": reading.intensity}
                 hot, cool = False, True
@@ -241,7 +214,7 @@ class AlertEngine:
             if state == "raised":
                 verb = "disagree" if "+" in (modality or "") else "disagrees with the others"
                 text = (
-                    f"{who} {verb}: disagreement > {cfg.conflict_raise:g} with opposite polarity "
+                    f"{who} {verb}: probability of opposite polarities > {cfg.conflict_raise:g} "
                     f"for {cfg.conflict_windows} windows"
                 )
             else:

@@ -1,16 +1,25 @@
-"""Which modality disagrees: the product's conflict signal.
+"""Do the modalities disagree, and which one: the product's conflict signal.
 
-For each present modality m, how far its own reading r_m is from what the other present modalities
-say together (their confidence-weighted mean r_o), on the intensity scale, scaled by how much
-evidence both sides have:
+Each present modality's reading r_m becomes the probability of each polarity of what it perceives,
+P_m(-), P_m(0), P_m(+) (``engine/polarity_calibration.py``: calibrated per modality on held-out windows),
+and its confidence c_m the probability that the reading is evidence at all: the modality speaks with
+probability c_m (its polarity drawn from P_m) and is silent otherwise. Taking the modalities as
+independent given their readings:
 
-    d_m = min(1, |r_m - r_o| / 6) * min(c_m, c_o)      c_o = mean confidence of the others
+    D   = P(one modality that speaks reads + and another -)                        (window disagreement)
+        = 1 - prod_m (1 - c_m P_m(+)) - prod_m (1 - c_m P_m(-)) + prod_m (1 - c_m P_m(+) - c_m P_m(-))
+    d_m = c_m [P_m(-) A_m(+) + P_m(+) A_m(-)]        three present: m reads opposite the others, which agree
+    A_m(s) = prod_{n != m} (1 - c_n + c_n P_n(s)) - prod_{n != m} (1 - c_n)     (the others that speak all read s)
+    d_m = D                                          two present: the pair
 
-0 = agrees, 1 = opposite extremes with full evidence on both sides; None when m is absent or
-alone. With three modalities present the one that disagrees stands out (the largest d_m); with
-two, both get the same score and the pair is named ("the words and the voice disagree").
-CACR's own C_m and w_m stay in every reading as diagnostics (``conflict``, ``weight``): they
-measure distance in the model's shared space, which does not say who disagrees.
+D (``Reading.disagreement``) is what the conflict alert compares with its threshold; d_m
+(``ModalityReading.disagreement``) names who disagrees: with three present the largest d_m (the odd one
+out), with two the pair ("the words and the voice disagree"). Both are None with fewer than two modalities
+present. A modality without evidence (c_m = 0) counts as absent, so little evidence can neither raise D
+nor be named. Neutral words in an angry voice are not an opposition (0 against -): measured, counting
+them as half a disagreement lowered every validation figure (docs/results.md). CACR's own C_m and w_m stay
+in every reading as diagnostics (``conflict``, ``weight``): they measure distance in the model's shared
+space, which does not say who disagrees.
 """
 
 from __future__ import annotations
@@ -18,29 +27,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
 from streammsa import MODALITIES
+from streammsa.engine.polarity_calibration import DEFAULT, PolarityCalibration
 from streammsa.protocol import ModalityReading
 
-INTENSITY_SPAN = 6.0  # readings lie in [-3, 3]
+NEG, POS = 0, 2  # polarity_calibration.POLARITIES
 
 
-def disagreements(modalities: Mapping[str, ModalityReading]) -> dict[str, float | None]:
-    """d_m for each modality (None when absent or when no other modality is present)."""
-    heard = {
-        m: (float(r.intensity), 1.0 if r.confidence is None else float(r.confidence))
-        for m, r in modalities.items()
-        if r.present and r.intensity is not None
-    }
-    out: dict[str, float | None] = {m: None for m in MODALITIES}
-    for m, (r_m, c_m) in heard.items():
-        others = [v for n, v in heard.items() if n != m]
-        total = sum(c for _, c in others)
-        if not others or total <= 0.0:
+@dataclass(frozen=True)
+class Disagreement:
+    window: float | None  # D
+    by_modality: dict[str, float | None]  # d_m
+
+
+def disagreement(modalities: Mapping[str, ModalityReading], calibration: PolarityCalibration = DEFAULT) -> Disagreement:
+    """D and d_m of one reading's modalities (None where absent, or when fewer than two are present)."""
+    heard = {m: r for m, r in modalities.items() if r.present and r.intensity is not None}
+    by_modality: dict[str, float | None] = {m: None for m in MODALITIES}
+    if len(heard) < 2:
+        return Disagreement(None, by_modality)
+    p = np.stack([calibration.probabilities(m, float(r.intensity)) for m, r in heard.items()])
+    c = np.array([1.0 if r.confidence is None else min(1.0, max(0.0, float(r.confidence))) for r in heard.values()])
+    pos, neg = c * p[:, POS], c * p[:, NEG]  # P(speaks and reads +), P(speaks and reads -)
+    window = float(np.clip(1.0 - np.prod(1.0 - pos) - np.prod(1.0 - neg) + np.prod(1.0 - pos - neg), 0.0, 1.0))
+    for i, m in enumerate(heard):
+        if len(heard) == 2:
+            by_modality[m] = window
             continue
-        r_o = sum(r * c for r, c in others) / total
-        c_o = total / len(others)
-        out[m] = min(1.0, abs(r_m - r_o) / INTENSITY_SPAN) * min(c_m, c_o)
-    return out
+        o = np.arange(len(heard)) != i
+        silent = np.prod(1.0 - c[o])
+        agree_pos, agree_neg = np.prod(1.0 - c[o] + pos[o]) - silent, np.prod(1.0 - c[o] + neg[o]) - silent
+        by_modality[m] = float(neg[i] * agree_pos + pos[i] * agree_neg)
+    return Disagreement(window, by_modality)
 
 
 @dataclass(frozen=True)
@@ -48,9 +68,9 @@ class OddOneOut:
     """The modality (or pair) that disagrees most in one reading."""
 
     name: str  # "text", or "text+audio" when only two are present
-    score: float
+    score: float  # its d_m
     intensity: float  # its reading (the first of a pair)
-    others_intensity: float  # what the others say (the second of a pair)
+    others_intensity: float  # what the others say: their confidence-weighted mean (the second of a pair)
 
 
 def odd_one_out(modalities: Mapping[str, ModalityReading]) -> OddOneOut | None:

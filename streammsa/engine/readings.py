@@ -7,7 +7,8 @@ from typing import Iterable, Mapping
 
 from streammsa import MODALITIES
 from streammsa.asr.words import Word
-from streammsa.engine.disagreement import disagreements
+from streammsa.engine.disagreement import disagreement
+from streammsa.engine.polarity_calibration import DEFAULT, PolarityCalibration
 from streammsa.models.io import ModelOutput
 from streammsa.protocol import ModalityReading, Reading
 
@@ -45,6 +46,7 @@ def build_reading(
     update_latency_ms: float | None = None,
     offsets: Mapping[str, float] | None = None,
     own: Mapping[str, float] | None = None,
+    polarity: PolarityCalibration = DEFAULT,
 ) -> Reading:
     """Row ``row`` of a (CPU) ModelOutput as a Reading; absent modalities read None, never 0.
 
@@ -53,7 +55,8 @@ def build_reading(
     a modality's own reading (the voice is read against its speaker's baseline, ``engine/voice_baseline.py``).
     ``own``: a present modality's reading by its own unimodal reader (the words: ``models/text_reader.py``, the
     voice: ``models/voice_reader.py``), in place of the model's per-modality head (offsets apply to it likewise);
-    the overall reading stays the model's.
+    the overall reading stays the model's. ``polarity``: how the readings map to polarity probabilities for the
+    conflict signal (the checkpoint's calibration, ``engine/polarity_calibration.py``).
     """
     present = output.present[row].tolist()
     mods: dict[str, ModalityReading] = {}
@@ -69,7 +72,8 @@ def build_reading(
             )
         else:
             mods[m] = ModalityReading(present=False, intensity=None, conflict=None, weight=None)
-    for m, d in disagreements(mods).items():  # who disagrees, from the readings themselves
+    dis = disagreement(mods, polarity)  # do they disagree, and who: from the readings themselves
+    for m, d in dis.by_modality.items():
         mods[m].disagreement = d
     return Reading(
         stream=stream,
@@ -86,4 +90,5 @@ def build_reading(
         revision=revision,
         final=final,
         update_latency_ms=None if update_latency_ms is None else float(update_latency_ms),
+        disagreement=dis.window,
     )

@@ -13,11 +13,11 @@ from streammsa.recorder.participants import participant_names
 from streammsa.recorder.readings import latest_readings
 
 CSV_NAME = "timeline.csv"
-# per modality: its reading, how much evidence backs it, how far it is from the others, CACR's C_m and w_m
+# per modality: its reading, how much evidence backs it, how likely it is the one that disagrees, CACR's C_m and w_m
 MODALITY_NUMBERS = ("intensity", "confidence", "disagreement", "conflict", "weight")
 
 COLUMNS: list[str] = (
-    ["stream", "participant", "seq", "t_start", "t_end", "intensity"]
+    ["stream", "participant", "seq", "t_start", "t_end", "intensity", "disagreement"]
     + [f"{m}_{k}" for m in MODALITIES for k in ("present",) + MODALITY_NUMBERS]
     + ["transcript", "alerts", "latency_ms", "model", "trained", "revision", "final"]
 )
@@ -28,6 +28,7 @@ def reading_row(msg: dict[str, Any], participant: str = "") -> dict[str, Any]:
         k: msg.get(k)
         for k in ("stream", "seq", "t_start", "t_end", "intensity", "transcript", "latency_ms", "model", "trained")
     }
+    row["disagreement"] = "" if msg.get("disagreement") is None else msg["disagreement"]  # none before protocol 4
     row["participant"] = participant
     row["revision"] = int(msg.get("revision") or 0)
     row["final"] = bool(msg.get("final", True))  # a version-1 reading was never revised

@@ -14,7 +14,8 @@ from streammsa.engine.alert_calibration import (
     rates,
     window_readings,
 )
-from streammsa.engine.alerts import AlertConfig, AlertEngine
+from streammsa.engine.alerts import CONFLICT_SIGNAL, AlertConfig, AlertEngine
+from streammsa.engine.polarity_calibration import DEFAULT, of_checkpoint
 
 
 def windows(n: int = 400, seed: int = 0) -> dict[str, np.ndarray]:
@@ -26,6 +27,8 @@ def windows(n: int = 400, seed: int = 0) -> dict[str, np.ndarray]:
     odd = rng.integers(0, 3, size=n)
     sign = np.where(base == 0, 1.0, np.sign(base))
     modality[flag, odd[flag]] = -sign[flag] * rng.uniform(1.0, 2.5, size=flag.sum())
+    labels = np.repeat(base[:, None], 3, axis=1)
+    labels[flag, odd[flag]] = -sign[flag] * 2.0
     present = np.ones((n, 3), dtype=bool)
     present[rng.random(n) < 0.2, 2] = False  # some windows without a face
     present[rng.random(n) < 0.05, 1:] = False  # a few with the words alone
@@ -39,13 +42,14 @@ def windows(n: int = 400, seed: int = 0) -> dict[str, np.ndarray]:
         "conflict_flag": flag & (present.sum(axis=1) >= 2),
         "kind": np.where(flag, "conflict", "agree"),
         "confidence": confidence,
+        "modality_labels": np.where(present, labels, np.nan),
     }
 
 
 def test_the_hot_test_is_the_alert_engines_own_rule():
     out = windows(150)
-    sig = conflict_signal(out, AlertConfig().polarity_dead_zone)
-    for threshold in (0.1, 0.25):
+    sig = conflict_signal(out)
+    for threshold in (0.3, 0.6):
         assert 0 < sig.hot(threshold).sum() < len(out["label"])  # both outcomes occur
         cfg = AlertConfig(conflict_raise=threshold, conflict_clear=threshold / 2, conflict_windows=1, cooldown_s=0.0)
         for i, r in enumerate(window_readings(out)):
@@ -57,44 +61,51 @@ def test_the_hot_test_is_the_alert_engines_own_rule():
 
 def test_confidence_scales_the_signal_as_the_monitor_does():
     out = windows(60)
-    full = conflict_signal({**out, "confidence": np.where(out["present"], 1.0, np.nan)}, 0.3)
-    unknown = conflict_signal({k: v for k, v in out.items() if k != "confidence"}, 0.3)
+    full = conflict_signal({**out, "confidence": np.where(out["present"], 1.0, np.nan)})
+    unknown = conflict_signal({k: v for k, v in out.items() if k != "confidence"})
     np.testing.assert_allclose(full.score, unknown.score)  # unknown confidence counts as 1
-    half = conflict_signal({**out, "confidence": np.where(out["present"], 0.5, np.nan)}, 0.3)
-    np.testing.assert_allclose(half.score, 0.5 * full.score)
+    half = conflict_signal({**out, "confidence": np.where(out["present"], 0.5, np.nan)})
+    none = conflict_signal({**out, "confidence": np.where(out["present"], 0.0, np.nan)})
+    assert (half.score <= full.score + 1e-9).all() and half.score.sum() < 0.6 * full.score.sum()
+    np.testing.assert_allclose(none.score, 0.0, atol=1e-12)  # no evidence anywhere: no disagreement
 
 
 @pytest.mark.parametrize("fpr", [0.02, 0.05, 0.1])
 def test_the_fitted_threshold_is_the_smallest_with_at_most_the_stated_false_alarm_rate(fpr):
     out = windows()
-    sig = conflict_signal(out, 0.3)
-    t = fit_conflict(out, fpr, 0.3, sig)
+    sig = conflict_signal(out)
+    t = fit_conflict(out, fpr, sig)
     neg = (out["present"].sum(axis=1) >= 2) & ~out["conflict_flag"]
     assert sig.hot(t)[neg].mean() <= fpr
     if t > 0:  # (0: fewer windows can fire at all than the rate allows)
         assert sig.hot(t - 1e-4)[neg].mean() > fpr  # any lower threshold would fire too often
     # the same rate through rates(), on the AlertConfig the calibration builds
-    cfg = fit_thresholds(out, fpr, signal=sig)
+    cfg = fit_thresholds(out, fpr, sig)
     assert cfg.conflict_raise == t and cfg.conflict_clear < t
     assert rates(out, cfg, sig)["conflict_window_fpr"] <= fpr
 
 
-def test_the_calibration_record_is_on_the_disagreement_scale_and_the_monitor_applies_it():
+def test_the_calibration_record_carries_the_polarity_calibration_and_the_monitor_applies_both():
     valid, test = windows(400, seed=1), windows(400, seed=2)
     rec = calibrate(valid, test, 0.05, fitted_on="synthetic valid split", command="test")
     th = rec["thresholds"]
-    assert rec["signal"] == "disagreement" and 0.0 < th["conflict_raise"] <= 1.0
-    assert th["conflict_clear"] == pytest.approx(th["conflict_raise"] * 0.15 / 0.25, abs=1e-4)
+    assert rec["signal"] == CONFLICT_SIGNAL and 0.0 < th["conflict_raise"] <= 1.0
+    assert th["conflict_clear"] == pytest.approx(th["conflict_raise"] * 0.4 / 0.6, abs=1e-4)
     assert rec["valid"]["conflict_window_fpr"] <= 0.05
     assert rec["test"]["conflict_window_tpr"] > rec["test"]["conflict_window_fpr"]
     cfg = AlertConfig.from_calibration(rec)
     assert (cfg.conflict_raise, cfg.conflict_clear) == (th["conflict_raise"], th["conflict_clear"])
-    # a record fitted on CACR's C_m (no signal) keeps only its negative thresholds
-    old = AlertConfig.from_calibration({"thresholds": {**th, "conflict_raise": 1.2, "conflict_clear": 1.0}})
-    assert old.conflict_raise == AlertConfig().conflict_raise and old.negative_raise == th["negative_raise"]
+    polarity = of_checkpoint({"alerts": rec})
+    assert polarity.fitted_on == "synthetic valid split" and polarity.probabilities("text", 2.0)[2] > 0.8
+    # a record fitted on another signal (C_m, or the distance rule before session 8) keeps only its negative ones
+    for signal in (None, "disagreement"):
+        old = {"signal": signal, "thresholds": {**th, "conflict_raise": 0.3, "conflict_clear": 0.2}}
+        cfg = AlertConfig.from_calibration(old)
+        assert cfg.conflict_raise == AlertConfig().conflict_raise and cfg.negative_raise == th["negative_raise"]
+        assert of_checkpoint({"alerts": old}) is DEFAULT
 
 
-def test_no_opposed_window_without_a_conflict_means_any_disagreement_fires():
+def test_when_every_window_is_a_known_conflict_any_disagreement_fires():
     out = windows(100)
     out["conflict_flag"] = out["present"].sum(axis=1) >= 2  # every multi-modal window is a known conflict
-    assert fit_conflict(out, 0.05, 0.3) == 0.0
+    assert fit_conflict(out, 0.05, conflict_signal(out)) == 0.0

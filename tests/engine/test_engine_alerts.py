@@ -1,19 +1,28 @@
-"""Alert rules: the modality that disagrees (disagreement + opposite polarity), sustained negativity, hysteresis,
+"""Alert rules: the window's disagreement names the modality that disagrees, sustained negativity, hysteresis,
 cooldown, evidence."""
 
 from __future__ import annotations
 
 import pytest
 
-from streammsa.engine.alerts import AlertConfig, AlertEngine, polarity_disagreement
+from streammsa.engine.alerts import AlertConfig, AlertEngine
 from streammsa.errors import UsageError
 from streammsa.protocol import ModalityReading, Reading
 
 
 def reading(
-    seq: int, *, overall: float = 0.0, text=(0.0, 0.0), audio=(0.0, 0.0), vision=(0.0, 0.0), trained=True, stream="s"
+    seq: int,
+    *,
+    overall: float = 0.0,
+    text=(0.0, 0.0),
+    audio=(0.0, 0.0),
+    vision=(0.0, 0.0),
+    trained=True,
+    stream="s",
+    disagreement: float | None = None,
 ):
-    """(intensity, disagreement) per modality; None = absent. (CACR's C_m is a fixed diagnostic here.)"""
+    """(intensity, d_m) per modality; None = absent; ``disagreement``: the window's D (default: the largest d_m).
+    (CACR's C_m is a fixed diagnostic here.)"""
 
     def mr(v):
         if v is None:
@@ -32,10 +41,13 @@ def reading(
         latency_ms=0.0,
         model="cacr",
         trained=trained,
+        disagreement=disagreement
+        if disagreement is not None
+        else max((v[1] for v in (text, audio, vision) if v is not None and v[1] is not None), default=None),
     )
 
 
-def conflicting(seq: int, disagreement: float = 0.45, **kw):
+def conflicting(seq: int, disagreement: float = 0.75, **kw):
     # text positive, voice and face negative: text disagrees with the others (the largest disagreement)
     d = disagreement
     return reading(seq, overall=-0.5, text=(1.5, d), audio=(-1.0, d / 2), vision=(-1.2, d / 2), **kw)
@@ -55,7 +67,7 @@ def test_conflict_raises_only_after_k_consecutive_windows_with_evidence():
     assert [(e.kind, e.state, e.modality) for e in ev] == [("conflict", "raised", "text")]
     windows = ev[0].evidence["windows"]
     assert [w["seq"] for w in windows] == [0, 1, 2]
-    assert all(w["disagreement"] == 0.45 and w["intensity"] == 1.5 for w in windows)
+    assert all(w["disagreement"] == 0.75 and w["odd_one_out"] == 0.75 and w["intensity"] == 1.5 for w in windows)
     assert windows[0]["others_intensity"] == pytest.approx(-1.1)
     assert eng.active("s") == ["conflict:text"]
 
@@ -67,30 +79,23 @@ def test_a_broken_streak_starts_over():
     assert [e.state for e in eng.update(conflicting(5))] == ["raised"]
 
 
-def test_high_disagreement_without_opposite_polarity_does_not_alert():
+def test_the_window_disagreement_decides_not_one_modality_score():
     eng = AlertEngine(AlertConfig(conflict_windows=2))
-    agree = [reading(i, overall=1.0, text=(2.9, 0.6), audio=(0.5, 0.4), vision=(0.4, 0.4)) for i in range(6)]
-    assert feed(eng, agree) == []
-
-
-def test_dead_zone_makes_near_zero_intensities_neutral():
-    r = reading(0, text=(0.2, 0.9), audio=(-1.0, 0.1), vision=(-1.0, 0.1))
-    assert polarity_disagreement(r, "text", 0.3)[0] is False
-    assert polarity_disagreement(r, "text", 0.1)[0] is True
+    # the voice looks odd, but the window's probability of opposite polarities is low
+    calm = [reading(i, text=(0.4, 0.1), audio=(-0.4, 0.9), vision=(0.3, 0.1), disagreement=0.2) for i in range(6)]
+    assert feed(eng, calm) == []
 
 
 def test_absent_modality_never_alerts_and_a_lone_modality_has_nobody_to_disagree_with():
     eng = AlertEngine(AlertConfig(conflict_windows=1))
     r = reading(0, overall=-1.0, text=None, audio=None, vision=(1.0, None))
-    disagrees, mine, other = polarity_disagreement(r, "vision", 0.3)
-    assert (disagrees, mine, other) == (True, 1.0, -1.0)  # the old rule compared it with the overall reading
-    assert polarity_disagreement(r, "text", 0.3) == (False, None, None)
+    assert r.disagreement is None
     assert [e.kind for e in eng.update(r)] == []  # one modality cannot conflict with the others
 
 
 def test_with_two_modalities_the_pair_is_named():
     eng = AlertEngine(AlertConfig(conflict_windows=1))
-    r = reading(0, overall=0.0, text=(1.5, 0.45), audio=(-1.2, 0.45), vision=None)
+    r = reading(0, overall=0.0, text=(1.5, 0.75), audio=(-1.2, 0.75), vision=None)
     ev = eng.update(r)
     assert [(e.kind, e.state, e.modality) for e in ev] == [("conflict", "raised", "text+audio")]
     assert ev[0].message.startswith("The words and the voice disagree")

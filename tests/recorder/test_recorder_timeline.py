@@ -7,7 +7,7 @@ import csv
 import json
 
 from streammsa.engine.alerts import AlertConfig, AlertEngine
-from streammsa.engine.disagreement import disagreements
+from streammsa.engine.disagreement import disagreement
 from streammsa.monitor.sinks import Sink
 from streammsa.protocol import Hello, ModalityReading, Reading, TranscriptEvent
 from streammsa.recorder.csv_export import COLUMNS, write_csv
@@ -21,7 +21,8 @@ def make_reading(seq: int, overall: float, trained: bool = True, vision: bool = 
         "audio": ModalityReading(True, -1.0, 0.2, 0.8),
         "vision": ModalityReading(True, -1.2, 0.2, 0.8) if vision else ModalityReading(False, None, None, None),
     }
-    for m, d in disagreements(mods).items():  # as build_reading sets it: the words disagree with voice and face
+    dis = disagreement(mods)  # as build_reading sets it: the words disagree with voice and face
+    for m, d in dis.by_modality.items():
         mods[m].disagreement = d
     return Reading(
         stream="s",
@@ -35,6 +36,7 @@ def make_reading(seq: int, overall: float, trained: bool = True, vision: bool = 
         latency_ms=100.0 + seq,
         model="cacr",
         trained=trained,
+        disagreement=dis.window,
     )
 
 
@@ -108,6 +110,10 @@ def test_csv_has_one_flat_row_per_reading(tmp_path):
     assert rows[1]["vision_present"] == "True" and float(rows[1]["vision_intensity"]) == -1.2
     assert rows[1]["transcript"] == "hello there"
     assert "conflict:text" in rows[2]["alerts"]
+    # the window's disagreement and who disagrees: the words (positive) against voice and face (negative)
+    assert float(rows[1]["disagreement"]) > 0.5 and float(rows[1]["text_disagreement"]) > float(
+        rows[1]["audio_disagreement"]
+    )
 
 
 def test_report_summarises_the_timeline(tmp_path, artifacts_dir):

@@ -64,6 +64,9 @@ def test_empty_state_then_live_readings_render_values(page, server):
     sign = "+" if text.intensity > 0 else "−"
     expect(page.get_by_test_id("modality-text-intensity")).to_have_text(f"{sign}{abs(text.intensity):.1f}")
     expect(page.get_by_test_id("modality-text-conflict")).to_have_text(f"{text.conflict:.2f}")
+    r4 = reading(4, intensity=1.84, vision_present=False)
+    expect(page.get_by_test_id("window-disagreement")).to_have_text(f"{r4.disagreement:.2f}")
+    expect(page.get_by_test_id("modality-text-disagreement")).to_have_text(f"{text.disagreement:.2f}")
     expect(page.get_by_test_id("modality-audio-weight")).to_have_text(f"{r['audio'].weight:.2f}")
     expect(page.get_by_test_id("modality-vision")).to_have_attribute("data-present", "false")
     expect(page.get_by_test_id("modality-vision-intensity")).to_have_text("—")
@@ -90,8 +93,9 @@ def test_alert_banner_and_list_show_then_clear(page, server):
     expect(item).to_have_attribute("data-state", "active")
     evidence = item.locator(".evidence-table")
     expect(evidence.locator("tbody tr")).to_have_count(3)
-    # the disagreement of the first window that raised it
-    expect(evidence.locator("tbody tr").first.locator("td").nth(1)).to_have_text("0.52")
+    # the disagreement of the first window that raised it, and the odd one out's own d_m
+    expect(evidence.locator("tbody tr").first.locator("td").nth(1)).to_have_text("0.82")
+    expect(evidence.locator("tbody tr").first.locator("td").nth(2)).to_have_text("0.52")
     expect(item.locator(".evidence dd").first).to_have_text("yes")  # trained
     expect(page.get_by_test_id("alert-count")).to_have_text("1 active")
     server.publish(alert("c-1", "cleared", 19.0))

@@ -10,6 +10,7 @@ import dataclasses
 import math
 
 from streammsa import MODALITIES
+from streammsa.engine.disagreement import disagreement
 from streammsa.protocol import AlertEvent, Hello, ModalityReading, Reading, StatusEvent, TranscriptEvent
 
 
@@ -48,7 +49,11 @@ def reading(
             intensity=value if present else None,
             conflict=conflict if present else None,
             weight=weight if present else None,
+            confidence=1.0 if present else None,
         )
+    dis = disagreement(mods)  # as the monitor computes them from these readings
+    for name, d in dis.by_modality.items():
+        mods[name].disagreement = d
     return Reading(
         stream=stream,
         seq=seq,
@@ -61,6 +66,7 @@ def reading(
         latency_ms=180.0 + (seq % 7) * 11.0,
         model="cacr",
         trained=trained,
+        disagreement=dis.window,
     )
 
 
@@ -78,14 +84,15 @@ def alert(alert_id: str, state: str, t: float, stream: str = "meeting", modality
         state=state,
         t=t,
         modality=modality,
-        message="The face disagrees with the others: disagreement > 0.25 with opposite polarity for 3 windows",
+        message="The face disagrees with the others: probability of opposite polarities > 0.6 for 3 windows",
         # the shape streammsa.engine.alerts writes: the windows that raised it, plus the trained flag
         evidence={
             "windows": [
                 {
                     "seq": 10 + i,
                     "t_end": t - 2 + i,
-                    "disagreement": 0.52 - 0.01 * i,
+                    "disagreement": 0.82 - 0.01 * i,
+                    "odd_one_out": 0.52 - 0.01 * i,
                     "intensity": -1.4,
                     "others_intensity": 1.6,
                     "overall": 0.6,

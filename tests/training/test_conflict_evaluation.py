@@ -16,8 +16,9 @@ import pytest
 from streammsa import paths
 from streammsa.datasets.build import BuildConfig, build_composed_dataset, read_composition
 from streammsa.datasets.labels import EMOTIONS
-from streammsa.engine.alert_calibration import calibrate, conflict_signal
-from streammsa.engine.alerts import AlertConfig
+from streammsa.engine.alert_calibration import calibrate, conflict_signal, fit_polarity
+from streammsa.engine.alerts import CONFLICT_SIGNAL, AlertConfig
+from streammsa.engine.polarity_calibration import PolarityCalibration
 from streammsa.models.checkpoint import read_checkpoint
 from streammsa.training.evaluation.conflict import (
     HEADLINE_RULE,
@@ -98,7 +99,8 @@ def test_windows_carry_the_compositions_targets(composed: Path, splits):
 @pytest.mark.data
 def test_the_signal_finds_known_conflicts_above_chance(splits):
     w = splits["valid"]
-    res = measure(w, w.with_confidence(HEADLINE_RULE))
+    out = w.with_confidence(HEADLINE_RULE)
+    res = measure(w, out, fit_polarity(out, "valid split"))
     c = res["composed"]
     assert c["positives"] > 50 and c["n"] - c["positives"] > 50
     assert c["roc_auc"] > 0.6
@@ -112,10 +114,10 @@ def test_thresholds_fitted_on_validation_hit_the_stated_false_alarm_rate_there(s
     for fpr in (0.05, 0.1):
         rec = calibrate(valid, test, fpr, fitted_on="valid split", command="")
         assert rec["valid"]["conflict_window_fpr"] <= fpr
-        assert rec["signal"] == "disagreement"
+        assert rec["signal"] == CONFLICT_SIGNAL
         t = rec["thresholds"]["conflict_raise"]
         if t > 0:  # just below the fitted threshold, more windows without a conflict would fire
-            sig = conflict_signal(valid, AlertConfig().polarity_dead_zone)
+            sig = conflict_signal(valid, PolarityCalibration.from_record(rec["polarity"]))
             neg = (valid["present"].sum(axis=1) >= 2) & ~valid["conflict_flag"]
             assert sig.hot(t - 1e-4)[neg].mean() > fpr
 
@@ -129,7 +131,7 @@ def test_the_cli_reports_and_the_calibration_script_stores_what_the_monitor_appl
     )
     assert run.returncode == 0, run.stderr
     res = json.loads(out.read_text())
-    assert "composed ROC AUC" in run.stdout and res["alerts"]["signal"] == "disagreement"
+    assert "composed ROC AUC" in run.stdout and res["alerts"]["signal"] == CONFLICT_SIGNAL
     assert res["signal"][HEADLINE_RULE]["test"]["composed"]["n"] > 0
     # store into a copy: the committed checkpoint is never written by tests
     ckpt = tmp_path / "cacr.pt"
@@ -144,5 +146,6 @@ def test_the_cli_reports_and_the_calibration_script_stores_what_the_monitor_appl
     assert run.returncode == 0, run.stderr
     stored = read_checkpoint(ckpt)["alerts"]
     assert stored["thresholds"] == res["alerts"]["thresholds"]  # one fit, two commands
+    assert stored["polarity"] == res["alerts"]["polarity"]
     cfg = AlertConfig.from_calibration(stored)
     assert cfg.conflict_raise == stored["thresholds"]["conflict_raise"] != AlertConfig().conflict_raise

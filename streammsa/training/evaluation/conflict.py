@@ -2,15 +2,15 @@
 
 The signal is the one the monitor shows and alerts on: every window becomes the Reading the monitor
 builds (``engine/alert_calibration.window_readings`` -> ``engine/readings.build_reading``: clamped
-per-modality readings of the model's heads, their confidences, d_m of ``engine/disagreement.py``), and
-its score is the odd one out's d (max d_m). Measured on held-out composed windows (the test split;
-the validation split only fits thresholds):
+per-modality readings, their confidences, the disagreement D and d_m of ``engine/disagreement.py`` with a
+polarity calibration fitted on the validation split), and its score is D. Measured on held-out composed
+windows (the test split; the validation split only fits the polarity calibration and the thresholds):
 
 * ``composed``: ROC AUC of the score for the known cross-modal disagreement of ``composition/SPLIT.csv``
   (a present modality labelled positive and another negative), over windows with >= 2 modalities;
   CACR's C_m and the spread of the heads, the old signals, beside it;
 * ``naming``: windows with all three present where one modality's label polarity is opposite to the
-  other two, which agree: how often the odd one out is that modality;
+  other two, which agree: how often the odd one out (largest d_m) is that modality;
 * ``ravdess_statements``: real conflict, ``ravdess_statement`` windows (a held-out actor's voice with
   the neutral sentence that actor spoke): ROC AUC of the score for a clearly emotional voice
   (|valence| >= 0.5: happiness, sadness, anger, fear, disgust) against a neutral or calm one;
@@ -40,9 +40,9 @@ import numpy as np
 
 from streammsa import MODALITIES
 from streammsa.datasets.labels import EMOTIONS
-from streammsa.engine.alert_calibration import WindowOutputs, calibrate, conflict_signal
-from streammsa.engine.alerts import AlertConfig
+from streammsa.engine.alert_calibration import WindowOutputs, calibrate, conflict_signal, fit_polarity
 from streammsa.engine.evidence import EvidenceConfig, speech_confidence, text_confidence
+from streammsa.engine.polarity_calibration import PolarityCalibration
 from streammsa.errors import InputError
 from streammsa.training.dataset import Sample, load_split
 from streammsa.training.evaluation.forward import composed_windows, labels_of, run_model
@@ -129,11 +129,12 @@ def load_windows(
         has = present[:, j] & np.isfinite(r)
         out["modality"][has, j] = r[has]
     out["label"] = labels_of(samples)
+    out["modality_labels"] = np.stack([s.modality_labels for s in samples]).astype(np.float64)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
     out["kind"] = np.asarray([rows[s.id]["kind"] for s in samples])
     return SplitWindows(
         out=out,
-        modality_labels=np.stack([s.modality_labels for s in samples]).astype(np.float64),
+        modality_labels=out["modality_labels"],
         emotion=np.asarray([s.emotion for s in samples], dtype=np.int64),
         steps=np.asarray([[len(s.features[m]) for m in MODALITIES] for s in samples], dtype=np.int64),
         audio_rate_hz=float(meta["spec"]["audio"].rate_hz),
@@ -225,22 +226,15 @@ def _auc(score: np.ndarray, positive: np.ndarray) -> dict[str, Any]:
     return {"n": int(len(positive)), "positives": int(positive.sum()), "roc_auc": roc_auc(score, positive)}
 
 
-def measure(w: SplitWindows, out: WindowOutputs, readings: np.ndarray | None = None) -> dict[str, Any]:
-    """AUROC, naming accuracy and the RAVDESS-statement AUROC of the conflict signal on one split.
-
-    ``readings``: per-modality readings to use instead of the model's heads (a diagnostic)."""
-    if readings is not None:
-        out = {**out, "modality": np.where(np.isnan(readings), 0.0, readings)}
-    sig = conflict_signal(out, AlertConfig().polarity_dead_zone)
+def measure(w: SplitWindows, out: WindowOutputs, polarity: PolarityCalibration) -> dict[str, Any]:
+    """AUROC, naming accuracy and the RAVDESS-statement AUROC of the conflict signal on one split."""
+    sig = conflict_signal(out, polarity)
     present = np.asarray(out["present"], dtype=bool)
     multi = present.sum(axis=1) >= 2
     flag = np.asarray(out["conflict_flag"], dtype=bool)
-    # the alert's own ordering: opposed windows above all others, by d
-    gated = np.where(sig.opposed, sig.score, sig.score - 1.0)
     res: dict[str, Any] = {
         "composed": {
             **_auc(sig.score[multi], flag[multi]),
-            "roc_auc_opposed_first": roc_auc(gated[multi], flag[multi]),
             "mean_score": {"conflict": _mean(sig.score[multi & flag]), "no_conflict": _mean(sig.score[multi & ~flag])},
         }
     }
@@ -267,22 +261,22 @@ def measure(w: SplitWindows, out: WindowOutputs, readings: np.ndarray | None = N
     return res
 
 
-def affine_calibration(w: SplitWindows) -> np.ndarray:
-    """(3, 2) slope and intercept per modality of label_m on the clamped head reading (least squares on
-    ``w``'s windows where the modality is present and labelled): E[label_m | reading_m], which shrinks a
-    noisy head towards its mean. A candidate for the readings d_m compares; the monitor does not apply it."""
-    coef = np.tile([1.0, 0.0], (3, 1))
-    for j in range(3):
-        sel = np.asarray(w.out["present"], dtype=bool)[:, j] & ~np.isnan(w.modality_labels[:, j])
-        if sel.sum() >= 2:
-            coef[j] = np.polyfit(np.clip(w.out["modality"][sel, j], -3, 3), w.modality_labels[sel, j], 1)
-    return coef
-
-
-def calibrated_readings(w: SplitWindows, coef: np.ndarray) -> np.ndarray:
-    """(N, 3) the heads through ``affine_calibration``'s lines, clamped; NaN where absent."""
-    r = np.clip(w.out["modality"], -3, 3) * coef[:, 0] + coef[:, 1]
-    return np.where(np.asarray(w.out["present"], dtype=bool), np.clip(r, -3, 3), np.nan)
+def signal_on(
+    valid: SplitWindows,
+    test: SplitWindows,
+    rule: str,
+    fitted_on: str,
+    valid_readings: np.ndarray | None = None,
+    test_readings: np.ndarray | None = None,
+) -> dict[str, Any]:
+    """``measure`` on both splits under confidence ``rule``, the polarity calibration fitted on ``valid`` (with
+    ``*_readings`` in place of the readings: a diagnostic)."""
+    outs = [w.with_confidence(rule) for w in (valid, test)]
+    for i, r in enumerate((valid_readings, test_readings)):
+        if r is not None:
+            outs[i] = {**outs[i], "modality": np.where(np.isnan(r), 0.0, r)}
+    polarity = fit_polarity(outs[0], fitted_on)
+    return {sp: measure(w, out, polarity) for sp, w, out in (("valid", valid, outs[0]), ("test", test, outs[1]))}
 
 
 def head_features(out: WindowOutputs) -> np.ndarray:
@@ -439,33 +433,19 @@ def evaluate_conflict(
         "headline_confidence": HEADLINE_RULE,
         "confidence_rules": dict(RULE_TEXT),
     }
-    res["signal"] = {
-        rule: {sp: measure(w, w.with_confidence(rule)) for sp, w in (("valid", valid), ("test", test))}
-        for rule in CONFIDENCE_RULES
-    }
-    res["signal_unimodal_readings"] = {
-        sp: measure(w, w.with_confidence(HEADLINE_RULE), w.unimodal) for sp, w in (("valid", valid), ("test", test))
-    }
-    # the rule with each modality's label as its reading: what the rule does with perfect heads
-    res["signal_label_readings"] = {
-        sp: measure(w, w.with_confidence(HEADLINE_RULE), w.modality_labels)
-        for sp, w in (("valid", valid), ("test", test))
-    }
+    fitted_on = f"{data} valid split ({len(valid.out['label'])} composed windows, held-out identities)"
+    res["signal"] = {rule: signal_on(valid, test, rule, fitted_on) for rule in CONFIDENCE_RULES}
+    res["signal_unimodal_readings"] = signal_on(valid, test, HEADLINE_RULE, fitted_on, valid.unimodal, test.unimodal)
+    # each modality's label as its reading: what the signal does with perfect readings
+    res["signal_label_readings"] = signal_on(
+        valid, test, HEADLINE_RULE, fitted_on, valid.modality_labels, test.modality_labels
+    )
     res["head_polarity"] = {"valid": head_polarity(valid), "test": head_polarity(test)}
     for m, key in HEAD_KEY.items():  # the model's own head beside a reader, on the same windows
         if key in test.out:
             res[f"{key}_polarity"] = {sp: model_head_polarity(w, m) for sp, w in (("valid", valid), ("test", test))}
-    coef = affine_calibration(valid)  # fitted on validation only
-    res["signal_calibrated_readings"] = {
-        "calibration": {m: {"slope": coef[j, 0], "intercept": coef[j, 1]} for j, m in enumerate(MODALITIES)},
-        **{
-            sp: measure(w, w.with_confidence(HEADLINE_RULE), calibrated_readings(w, coef))
-            for sp, w in (("valid", valid), ("test", test))
-        },
-    }
     res["learned_head"] = conflict_head(valid.with_confidence(HEADLINE_RULE), test.with_confidence(HEADLINE_RULE), test)
     res["old_signals"] = {"valid": old_signals(valid.out), "test": old_signals(test.out)}
-    fitted_on = f"{data} valid split ({len(valid.out['label'])} composed windows, held-out identities)"
     res["alerts"] = calibrate(
         valid.with_confidence(HEADLINE_RULE),
         test.with_confidence(HEADLINE_RULE),
@@ -479,9 +459,9 @@ def evaluate_conflict(
     res["fusion"][str(checkpoint)]["conflict_roc_auc"] = res["signal"][HEADLINE_RULE]["test"]["composed"]["roc_auc"]
     for other in compare:
         m2, meta2 = load_cpu(other)
-        w2 = load_windows(m2, meta2, data, "test", **readers)
+        v2, w2 = (load_windows(m2, meta2, data, sp, **readers) for sp in ("valid", "test"))
         f = {"model": meta2["model_name"], **fusion_scores(w2.out)}
-        f["conflict_roc_auc"] = measure(w2, w2.with_confidence(HEADLINE_RULE))["composed"]["roc_auc"]
+        f["conflict_roc_auc"] = signal_on(v2, w2, HEADLINE_RULE, fitted_on)["test"]["composed"]["roc_auc"]
         res["fusion"][str(other)] = f
     res["fusion_spread"] = fusion_spread(res["fusion"])
     head = res["signal"][HEADLINE_RULE]["test"]
@@ -505,20 +485,23 @@ def markdown(res: dict[str, Any]) -> str:
         f"### Conflict signal: {res['model'].upper()} (`{res['checkpoint']}`)",
         "",
         f"Data: `{res['data']}`, {res['windows']['valid']} validation / {res['windows']['test']} test windows "
-        "(held-out identities). Score = the odd one out's disagreement d (max d_m, engine/disagreement.py) on "
-        "the Reading the monitor builds from each window. Confidence in the headline: "
+        "(held-out identities). Score = the window's disagreement D (probability that two present modalities read "
+        "opposite polarities, engine/disagreement.py, polarity calibration fitted on validation) on the Reading the "
+        "monitor builds from each window; naming = the largest d_m. Confidence in the headline: "
         f"{res['confidence_rules'][res['headline_confidence']]}.",
         "",
         f"`{a['command']}`" if a.get("command") else "",
         "",
-        "| readings / confidence | split | composed ROC AUC (n, conflicts) | same, opposed polarity first "
+        "| readings / confidence | split | composed ROC AUC (n, conflicts) "
         "| naming accuracy (n) | RAVDESS statements ROC AUC (n, emotional) |",
-        "|---|---|---|---|---|---|",
+        "|---|---|---|---|---|",
     ]
-    rows = [(f"model heads / {r}", sig[r]) for r in sig] + [
-        (f"heads with only that modality present / {res['headline_confidence']}", res["signal_unimodal_readings"]),
-        (f"heads, affine-calibrated on valid / {res['headline_confidence']}", res["signal_calibrated_readings"]),
-        (f"labels as readings (the rule's ceiling) / {res['headline_confidence']}", res["signal_label_readings"]),
+    rows = [(f"the monitor's readings / {r}", sig[r]) for r in sig] + [
+        (
+            f"model heads with only that modality present / {res['headline_confidence']}",
+            res["signal_unimodal_readings"],
+        ),
+        (f"labels as readings (the signal's ceiling) / {res['headline_confidence']}", res["signal_label_readings"]),
     ]
     for label, by_split in rows:
         for sp in ("test", "valid"):
@@ -526,7 +509,7 @@ def markdown(res: dict[str, Any]) -> str:
             c, n, r = m["composed"], m["naming"], m["ravdess_statements"]
             L.append(
                 f"| {label} | {sp} | {_f(c['roc_auc'])} ({c['n']}, {c['positives']}) "
-                f"| {_f(c['roc_auc_opposed_first'])} | {_f(n['accuracy'])} ({n['n']}) "
+                f"| {_f(n['accuracy'])} ({n['n']}) "
                 f"| {_f(r['roc_auc'])} ({r['n']}, {r['positives']}) |"
             )
     old, head = res["old_signals"]["test"], res["learned_head"]

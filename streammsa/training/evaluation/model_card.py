@@ -226,12 +226,37 @@ def _metrics_and_alerts(m: dict, state: dict) -> list[str]:
             f"`{json.dumps(a['thresholds'])}`. Window rates on the test split with these thresholds: `{test}`; "
             f"with the hand-set defaults: `{defaults}`. "
             "An alert needs 3 (conflict) or 5 (negative) consecutive hot windows."
-            + (f" The words were read by the {a['text_reading']}, as in the monitor." if "text_reading" in a else "")
-            + (f" The voice was read by the {a['voice_reading']}." if "voice_reading" in a else "")
-            + (f" The face was read by the {a['face_reading']}." if "face_reading" in a else "")
+            + (f" The words were read by {_the(a['text_reading'])}, as in the monitor." if "text_reading" in a else "")
+            + (f" The voice was read by {_the(a['voice_reading'])}." if "voice_reading" in a else "")
+            + (f" The face was read by {_the(a['face_reading'])}." if "face_reading" in a else "")
             + "\n"
         )
+        if "polarity" in a:
+            L += polarity_table(a["polarity"])
     return L
+
+
+def _the(reader: str) -> str:
+    return reader if reader.startswith("the ") else f"the {reader}"
+
+
+def polarity_table(record: dict) -> list[str]:
+    """The conflict signal's polarity calibration as a reader checks it: what a reading of each modality means."""
+    from streammsa.engine.polarity_calibration import PolarityCalibration
+
+    cal = PolarityCalibration.from_record(record)
+    L = [
+        "Polarity calibration of the conflict signal (`engine/polarity_calibration.py`, fitted on the same split): "
+        "the probability of each polarity of a modality's label given its reading.\n",
+        "| modality | P(negative \\| reading -1.5) | P(neutral \\| reading 0) | P(positive \\| reading +1.5) |",
+        "|---|---|---|---|",
+    ]
+    for m in cal.modalities:
+        L.append(
+            f"| {m} | {cal.probabilities(m, -1.5)[0]:.2f} | {cal.probabilities(m, 0.0)[1]:.2f} "
+            f"| {cal.probabilities(m, 1.5)[2]:.2f} |"
+        )
+    return L + [""]
 
 
 LIMITS = [

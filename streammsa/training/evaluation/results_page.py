@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from streammsa.engine.alerts import AlertConfig
+
 FUSION_MODELS = ("cacr", "dbr", "late_fusion")
 KEYS = ("MAE", "Non0_acc_2", "Non0_F1_score", "Mult_acc_7", "Corr")
 THRESHOLDS = ("conflict_raise", "conflict_clear", "negative_raise", "negative_clear")
@@ -245,7 +247,9 @@ def calibration_section(R: Path) -> list[str]:
             "| calibrated (stored in the checkpoint, used by default) | "
             + " | ".join(fmt(c["thresholds"][k]) for k in THRESHOLDS)
             + " |",
-            "| hand-set defaults (AlertConfig) | 0.600 | 0.400 | -1.000 | -0.500 |",
+            "| hand-set defaults (AlertConfig) | "
+            + " | ".join(fmt(getattr(AlertConfig(), k)) for k in THRESHOLDS)
+            + " |",
             "",
             "| window rates | conflict FPR | conflict TPR | negative FPR | negative TPR |",
             "|---|---|---|---|---|",
