@@ -27,6 +27,7 @@ from streammsa.training.evaluation.conflict import (
     measure,
     odd_modality,
     ravdess_statement_targets,
+    speaker_relative,
 )
 from streammsa.training.evaluation.forward import load_cpu
 
@@ -67,6 +68,14 @@ def test_confidence_rules_follow_the_evidence_rule_where_composed_windows_have_e
     speech = confidence(steps, present, "speech_seconds", audio_rate_hz=25.0)
     assert speech[0, 1] == 1.0 and speech[1, 1] == 0.0  # 3 s of voice; 0.2 s is below the 0.3 s minimum
     np.testing.assert_allclose(confidence(steps, present, "presence", 25.0)[0], [1.0, 1.0, 1.0])
+
+
+def test_a_voice_is_read_against_its_speakers_mean_as_the_monitor_shows_it():
+    readings = np.array([-1.0, -2.0, 0.0, 1.0, 3.0, 9.0])
+    present = np.array([True, True, True, True, True, False])
+    rel = speaker_relative(readings, present, ["a", "a", "a", "b", "b", "b"])
+    # speaker a usually reads -1, speaker b +2 (its absent window does not count and is left as it was)
+    np.testing.assert_allclose(rel, [0.0, -1.0, 1.0, -1.0, 1.0, 9.0])
 
 
 @pytest.fixture(scope="module")

@@ -25,8 +25,10 @@ fallback applies (``engine/windowing.slice_window``: no track -> confidence unkn
 except for the words, whose rule needs no track: ``evidence`` = text min(1, tokens / 6), voice and face
 1 (used for the headline and the thresholds). ``speech_seconds`` also reads the voice's evidence rule
 as if every audio frame of the window were speech (seconds / 2, none below 0.3 s), and ``presence``
-counts every present modality as 1. The voice's familiarity (``engine/voice_baseline.py``) is not
-applied: each composed window stands for a speaker already heard for a while.
+counts every present modality as 1. The voice is read as the monitor shows it once its speaker has been
+heard for a while (``engine/voice_baseline.py``): minus that speaker's mean voice reading, here over the
+split's windows with that speaker's voice (``speaker_relative``); its familiarity (the confidence of a voice
+heard only briefly) is not applied.
 """
 
 from __future__ import annotations
@@ -128,6 +130,10 @@ def load_windows(
         r = READINGS[m](reader, samples, rows, Path(data), meta["spec"])  # NaN where the reader cannot read
         has = present[:, j] & np.isfinite(r)
         out["modality"][has, j] = r[has]
+    j = MODALITIES.index("audio")
+    out["modality"][:, j] = speaker_relative(
+        out["modality"][:, j], present[:, j], [rows[s.id]["audio_group"] for s in samples]
+    )
     out["label"] = labels_of(samples)
     out["modality_labels"] = np.stack([s.modality_labels for s in samples]).astype(np.float64)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
@@ -141,6 +147,17 @@ def load_windows(
         replay=np.asarray([rows[s.id].get("replay", "") or "" for s in samples]),
         unimodal=unimodal_readings(model, samples, present) if unimodal else None,
     )
+
+
+def speaker_relative(readings: np.ndarray, present: np.ndarray, speakers: list[str]) -> np.ndarray:
+    """Each present voice reading minus the mean reading of its speaker's windows: the steady state of the
+    monitor's running baseline (``engine/voice_baseline.py``) for a speaker heard across the split."""
+    out = np.asarray(readings, dtype=np.float64).copy()
+    who = np.asarray(speakers)
+    for speaker in set(who[present].tolist()):
+        sel = present & (who == speaker)
+        out[sel] -= out[sel].mean()
+    return out
 
 
 def _manifest(data: Path) -> tuple[Path, Path]:
