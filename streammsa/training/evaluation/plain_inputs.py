@@ -225,12 +225,19 @@ def _write_still_video(path: Path, rgb: np.ndarray, seconds: float, fps: int = 2
     import av
 
     with av.open(str(path), mode="w") as out:
-        stream = out.add_stream("mpeg4", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = rgb.shape[1], rgb.shape[0], "yuv420p"
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        for i in range(int(seconds * fps)):
-            frame.pts = i
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
+        encode_still(out, rgb, seconds, fps)
+
+
+def encode_still(out: Any, rgb: np.ndarray, seconds: float, fps: int = 25) -> None:
+    """Add a video stream to the open PyAV container ``out`` showing ``rgb`` for ``seconds``."""
+    import av
+
+    stream = out.add_stream("mpeg4", rate=fps)
+    stream.width, stream.height, stream.pix_fmt = rgb.shape[1], rgb.shape[0], "yuv420p"
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    for i in range(int(seconds * fps)):
+        frame.pts = i
+        for packet in stream.encode(frame):
             out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from streammsa.training.evaluation.plain_inputs import Sentence
+from streammsa.training.evaluation.plain_inputs import Sentence, encode_still
 from streammsa.training.evaluation.scoring import roc_auc
 
 FACE_POLARITY = {"happiness": 1, "anger": -1, "sadness": -1}
@@ -78,16 +78,8 @@ def write_talking_still(path: Path, rgb: np.ndarray, speech: np.ndarray, rate: i
     pcm = np.zeros(int(seconds * rate), dtype=np.int16)
     pcm[: len(speech)] = (np.clip(speech, -1.0, 1.0) * 32767).astype(np.int16)
     with av.open(str(path), mode="w") as out:
-        video = out.add_stream("mpeg4", rate=fps)
-        video.width, video.height, video.pix_fmt = rgb.shape[1], rgb.shape[0], "yuv420p"
-        audio = out.add_stream("pcm_s16le", rate=rate, layout="mono")
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
-        for i in range(int(seconds * fps)):
-            frame.pts = i
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
+        audio = out.add_stream("pcm_s16le", rate=rate, layout="mono")  # every stream before the first packet
+        encode_still(out, rgb, seconds, fps)
         step = rate // 10
         for a in range(0, len(pcm), step):
             chunk = av.AudioFrame.from_ndarray(pcm[None, a : a + step], format="s16", layout="mono")
