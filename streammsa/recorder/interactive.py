@@ -20,6 +20,7 @@ from typing import Any
 
 from streammsa import MODALITIES, paths
 from streammsa.recorder.participant_summary import participants_table_html
+from streammsa.recorder.report import moments_html
 from streammsa.recorder.utterances import Utterance
 
 RECORDED_TAG_ID = "streammsa-recorded"  # the id app.js and report-mode.js look for
@@ -102,8 +103,12 @@ def _extra_sections(stats: dict[str, Any], utts: list[Utterance], png: bytes | N
     summary = "\n".join(
         f"<div><dt>{html.escape(k.replace('_', ' '))}</dt><dd>{html.escape(_fmt(v))}</dd></div>"
         for k, v in stats.items()
-        if k != "participants"  # their own table
+        if k not in ("participants", "most_disagreement")  # their own tables
     )
+    moments = moments_html(stats.get("most_disagreement") or [], "utt-table")
+    if moments:
+        moments = f'<section class="card report-moments" aria-labelledby="moments-h">{moments}</section>'
+
     who = "participants" in stats  # a --participants run: each utterance is someone's
     people = _participants_section(stats["participants"]) if who else ""
     heads = "".join(f'<th scope="col" class="num">{m}</th>' for m in MODALITIES)
@@ -132,7 +137,7 @@ def _extra_sections(stats: dict[str, Any], utts: list[Utterance], png: bytes | N
     <h2 id="sum-h">Summary</h2>
     <dl class="kv" data-testid="report-summary">{summary}</dl>
   </section>
-  {people}{img}
+  {moments}{people}{img}
 </div>
 """
 

@@ -116,9 +116,45 @@ def _stats(
         "final_readings": sum(1 for r in readings if r.get("final", True)),
         "final_latency_ms_median": settled[len(settled) // 2] if settled else None,
     }
+    stats["disagreement_mean"] = _mean([r["disagreement"] for r in readings if r.get("disagreement") is not None])
+    stats["most_disagreement"] = disagreement_moments(readings)
     if people is not None:
         stats["participants"] = [participant_stats(p, readings, durations, alerts, transcripts or []) for p in people]
     return stats
+
+
+def _mean(xs: list[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+MOMENTS = 3
+
+
+def disagreement_moments(readings: list[dict[str, Any]], k: int = MOMENTS) -> list[dict[str, Any]]:
+    """The ``k`` windows whose modalities disagreed most (``Reading.disagreement``, protocol 4), apart from each
+    other (no two overlap), with who disagreed and what each modality read: where to look first in a long run."""
+    scored = sorted((r for r in readings if r.get("disagreement") is not None), key=lambda r: -r["disagreement"])
+    picked: list[dict[str, Any]] = []
+    for r in scored:
+        if len(picked) == k:
+            break
+        if any(r["stream"] == p["stream"] and r["t_start"] < p["t_end"] and p["t_start"] < r["t_end"] for p in picked):
+            continue
+        mods = r.get("modalities") or {}
+        odd = {m: v["disagreement"] for m, v in mods.items() if v.get("present") and v.get("disagreement") is not None}
+        who = "+".join(sorted(odd, key=MODALITIES.index)) if len(odd) == 2 else max(odd, key=odd.get, default="")
+        picked.append(
+            {
+                "stream": r["stream"],
+                "t_start": r["t_start"],
+                "t_end": r["t_end"],
+                "disagreement": r["disagreement"],
+                "who": who,
+                "readings": {m: v.get("intensity") for m, v in mods.items() if v.get("present")},
+                "transcript": r.get("transcript", ""),
+            }
+        )
+    return picked
 
 
 def _snippets(transcripts: list[dict[str, Any]], span_s: float = 4.0) -> list[tuple[float, str]]:
@@ -227,6 +263,23 @@ def _plot(
     plt.close(fig)
 
 
+def moments_html(moments: list[dict[str, Any]], table_class: str = "") -> str:
+    """``disagreement_moments`` as an HTML section ("" when there are none)."""
+    if not moments:
+        return ""
+    rows = "\n".join(
+        f"<tr><td>{m['t_start']:.1f}-{m['t_end']:.1f}</td><td>{m['disagreement']:.2f}</td>"
+        f"<td>{html.escape(m['who'])}</td><td>{html.escape(_fmt(m['readings']))}</td>"
+        f"<td>{html.escape(m['transcript'])}</td></tr>"
+        for m in moments
+    )
+    return (
+        '<h2 id="moments-h">Where the modalities disagreed most</h2>'
+        f'<table class="{table_class}" data-testid="disagreement-moments"><tr><th>window (s)</th>'
+        f"<th>disagreement</th><th>who</th><th>readings</th><th>words</th></tr>{rows}</table>"
+    )
+
+
 def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.3f}"
@@ -239,8 +292,9 @@ def _html(stats: dict[str, Any], png: bytes, alerts: list[dict[str, Any]], trans
     rows = "\n".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(_fmt(v))}</td></tr>"
         for k, v in stats.items()
-        if k != "participants"  # their own table below
+        if k not in ("participants", "most_disagreement")  # their own tables below
     )
+    moments_table = moments_html(stats.get("most_disagreement") or [])
     people = ""
     if stats.get("participants"):
         people = "<h2>Participants</h2>" + participants_table_html(stats["participants"])
@@ -263,6 +317,7 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:3px 8px;te
 <img alt="intensity over time" style="max-width:100%" src="data:image/png;base64,{img}">
 <h2>Summary</h2><table>{rows}</table>
 {people}
+{moments_table}
 <h2>Alerts</h2><table>
 <tr><th>t (s)</th><th>kind</th><th>state</th><th>modality</th><th>message</th></tr>{alert_rows}</table>
 <h2>Transcript</h2><p>{words or "<em>no speech recognised</em>"}</p>

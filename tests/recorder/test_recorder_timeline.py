@@ -11,6 +11,7 @@ from streammsa.engine.disagreement import disagreement
 from streammsa.monitor.sinks import Sink
 from streammsa.protocol import Hello, ModalityReading, Reading, TranscriptEvent
 from streammsa.recorder.csv_export import COLUMNS, write_csv
+from streammsa.recorder.outputs import write_outputs
 from streammsa.recorder.report import UNTRAINED_NOTE, write_report
 from streammsa.recorder.timeline import TimelineWriter, read_timeline
 
@@ -153,3 +154,23 @@ def test_a_reused_run_folder_starts_a_fresh_timeline(tmp_path):
     w2.publish(make_reading(5, 0.1))
     w2.close()
     assert [m["seq"] for m in read_timeline(tmp_path / "timeline.jsonl")] == [5]
+
+
+def test_the_report_points_to_where_the_modalities_disagreed_most(tmp_path):
+    run_messages(tmp_path).close()
+    files = write_report(tmp_path)
+    s = json.loads(files.summary.read_text())
+    moments = s["most_disagreement"]
+    # 8 windows of 4 s, one every 1 s, cover 8 s: only two of them fit apart from each other
+    assert len(moments) == 2 and 0.5 < s["disagreement_mean"] <= 1.0
+    assert [m["disagreement"] for m in moments] == sorted((m["disagreement"] for m in moments), reverse=True)
+    spans = sorted((m["t_start"], m["t_end"]) for m in moments)
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))  # apart from each other
+    for m in moments:  # the positive words against the negative voice (and face, when seen)
+        assert m["who"] == ("text" if "vision" in m["readings"] else "text+audio")
+        assert m["readings"]["text"] == 1.5
+    assert "Where the modalities disagreed most" in files.html.read_text()
+    # the interactive report (the dashboard replaying the run) shows the same table under the chart
+    write_outputs(tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert 'data-testid="disagreement-moments"' in page and "report-extra" in page
