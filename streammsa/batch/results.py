@@ -29,6 +29,8 @@ class FileResult:
     text_mean: float | None = None
     audio_mean: float | None = None
     vision_mean: float | None = None
+    disagreement_mean: float | None = None  # the window disagreement (protocol 4), mean over the file
+    disagreement_max: float | None = None  # its highest window: where to look first in an archive
     alerts: int = 0  # alerts raised
     conflict_alerts: int = 0
     negative_alerts: int = 0
@@ -66,6 +68,9 @@ class FileResult:
         self.intensity_mean = stats.get("intensity_mean")
         for m in MODALITIES:
             setattr(self, f"{m}_mean", means.get(m))
+        self.disagreement_mean = stats.get("disagreement_mean")
+        moments = stats.get("most_disagreement") or []
+        self.disagreement_max = moments[0]["disagreement"] if moments else None
         self.alerts = int(stats.get("alerts_raised") or 0)
         self.conflict_alerts = int(by_kind.get("conflict") or 0)
         self.negative_alerts = int(by_kind.get("sustained_negative") or 0)
@@ -86,6 +91,8 @@ SUMMARY_COLUMNS: list[str] = [
     "utterances",
     "intensity_mean",
     *(f"{m}_mean" for m in MODALITIES),
+    "disagreement_mean",
+    "disagreement_max",
     "alerts",
     "conflict_alerts",
     "negative_alerts",
@@ -112,6 +119,8 @@ def summary_row(r: FileResult) -> dict[str, Any]:
         "utterances": r.utterances,
         "intensity_mean": num(r.intensity_mean),
         **{f"{m}_mean": num(getattr(r, f"{m}_mean")) for m in MODALITIES},
+        "disagreement_mean": num(r.disagreement_mean),
+        "disagreement_max": num(r.disagreement_max),
         "alerts": r.alerts,
         "conflict_alerts": r.conflict_alerts,
         "negative_alerts": r.negative_alerts,

@@ -71,6 +71,11 @@ def test_the_summary_has_one_row_per_file_with_the_reading_means(two_workers, re
             if xs:
                 assert float(row[f"{m}_mean"]) == pytest.approx(sum(xs) / len(xs), abs=1e-4)
         assert float(row["duration_s"]) > 2.5 and float(row["x_realtime"]) > 0
+        d = [r["disagreement"] for r in readings if r.get("disagreement") is not None]
+        assert (row["disagreement_mean"] == "") == (not d)
+        if d:  # where to look first in an archive: the file's mean and highest window disagreement
+            assert float(row["disagreement_mean"]) == pytest.approx(sum(d) / len(d), abs=1e-4)
+            assert float(row["disagreement_max"]) == pytest.approx(max(d), abs=1e-4)
     # the flac has no picture: its vision mean is empty, the GRID clips' are not
     assert rows["audio__03-01-05-01-01-01-01.flac"]["vision_mean"] == ""
 
