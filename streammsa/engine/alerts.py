@@ -108,6 +108,15 @@ def _who(name: str) -> str:
     return " and ".join(words).capitalize() if words else name
 
 
+def _disagree_with(reading: Reading, name: str) -> str:
+    """ "disagree" for a pair; for the odd one out, "disagree(s) with" the others present, by name."""
+    if "+" in name:
+        return "disagree"
+    others = [MODALITY_WORDS[m] for m, r in reading.modalities.items() if m != name and r.present]
+    verb = "disagree" if name == "text" else "disagrees"  # "the words disagree", "the voice disagrees"
+    return f"{verb} with {' and '.join(others)}" if others else verb
+
+
 @dataclass
 class _RuleState:
     active: bool = False
@@ -212,10 +221,9 @@ class AlertEngine:
         if kind == "conflict":
             who = _who(modality or "")
             if state == "raised":
-                verb = "disagree" if "+" in (modality or "") else "disagrees with the others"
                 text = (
-                    f"{who} {verb}: probability of opposite polarities > {cfg.conflict_raise:g} "
-                    f"for {cfg.conflict_windows} windows"
+                    f"{who} {_disagree_with(reading, modality or '')}: probability of opposite polarities > "
+                    f"{cfg.conflict_raise:g} for {cfg.conflict_windows} windows"
                 )
             else:
                 text = f"{who}: disagreement cleared"

@@ -166,3 +166,13 @@ def test_untrained_alerts_say_so_and_carry_the_flag():
 def test_inconsistent_thresholds_are_a_usage_error(kw):
     with pytest.raises(UsageError):
         AlertConfig(**kw)
+
+
+def test_the_alert_says_in_words_who_disagrees_with_whom():
+    eng = AlertEngine(AlertConfig(conflict_windows=1))
+    words = eng.update(conflicting(0))[0].message
+    assert words.startswith("The words disagree with the voice and the face: probability of opposite polarities")
+    face = AlertEngine(AlertConfig(conflict_windows=1)).update(
+        reading(0, text=(-1.0, 0.1), audio=(-1.2, 0.1), vision=(1.5, 0.75))
+    )[0]
+    assert face.modality == "vision" and face.message.startswith("The face disagrees with the words and the voice")
