@@ -97,7 +97,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         "--conflict-threshold",
         type=float,
         default=None,
-        help="conflict alert raise threshold "
+        help="conflict alert raise threshold, a probability that two modalities read opposite polarities "
         f"(default: the checkpoint's calibrated value, else {AlertConfig.conflict_raise})",
     )
     g.add_argument(

@@ -86,6 +86,10 @@ class AlertConfig:
     def with_thresholds(self, conflict: float | None = None, negative: float | None = None) -> "AlertConfig":
         """Move the raise thresholds; each keeps the hysteresis gap of the one it replaces."""
         kw: dict[str, float] = {}
+        if conflict is not None and not 0.0 <= conflict < 1.0:
+            raise UsageError(
+                f"--conflict-threshold {conflict:g}: the disagreement is a probability; give a value in [0, 1)"
+            )
         if conflict is not None:
             gap = self.conflict_raise - self.conflict_clear
             kw.update(conflict_raise=float(conflict), conflict_clear=float(conflict) - gap)

@@ -176,3 +176,9 @@ def test_the_alert_says_in_words_who_disagrees_with_whom():
         reading(0, text=(-1.0, 0.1), audio=(-1.2, 0.1), vision=(1.5, 0.75))
     )[0]
     assert face.modality == "vision" and face.message.startswith("The face disagrees with the words and the voice")
+
+
+def test_a_conflict_threshold_outside_the_probability_scale_is_refused_with_a_clear_message():
+    with pytest.raises(UsageError, match="probability"):
+        AlertConfig().with_thresholds(conflict=1.5)
+    assert AlertConfig().with_thresholds(conflict=0.7).conflict_raise == 0.7

@@ -84,7 +84,8 @@ def alert(alert_id: str, state: str, t: float, stream: str = "meeting", modality
         state=state,
         t=t,
         modality=modality,
-        message="The face disagrees with the words and the voice: probability of opposite polarities > 0.6 for 3 windows",
+        message="The face disagrees with the words and the voice: "
+        "probability of opposite polarities > 0.6 for 3 windows",
         # the shape streammsa.engine.alerts writes: the windows that raised it, plus the trained flag
         evidence={
             "windows": [
