@@ -74,8 +74,10 @@ class MonitorConfig:
     # that reader, "head" = the fusion model's own voice head over the prosody
     voice_reader: Path | Literal["head"] | None = None
     # the face reading: "head" (default) = the fusion model's face head; None = the shipped face reader
-    # (models/face_reader.py), a path = that reader. The reader ranks faces better but reads negative faces weakly,
-    # which costs the conflict signal (docs/live-results.md, session 7): it is opt-in (--face-reader shipped)
+    # (models/face_reader.py), a path = that reader. The reader ranks faces better but reads angry faces weakly
+    # (-0.4 vs the head's -1.4: "neutral" on the dashboard; docs/live-results.md); with the calibrated conflict
+    # signal it names the odd modality a little better and finds conflicts as well (docs/results.md, session 8).
+    # It is opt-in (--face-reader shipped)
     face_reader: Path | Literal["head"] | None = "head"
 
     @property
