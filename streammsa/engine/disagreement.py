@@ -15,7 +15,7 @@ independent given their readings:
 D (``Reading.disagreement``) is what the conflict alert compares with its threshold; d_m
 (``ModalityReading.disagreement``) names who disagrees: with three present the largest d_m (the odd one
 out), with two the pair ("the words and the voice disagree"). Both are None with fewer than two modalities
-present. A modality without evidence (c_m = 0) counts as absent, so little evidence can neither raise D
+present (a modality with c_m = 0 counts as absent: its d_m is None too). Little evidence can neither raise D
 nor be named. Neutral words in an angry voice are not an opposition (0 against -): measured, counting
 them as half a disagreement lowered every validation figure (docs/results.md). CACR's own C_m and w_m stay
 in every reading as diagnostics (``conflict``, ``weight``): they measure distance in the model's shared
@@ -44,7 +44,12 @@ class Disagreement:
 
 def disagreement(modalities: Mapping[str, ModalityReading], calibration: PolarityCalibration = DEFAULT) -> Disagreement:
     """D and d_m of one reading's modalities (None where absent, or when fewer than two are present)."""
-    heard = {m: r for m, r in modalities.items() if r.present and r.intensity is not None}
+    # a modality without evidence (confidence 0, e.g. a voice not yet familiar) counts as absent: it is not compared
+    heard = {
+        m: r
+        for m, r in modalities.items()
+        if r.present and r.intensity is not None and (r.confidence is None or r.confidence > 0.0)
+    }
     by_modality: dict[str, float | None] = {m: None for m in MODALITIES}
     if len(heard) < 2:
         return Disagreement(None, by_modality)

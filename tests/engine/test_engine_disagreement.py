@@ -54,7 +54,7 @@ def test_little_evidence_on_either_side_means_little_disagreement():
     strong = disagreement(mods(text=(2.0, 1.0), audio=(-2.0, 1.0)), DEFAULT).window
     weak_voice = disagreement(mods(text=(2.0, 1.0), audio=(-2.0, 0.2)), DEFAULT).window
     no_voice = disagreement(mods(text=(2.0, 1.0), audio=(-2.0, 0.0)), DEFAULT).window
-    assert strong > 0.7 and weak_voice < 0.4 * strong and no_voice == pytest.approx(0.0, abs=1e-12)  # as absent
+    assert strong > 0.7 and weak_voice < 0.4 * strong and no_voice is None  # no evidence: as if absent
 
 
 def test_an_unreliable_modality_is_named_less_readily_than_a_reliable_one():
@@ -66,6 +66,12 @@ def test_an_unreliable_modality_is_named_less_readily_than_a_reliable_one():
     flat = ModalityPolarity(weight=((-0.3, 0.0), (0.0, 0.0), (0.3, 0.0)), bias=(0.0, 0.0, 0.0), prior=(1 / 3,) * 3)
     unsure, odd = named(mods(**readings), PolarityCalibration({**DEFAULT.modalities, "audio": flat}))
     assert unsure.by_modality["audio"] < alike.by_modality["audio"] and odd.name == "text"
+
+
+def test_a_modality_without_evidence_is_left_out_so_the_other_two_are_named_as_a_pair():
+    # the start of a stream: a voice not yet familiar has confidence 0
+    d, odd = named(mods(text=(2.0, 1.0), audio=(-2.0, 0.0), vision=(-2.0, 1.0)))
+    assert d.by_modality["audio"] is None and odd.name == "text+vision" and d.window > 0.9
 
 
 def test_a_lone_modality_and_absent_ones_have_no_disagreement():
