@@ -156,10 +156,9 @@ def fit_polarity(out: WindowOutputs, fitted_on: str) -> PolarityCalibration:
 
 def rates(out: WindowOutputs, cfg: AlertConfig, signal: ConflictSignal) -> dict:
     """Per-window false- and true-positive rates of both alert rules under ``cfg``."""
-    sig = signal
     clamped = np.clip(out["intensity"], -3.0, 3.0)
     multi = _multi(out)
-    hot_c = sig.hot(cfg.conflict_raise)
+    hot_c = signal.hot(cfg.conflict_raise)
     flag = np.asarray(out["conflict_flag"], dtype=bool)
     nonneg, neg = out["label"] > NEGATIVE_BAND, out["label"] <= NEGATIVE_BAND
     return {

@@ -9,10 +9,10 @@ Defaults (AlertConfig):
 - conflict: raise when the probability that two present modalities read opposite polarities
   (``Reading.disagreement``, ``engine/disagreement.py``) is above 0.6 for 3 consecutive windows; the
   alert names the modality that disagrees (the odd one out of three, or the pair when two are
-  present); clear when for 2 consecutive windows it is below 0.4 or fewer than two modalities are
-  present; cooldown 10 s. (Before issue #11 this rule read CACR's C_m, a distance in the model's shared
-  space that cannot say who disagrees; until session 8 it read the distance between raw readings. C_m
-  stays in every reading as a diagnostic.)
+  present); clear when for 2 consecutive windows it is below 0.4, fewer than two modalities are
+  present or another modality (or pair) is the one that disagrees; cooldown 10 s. (Before issue #11
+  this rule read CACR's C_m, a distance in the model's shared space that cannot say who disagrees; until
+  session 8 it read the distance between raw readings. C_m stays in every reading as a diagnostic.)
 - sustained negative: raise when the overall intensity < -1.0 for 5 consecutive windows;
   clear when it is > -0.5 for 2 consecutive windows; cooldown 10 s.
 Times are on the stream clock, so replays at any speed alert identically.

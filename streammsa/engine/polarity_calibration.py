@@ -9,11 +9,11 @@ modality's reading r is mapped instead to the probability of each polarity of it
     P_m(r) = softmax(W_m [r, r^2] + b_m)                          (polarity calibration)
 
 (``engine/disagreement.py`` adds the confidence: a modality speaks with probability c_m.) W_m and b_m are
-fitted on the composed dataset's VALIDATION
-windows with the readers the monitor uses (``fit``; ``scripts/calibrate_alerts.py`` stores them in the
-checkpoint's ``meta["alerts"]["polarity"]``, with each polarity's share there, ``prior``, for the record). A
-checkpoint without them gets ``DEFAULT``: a hand-set mapping, positive beyond +0.5 and negative beyond -0.5
-with slope 3; so does a modality with too few windows of every polarity to fit.
+fitted on the composed dataset's VALIDATION windows with the readers the monitor uses (``fit``;
+``scripts/calibrate_alerts.py`` stores them in the checkpoint's ``meta["alerts"]["polarity"]``, with each
+polarity's share there, ``prior``, for the record). A checkpoint without them gets ``DEFAULT``: a hand-set
+mapping, positive beyond +0.5 and negative beyond -0.5 with slope 3; so does a modality with too few windows
+of every polarity to fit.
 """
 
 from __future__ import annotations

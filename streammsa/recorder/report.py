@@ -15,6 +15,7 @@ room stream's (the participants' words are the same words again).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import html
 import json
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from streammsa import MODALITIES
+from streammsa.engine.disagreement import odd_one_out
+from streammsa.protocol import ModalityReading
 from streammsa.recorder.participant_summary import participant_stats, participants_table_html
 from streammsa.recorder.participants import Participant, participants_mode, participants_of
 from streammsa.recorder.readings import latest_readings
@@ -141,15 +144,14 @@ def disagreement_moments(readings: list[dict[str, Any]], k: int = MOMENTS) -> li
         if any(r["stream"] == p["stream"] and r["t_start"] < p["t_end"] and p["t_start"] < r["t_end"] for p in picked):
             continue
         mods = r.get("modalities") or {}
-        odd = {m: v["disagreement"] for m, v in mods.items() if v.get("present") and v.get("disagreement") is not None}
-        who = "+".join(sorted(odd, key=MODALITIES.index)) if len(odd) == 2 else max(odd, key=odd.get, default="")
+        odd = odd_one_out({m: _modality(v) for m, v in mods.items()})  # the alert's own naming
         picked.append(
             {
                 "stream": r["stream"],
                 "t_start": r["t_start"],
                 "t_end": r["t_end"],
                 "disagreement": r["disagreement"],
-                "who": who,
+                "who": odd.name if odd else "",
                 "readings": {m: v.get("intensity") for m, v in mods.items() if v.get("present")},
                 "transcript": r.get("transcript", ""),
             }
@@ -261,6 +263,12 @@ def _plot(
     fig = intensity_figure(readings, alerts, transcripts, trained, names)
     fig.savefig(path)
     plt.close(fig)
+
+
+def _modality(fields: dict[str, Any]) -> ModalityReading:
+    """A recorded ModalityReading back as one (fields a timeline of another version lacks keep their defaults)."""
+    known = {f.name for f in dataclasses.fields(ModalityReading)}
+    return ModalityReading(**{k: v for k, v in fields.items() if k in known})
 
 
 def moments_html(moments: list[dict[str, Any]], table_class: str = "") -> str:
