@@ -14,8 +14,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-PROTOCOL_VERSION = 4  # 2: readings carry revision/final (revised when late words join them); 3: participants;
-# 4: the conflict signal is a probability (Reading.disagreement; ModalityReading.disagreement: the odd one out)
+PROTOCOL_VERSION = 5  # 2: readings carry revision/final (revised when late words join them); 3: participants;
+# 4: the conflict signal is a probability (Reading.disagreement; ModalityReading.disagreement: the odd one out);
+# 5: the overall reading combines the model's with the modality readings (Reading.model_intensity: the model's)
 
 
 def _clean(value: Any) -> Any:
@@ -82,6 +83,8 @@ class Reading(Message):
         from the window's end to that message; None on the first emission.
     disagreement: probability that two present modalities read opposite polarities (the conflict signal,
         ``engine/disagreement.py``); None with fewer than two modalities present.
+    model_intensity: diagnostic, the fusion model's own (confidence-weighted) reading, before ``intensity``
+        combines it with the modality readings (``engine/overall_reading.py``); None from older records.
     """
 
     type: ClassVar[str] = "reading"
@@ -100,6 +103,7 @@ class Reading(Message):
     final: bool = True
     update_latency_ms: float | None = None
     disagreement: float | None = None
+    model_intensity: float | None = None
 
 
 @dataclass

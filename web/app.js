@@ -296,6 +296,7 @@ function renderNow() {
     $("current-window").textContent = "—";
     $("current-latency").textContent = "—";
     $("current-revision").textContent = "—";
+    $("current-model-reading").textContent = "—";
     $("now-stats").hidden = true;
     return;
   }
@@ -314,6 +315,9 @@ function renderNow() {
     : rev ? `final, revised ×${rev}` : "final";
   revBox.dataset.final = String(m.final !== false);
   revBox.dataset.revision = String(rev);
+  // the fusion model's own reading (protocol 5), a diagnostic: the overall reading also weighs the modality readings
+  const own = m.model_intensity;
+  $("current-model-reading").textContent = own === null || own === undefined ? "—" : fmtSigned(own);
   // Summary of the last minute of the stream clock, from the full-resolution points.
   const recent = [];
   for (let i = s.series.recent.length - 1; i >= 0 && s.series.recent[i].t >= m.t_end - 60; i--) {

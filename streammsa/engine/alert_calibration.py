@@ -41,6 +41,8 @@ import torch
 from streammsa import MODALITIES
 from streammsa.engine.alerts import CALIBRATED_FIELDS, CONFLICT_SIGNAL, AlertConfig
 from streammsa.engine.disagreement import odd_one_out
+from streammsa.engine.overall_reading import OverallReading, window_terms
+from streammsa.engine.overall_reading import fit as fit_overall_reading
 from streammsa.engine.polarity_calibration import DEFAULT, PolarityCalibration, fit
 from streammsa.engine.readings import build_reading
 from streammsa.models.io import ModelOutput
@@ -154,6 +156,32 @@ def fit_polarity(out: WindowOutputs, fitted_on: str) -> PolarityCalibration:
     return fit(np.asarray(out["modality"], dtype=np.float64), out["modality_labels"], out["present"], fitted_on)
 
 
+def fit_overall(out: WindowOutputs, fitted_on: str) -> OverallReading:
+    """How the overall reading combines the model's with the modality readings (``engine/overall_reading.py``),
+    fitted on ``out``'s windows and overall labels."""
+    r, c = window_terms(np.asarray(out["modality"], dtype=np.float64), out["present"], out.get("confidence"))
+    return fit_overall_reading(out["intensity"], r, c, out["label"], fitted_on)
+
+
+def with_overall(out: WindowOutputs, overall: OverallReading) -> WindowOutputs:
+    """``out`` with ``intensity`` the overall reading the monitor shows, the model's own in ``model_intensity``."""
+    model = np.clip(np.asarray(out["intensity"], dtype=np.float64), -3.0, 3.0)
+    r, c = window_terms(np.asarray(out["modality"], dtype=np.float64), out["present"], out.get("confidence"))
+    return {**out, "intensity": overall.combine_all(model, r, c), "model_intensity": model}
+
+
+def reading_scores(out: WindowOutputs) -> dict:
+    """MOSI-style scores of the overall reading (clamped) and of the model's own against the overall labels."""
+    from streammsa.training.metrics import mosi_metrics
+
+    keep = ("MAE", "Corr", "Non0_acc_2", "Has0_acc_2", "Mult_acc_7")
+    res = {}
+    for name, key in (("overall", "intensity"), ("model", "model_intensity")):
+        scores = mosi_metrics(np.clip(out[key], -3.0, 3.0), out["label"])
+        res[name] = {k: round(float(v), 4) for k, v in scores.items() if k in keep}
+    return res
+
+
 def rates(out: WindowOutputs, cfg: AlertConfig, signal: ConflictSignal) -> dict:
     """Per-window false- and true-positive rates of both alert rules under ``cfg``."""
     clamped = np.clip(out["intensity"], -3.0, 3.0)
@@ -200,8 +228,11 @@ def calibrate(
 
     ``signal`` tells ``AlertConfig.from_calibration`` which signal the conflict thresholds are on (records
     fitted on another signal keep only their negative thresholds); ``polarity`` is what the monitor's
-    ``Reading.disagreement`` reads (``PolarityCalibration.from_record``)."""
+    ``Reading.disagreement`` reads (``PolarityCalibration.from_record``); ``overall`` how its ``Reading.intensity``
+    is made (``OverallReading.from_record``), fitted first: the negative thresholds are on that reading."""
     base = AlertConfig()
+    overall = fit_overall(valid, fitted_on)
+    valid, test = with_overall(valid, overall), with_overall(test, overall)  # the negative alert reads it
     polarity = fit_polarity(valid, fitted_on)
     sig_valid = conflict_signal(valid, polarity)
     sig_test = conflict_signal(test, polarity)
@@ -210,6 +241,7 @@ def calibrate(
         "signal": CONFLICT_SIGNAL,
         "thresholds": {k: getattr(cfg, k) for k in CALIBRATED_FIELDS},
         "polarity": polarity.to_record(),
+        "overall": {**overall.to_record(), "valid": reading_scores(valid), "test": reading_scores(test)},
         "fitted_on": fitted_on,
         "target_window_fpr": fpr,
         "conflict_rule": (

@@ -8,6 +8,7 @@ from typing import Iterable, Mapping
 from streammsa import MODALITIES
 from streammsa.asr.words import Word
 from streammsa.engine.disagreement import disagreement
+from streammsa.engine.overall_reading import MODEL_ONLY, OverallReading
 from streammsa.engine.polarity_calibration import DEFAULT, PolarityCalibration
 from streammsa.models.io import ModelOutput
 from streammsa.protocol import ModalityReading, Reading
@@ -47,6 +48,7 @@ def build_reading(
     offsets: Mapping[str, float] | None = None,
     own: Mapping[str, float] | None = None,
     polarity: PolarityCalibration = DEFAULT,
+    overall: OverallReading = MODEL_ONLY,
 ) -> Reading:
     """Row ``row`` of a (CPU) ModelOutput as a Reading; absent modalities read None, never 0.
 
@@ -55,8 +57,9 @@ def build_reading(
     a modality's own reading (the voice is read against its speaker's baseline, ``engine/voice_baseline.py``).
     ``own``: a present modality's reading by its own unimodal reader (the words: ``models/text_reader.py``, the
     voice: ``models/voice_reader.py``), in place of the model's per-modality head (offsets apply to it likewise);
-    the overall reading stays the model's. ``polarity``: how the readings map to polarity probabilities for the
-    conflict signal (the checkpoint's calibration, ``engine/polarity_calibration.py``).
+    ``polarity``: how the readings map to polarity probabilities for the conflict signal (the checkpoint's
+    calibration, ``engine/polarity_calibration.py``). ``overall``: how the overall reading combines the model's
+    reading with the modality readings as shown (``engine/overall_reading.py``; default: the model's alone).
     """
     present = output.present[row].tolist()
     mods: dict[str, ModalityReading] = {}
@@ -75,12 +78,14 @@ def build_reading(
     dis = disagreement(mods, polarity)  # do they disagree, and who: from the readings themselves
     for m, d in dis.by_modality.items():
         mods[m].disagreement = d
+    model_reading = clamp_intensity(float(output.intensity[row]))
+    shown = {m: (r.intensity, r.confidence) for m, r in mods.items() if r.present and r.intensity is not None}
     return Reading(
         stream=stream,
         seq=seq,
         t_start=float(t_start),
         t_end=float(t_end),
-        intensity=clamp_intensity(float(output.intensity[row])),
+        intensity=clamp_intensity(overall.combine(model_reading, shown)),
         modalities=mods,
         transcript=transcript,
         alerts=list(alerts or []),
@@ -91,4 +96,5 @@ def build_reading(
         final=final,
         update_latency_ms=None if update_latency_ms is None else float(update_latency_ms),
         disagreement=dis.window,
+        model_intensity=model_reading,
     )

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from streammsa import MODALITIES
-from streammsa.engine import polarity_calibration
+from streammsa.engine import overall_reading, polarity_calibration
 from streammsa.engine.alerts import AlertEngine
 from streammsa.engine.confidence_fusion import fused_intensity, run_with_contributions, with_intensity
 from streammsa.engine.evidence import EvidenceConfig
@@ -117,6 +117,7 @@ class EngineLoop:
         self.on_alerts = on_alerts  # alert events decided after a reading's first emission (participants mode)
         self.text_readings = TextReadings(graph.text_reader)
         self.polarity = polarity_calibration.of_checkpoint(engine.meta)  # what the conflict signal reads
+        self.overall = overall_reading.of_checkpoint(engine.meta)  # how the overall reading is made
 
     def run(self, stop: threading.Event) -> None:
         """Until the stream has ended and every window is out; raises a worker's or capture's failure."""
@@ -438,6 +439,7 @@ class EngineLoop:
             offsets=read.offsets[i],
             own=read.own[i] if text is None else {**read.own[i], "text": text},
             polarity=self.polarity,
+            overall=self.overall,
             **extra,
         )
 

@@ -17,7 +17,7 @@ CSV_NAME = "timeline.csv"
 MODALITY_NUMBERS = ("intensity", "confidence", "disagreement", "conflict", "weight")
 
 COLUMNS: list[str] = (
-    ["stream", "participant", "seq", "t_start", "t_end", "intensity", "disagreement"]
+    ["stream", "participant", "seq", "t_start", "t_end", "intensity", "model_intensity", "disagreement"]
     + [f"{m}_{k}" for m in MODALITIES for k in ("present",) + MODALITY_NUMBERS]
     + ["transcript", "alerts", "latency_ms", "model", "trained", "revision", "final"]
 )
@@ -29,6 +29,7 @@ def reading_row(msg: dict[str, Any], participant: str = "") -> dict[str, Any]:
         for k in ("stream", "seq", "t_start", "t_end", "intensity", "transcript", "latency_ms", "model", "trained")
     }
     row["disagreement"] = "" if msg.get("disagreement") is None else msg["disagreement"]  # none before protocol 4
+    row["model_intensity"] = "" if msg.get("model_intensity") is None else msg["model_intensity"]  # protocol 5
     row["participant"] = participant
     row["revision"] = int(msg.get("revision") or 0)
     row["final"] = bool(msg.get("final", True))  # a version-1 reading was never revised

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from streammsa.engine import overall_reading
 from streammsa.engine.alert_calibration import (
     calibrate,
     conflict_signal,
@@ -109,3 +110,17 @@ def test_when_every_window_is_a_known_conflict_any_disagreement_fires():
     out = windows(100)
     out["conflict_flag"] = out["present"].sum(axis=1) >= 2  # every multi-modal window is a known conflict
     assert fit_conflict(out, 0.05, conflict_signal(out)) == 0.0
+
+
+def test_the_record_carries_the_overall_reading_fit_and_the_negative_alert_reads_that_reading():
+    # labels follow the words more than the model's reading: the fit must weigh the words in
+    valid, test = windows(400, seed=3), windows(400, seed=4)
+    for out in (valid, test):
+        out["intensity"] = np.zeros(len(out["label"]))  # a model that reads every window as neutral
+    rec = calibrate(valid, test, 0.05, fitted_on="synthetic valid split", command="test")
+    overall = overall_reading.of_checkpoint({"alerts": rec})
+    assert overall.fitted_on == "synthetic valid split" and overall.weights["text"] > 0.1
+    assert rec["overall"]["test"]["overall"]["MAE"] < rec["overall"]["test"]["model"]["MAE"]
+    # the negative threshold is on the overall reading (a model reading 0 everywhere would give a threshold of 0)
+    assert rec["thresholds"]["negative_raise"] < -0.5
+    assert rec["valid"]["negative_window_fpr"] == pytest.approx(0.05, abs=0.01)  # a quantile of the valid windows

@@ -100,3 +100,33 @@ def test_a_voice_reads_higher_while_happy_than_while_angry(components, one_actor
     happy, angry = voice("happy"), voice("angry")
     assert len(happy) >= 4 and len(angry) >= 4
     assert sum(happy) / len(happy) > sum(angry) / len(angry) + 0.5, (happy, angry)
+
+
+@pytest.fixture(scope="module")
+def demo_readings(components) -> list[dict]:
+    from streammsa.paths import demo_clip
+
+    return readings_of(replay_messages(demo_clip(), components=components, fast=True).messages)
+
+
+def test_the_overall_reading_follows_the_demos_words_from_positive_to_negative(demo_readings):
+    # "I am really happy with how the launch went ... wonderful job" then "the delays ... are frustrating. I am
+    # worried we will miss the deadline again": the model alone stayed at +0.1..+0.3 over the negative sentences
+    def overall(words: tuple[str, ...]) -> list[float]:
+        return [r["intensity"] for r in demo_readings if any(w in r["transcript"].lower() for w in words)]
+
+    positive, negative = overall(("happy", "love", "wonderful")), overall(("frustrating", "worried"))
+    assert len(positive) >= 3 and len(negative) >= 3
+    assert min(positive) > 0.3 and sum(positive) / len(positive) > 0.5
+    assert max(negative) < 0.0 and sum(negative) / len(negative) < -0.3
+
+
+def test_the_overall_reading_combines_the_models_with_the_modality_readings_shown(components, demo_readings):
+    from streammsa.engine import overall_reading
+
+    fit = overall_reading.of_checkpoint(components.engine.meta)
+    assert fit.weights["text"] > 0.0 and fit.weights["audio"] > 0.0  # the shipped checkpoint carries a fit
+    for r in demo_readings:
+        shown = {m: (x["intensity"], x["confidence"]) for m, x in r["modalities"].items() if x["present"]}
+        expected = max(-3.0, min(3.0, fit.combine(r["model_intensity"], shown)))
+        assert r["intensity"] == pytest.approx(expected, abs=2e-3)  # (4 decimals on the wire)

@@ -58,6 +58,7 @@ def test_empty_state_then_live_readings_render_values(page, server):
     expect(page.get_by_test_id("reading-count")).to_have_text("5")
     expect(page.get_by_test_id("current-value")).to_have_text("+1.8")
     expect(page.get_by_test_id("current-polarity")).to_have_text("positive")
+    expect(page.get_by_test_id("current-model-reading")).to_have_text("+0.9")  # the model's own: 1.84 / 2
     expect(page.get_by_test_id("empty-state")).to_be_hidden()
     r = reading(4, intensity=1.84, vision_present=False).modalities
     text = r["text"]

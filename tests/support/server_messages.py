@@ -67,6 +67,7 @@ def reading(
         model="cacr",
         trained=trained,
         disagreement=dis.window,
+        model_intensity=round(intensity / 2, 3),  # the fusion model's own reading (protocol 5): any other number
     )
 
 

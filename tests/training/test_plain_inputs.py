@@ -34,6 +34,10 @@ def test_text_alone_reads_plain_sentences_in_the_right_order():
     # the shipped text path ranks plainly positive above plainly negative sentences
     assert res["text_reading"]["auroc"] >= 0.9
     assert res["vader"]["auroc"] >= 0.9
+    # the overall reading of words alone: their sign, and neutral statements near 0 (session 8: +0.55, the model's)
+    overall = res["overall"]
+    assert overall["positive"]["mean"] > 0.5 and overall["negative"]["mean"] < -0.5
+    assert abs(overall["neutral"]["mean"]) <= 0.4
 
 
 @pytest.mark.slow

@@ -231,9 +231,35 @@ def _metrics_and_alerts(m: dict, state: dict) -> list[str]:
             + (f" The face was read by {_the(a['face_reading'])}." if "face_reading" in a else "")
             + "\n"
         )
+        if "overall" in a:
+            L += overall_table(a["overall"])
         if "polarity" in a:
             L += polarity_table(a["polarity"])
     return L
+
+
+def overall_table(record: dict) -> list[str]:
+    """How the monitor's overall reading is made from this model's reading and the modality readings, and what
+    that did on the composed windows (``engine/overall_reading.py``)."""
+    w = record["weights"]
+    L = [
+        "## The overall reading the monitor shows (`engine/overall_reading.py`, fitted on the same split)\n",
+        f"y = {record['model']:.3f} x this model's reading + {w['text']:.3f} c_text r_text + {w['audio']:.3f} "
+        f"c_voice r_voice + {w['vision']:.3f} c_face r_face (r: each modality's reading as shown, c: its confidence; "
+        "`Reading.model_intensity` keeps this model's own reading). Scores against the composed windows' overall "
+        "labels:\n",
+        "| split | reading | MAE | Corr | Acc2 (non-0) | Acc7 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for split in ("valid", "test"):
+        for name, label in (("model", "this model alone"), ("overall", "overall (shown)")):
+            s = (record.get(split) or {}).get(name)
+            if s:
+                L.append(
+                    f"| {split} | {label} | {s['MAE']:.3f} | {s['Corr']:.3f} | {s['Non0_acc_2']:.3f} "
+                    f"| {s['Mult_acc_7']:.3f} |"
+                )
+    return L + [""]
 
 
 def _the(reader: str) -> str:

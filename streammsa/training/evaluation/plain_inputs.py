@@ -59,25 +59,29 @@ def class_summary(labels: Sequence[int], values: Sequence[float | None]) -> dict
 def text_alone(components: Any, sentences: Sequence[Sentence]) -> dict[str, Any]:
     """The model reading each sentence from its words only (voice and face absent), as the monitor would."""
     from streammsa.asr.words import Word
+    from streammsa.engine import overall_reading
+    from streammsa.engine.evidence import EvidenceConfig, text_confidence
     from streammsa.engine.readings import build_reading
     from streammsa.engine.windowing import Window, WindowInputs, collate
 
     engine, spec = components.engine, components.engine.spec
-    inputs = []
+    inputs, confidence = [], []
     for i, s in enumerate(sentences):
         words = [Word(w, 0.3 * k, 0.3 * k + 0.25) for k, w in enumerate(s.text.split())]
         tokens = components.text_encoder.encode_words(words).values
         feats = {m: np.zeros((0, spec[m].dim), dtype=np.float32) for m in MODALITIES}
         feats["text"] = spec.text.normalise(tokens)
         inputs.append(WindowInputs(Window("plain", i, 0.0, spec.window_s), feats))
+        confidence.append({"text": text_confidence(len(tokens), EvidenceConfig())})
     out = engine.run(collate(inputs, spec))
     reader = getattr(components, "text_reader", None)  # the monitor's text reading (None: the model's head)
     own = reader.read([s.text for s in sentences]) if reader is not None else None
     rows = []
     for i, s in enumerate(sentences):
         r = build_reading(out, i, stream="plain", seq=i, t_start=0.0, t_end=spec.window_s, transcript=s.text,
-                          latency_ms=0.0, model=engine.name, trained=engine.trained,
-                          own=None if own is None else {"text": float(own[i])})  # fmt: skip
+                          latency_ms=0.0, model=engine.name, trained=engine.trained, confidence=confidence[i],
+                          own=None if own is None else {"text": float(own[i])},
+                          overall=overall_reading.of_checkpoint(engine.meta))  # fmt: skip
         rows.append({"label": s.label, "text": s.text, "text_reading": r.modalities["text"].intensity,
                      "overall": r.intensity})  # fmt: skip
     labels = [r["label"] for r in rows]
