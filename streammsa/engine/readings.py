@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
 
 from streammsa import MODALITIES
 from streammsa.asr.words import Word
@@ -14,6 +15,9 @@ from streammsa.models.io import ModelOutput
 from streammsa.protocol import ModalityReading, Reading
 
 INTENSITY_RANGE = 3.0
+SENTENCE_REACH_S = 8.0  # how far before a window the start of its first sentence is looked for
+SENTENCE_PAUSE_S = 1.0  # a pause this long between two words ends a sentence (speech may come unpunctuated)
+SENTENCE_ENDS = (".", "?", "!")
 
 
 def clamp_intensity(x: float) -> float:
@@ -26,6 +30,47 @@ def words_in_window(words: Iterable[Word], t_start: float, t_end: float) -> str:
     """Committed words whose midpoint lies inside [t_start, t_end): each word belongs to one place in time."""
     picked = [w.w.strip() for w in words if t_start <= (w.start + w.end) / 2 < t_end]
     return " ".join(p for p in picked if p)
+
+
+@dataclass(frozen=True)
+class SentencePiece:
+    """Part of a window's words that belongs to one sentence, as the text reader reads it: ``text`` (with the
+    start of its sentence before the window, for the first piece) and how many of its words are in the window."""
+
+    text: str
+    words_inside: int
+
+
+def _ends_sentence(before: Word, after: Word) -> bool:
+    return before.w.strip().endswith(SENTENCE_ENDS) or after.start - before.end >= SENTENCE_PAUSE_S
+
+
+def sentence_pieces(
+    words: Sequence[Word], t_start: float, t_end: float, reach_s: float = SENTENCE_REACH_S
+) -> list[SentencePiece]:
+    """What the text reader reads for a window: its words (``words_in_window``) cut at sentence ends, the first
+    piece preceded by the start of its sentence. A 4-s window often holds only the end of a sentence whose
+    sentiment came earlier ("I am worried we will | miss the deadline again"), and those words alone read near
+    neutral; the window's reading is the pieces' readings weighted by their words inside the window (so the last
+    word of an earlier sentence does not bring that whole sentence in at full weight). Never a word after the
+    window (live, it is not spoken yet); at most ``reach_s`` before it; a sentence ends at a word ending in . ? !
+    or at a pause of ``SENTENCE_PAUSE_S``. Empty when the window has no word."""
+    mids = [(w.start + w.end) / 2 for w in words]
+    inside = [i for i, m in enumerate(mids) if t_start <= m < t_end]
+    if not inside:
+        return []
+    first = inside[0]
+    while first > 0 and mids[first - 1] >= t_start - reach_s and not _ends_sentence(words[first - 1], words[first]):
+        first -= 1
+    pieces, begin, n = [], first, 0
+    for i in range(first, inside[-1] + 1):
+        n += i >= inside[0]
+        if i == inside[-1] or _ends_sentence(words[i], words[i + 1]):
+            text = " ".join(p for p in (w.w.strip() for w in words[begin : i + 1]) if p)
+            if text and n:
+                pieces.append(SentencePiece(text, n))
+            begin, n = i + 1, 0
+    return pieces
 
 
 def build_reading(

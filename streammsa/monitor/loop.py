@@ -24,7 +24,7 @@ import dataclasses
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from streammsa.engine.alerts import AlertEngine
 from streammsa.engine.confidence_fusion import fused_intensity, run_with_contributions, with_intensity
 from streammsa.engine.evidence import EvidenceConfig
 from streammsa.engine.inference import InferenceEngine
-from streammsa.engine.readings import build_reading, words_in_window
+from streammsa.engine.readings import SentencePiece, build_reading, sentence_pieces, words_in_window
 from streammsa.engine.voice_baseline import VoiceBaseline
 from streammsa.engine.windowing import Window, WindowInputs, slice_window
 from streammsa.features.voice_states import speech_states
@@ -61,8 +61,9 @@ class WindowsRead:
 
 
 class TextReadings:
-    """The text reading of each window's words by the text reader (models/text_reader.py), read once per transcript:
-    a revision or a confirmation with the same words costs nothing. None when there is no reader or no words."""
+    """The text reading of each window's words by the text reader (models/text_reader.py), each sentence piece
+    (``engine/readings.sentence_pieces``) read once: a revision or a confirmation with the same words costs nothing.
+    None when there is no reader or no words."""
 
     KEEP = 512  # transcripts remembered (about 8 minutes of windows)
 
@@ -70,14 +71,21 @@ class TextReadings:
         self.reader = reader
         self._seen: dict[str, float] = {}
 
-    def of(self, transcript: str) -> float | None:
-        if self.reader is None or not transcript.strip():
+    def of(self, pieces: Sequence[SentencePiece]) -> float | None:
+        """The window's text reading: its sentence pieces' readings weighted by their words inside the window."""
+        pieces = [p for p in pieces if p.text.strip()]
+        if self.reader is None or not pieces:
             return None
-        if transcript not in self._seen:
-            if len(self._seen) >= self.KEEP:
-                self._seen.pop(next(iter(self._seen)))
-            self._seen[transcript] = float(self.reader.read([transcript])[0])
-        return self._seen[transcript]
+        got = {p.text: self._seen[p.text] for p in pieces if p.text in self._seen}
+        new = list(dict.fromkeys(p.text for p in pieces if p.text not in got))
+        if new:
+            got.update(zip(new, (float(r) for r in self.reader.read(new))))
+            for text in new:
+                if len(self._seen) >= self.KEEP:
+                    self._seen.pop(next(iter(self._seen)))
+                self._seen[text] = got[text]
+        total = sum(p.words_inside for p in pieces)
+        return sum(got[p.text] * p.words_inside for p in pieces) / total
 
 
 class StopRequested(Exception):
@@ -185,7 +193,10 @@ class EngineLoop:
         for i, w in enumerate(windows):
             transcript = self._transcript(w, words)
             latency = g.latency.latency_ms(w.t_end, now)
-            reading = self._reading(read, i, w, self.seq, transcript, latency, final=(w.stream, w.index) not in steps)
+            reading = self._reading(
+                read, i, w, self.seq, transcript, latency, final=(w.stream, w.index) not in steps,
+                words_read=self._words_read(w, words),
+            )  # fmt: skip
             self.seq += 1
             events = self._decide_alerts(reading)
             self.emit(reading)
@@ -276,6 +287,7 @@ class EngineLoop:
                     revision=first.revision + 1,
                     final=final,
                     update_latency_ms=g.latency.latency_ms(w.t_end, now),
+                    words_read=self._words_read(w, words),
                 )
                 events = self._decide_alerts(reading) if final and self.meeting is not None else []
                 self.emit(reading)
@@ -337,10 +349,17 @@ class EngineLoop:
             self.emit(ev)
 
     def _transcript(self, w: Window, words: list) -> str:
-        if self.meeting is not None:
+        return words_in_window(self._words_of(w, words), w.t_start, w.t_end)
+
+    def _words_read(self, w: Window, words: list) -> list[SentencePiece]:
+        """What the text reader reads for the window: its words by sentence, with the start of the first one."""
+        return sentence_pieces(self._words_of(w, words), w.t_start, w.t_end)
+
+    def _words_of(self, w: Window, words: list) -> list:
+        if self.meeting is not None:  # a participant's own words
             p = self._participants.get(w.stream)
-            words = self.meeting.words_of(p.voice if p is not None else None, words)
-        return words_in_window(words, w.t_start, w.t_end)
+            return self.meeting.words_of(p.voice if p is not None else None, words)
+        return words
 
     # ---- helpers -----------------------------------------------------------------------------
 
@@ -419,10 +438,21 @@ class EngineLoop:
         return [None if np.isnan(r) else float(r) for r in reader.read(rows)]
 
     def _reading(
-        self, read: WindowsRead, i: int, w: Window, seq: int, transcript: str, latency_ms: float, **extra: Any
+        self,
+        read: WindowsRead,
+        i: int,
+        w: Window,
+        seq: int,
+        transcript: str,
+        latency_ms: float,
+        words_read: list[SentencePiece] | None = None,
+        **extra: Any,
     ) -> Reading:
+        """``words_read``: what the text reader reads (``_words_read``; default the transcript as one piece)."""
         t0 = time.perf_counter()
-        text = self.text_readings.of(transcript) if bool(read.out.present[i, MODALITIES.index("text")]) else None
+        has_words = bool(read.out.present[i, MODALITIES.index("text")])
+        pieces = words_read or [SentencePiece(transcript, 1)]
+        text = self.text_readings.of(pieces) if has_words else None
         self.model_s += time.perf_counter() - t0  # the text reader is part of reading a window
         return build_reading(
             read.out,

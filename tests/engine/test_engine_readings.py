@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from streammsa.engine.readings import Word, build_reading, clamp_intensity, words_in_window
+from streammsa.engine.readings import Word, build_reading, clamp_intensity, sentence_pieces, words_in_window
 from streammsa.models.io import ModelOutput
 from streammsa.monitor.latency import LatencyClock
 from streammsa.protocol import PROTOCOL_VERSION
@@ -107,3 +107,25 @@ def test_a_modalitys_own_reader_replaces_its_head_and_the_disagreement_follows()
     assert by_reader.modalities["text"].disagreement < by_head.modalities["text"].disagreement
     # an absent modality stays absent whatever a reader says
     assert build_reading(output(), 1, own={"text": 2.0}, **kw).modalities["text"].intensity is None
+
+
+def test_the_text_reader_reads_a_windows_words_by_sentence_with_the_start_of_the_first():
+    said = "The team did a wonderful job. But I am worried we will miss the deadline again. Let's agree on a plan"
+    ws = [Word(w, 0.4 * k, 0.4 * k + 0.3) for k, w in enumerate(said.split())]  # one word every 0.4 s
+    # [3.6, 8.4) holds "worried we will miss the deadline again. Let's agree on a plan": the first piece is read from
+    # "But I am", its sentence's start; the window's reading weighs each piece by its words inside the window
+    assert words_in_window(ws, 3.6, 8.4).startswith("worried we will")
+    pieces = sentence_pieces(ws, 3.6, 8.4)
+    assert [(p.text, p.words_inside) for p in pieces] == [
+        ("But I am worried we will miss the deadline again.", 7),
+        ("Let's agree on a plan", 5),
+    ]
+    # the last word of an earlier sentence brings that sentence in, with its one word's weight
+    assert [(p.text, p.words_inside) for p in sentence_pieces(ws, 2.0, 3.0)][0] == ("The team did a wonderful job.", 1)
+    # never a word after the window; at most reach_s back
+    assert [p.text for p in sentence_pieces(ws, 4.4, 5.6)] == ["But I am worried we will miss the"]
+    assert [p.text for p in sentence_pieces(ws, 4.4, 5.6, reach_s=0.5)] == ["we will miss the"]
+    # a pause ends a sentence as a full stop does (speech may come unpunctuated)
+    paused = [Word("i", 0.0, 0.3), Word("am", 0.4, 0.7), Word("fine", 2.0, 2.3), Word("now", 2.4, 2.7)]
+    assert [p.text for p in sentence_pieces(paused, 0.5, 3.0)] == ["i am", "fine now"]
+    assert sentence_pieces(ws, 30.0, 34.0) == []

@@ -112,10 +112,12 @@ def demo_readings(components) -> list[dict]:
 def test_the_overall_reading_follows_the_demos_words_from_positive_to_negative(demo_readings):
     # "I am really happy with how the launch went ... wonderful job" then "the delays ... are frustrating. I am
     # worried we will miss the deadline again": the model alone stayed at +0.1..+0.3 over the negative sentences
-    def overall(words: tuple[str, ...]) -> list[float]:
-        return [r["intensity"] for r in demo_readings if any(w in r["transcript"].lower() for w in words)]
+    def overall(words: tuple[str, ...], not_words: tuple[str, ...]) -> list[float]:
+        said = [(r["intensity"], r["transcript"].lower()) for r in demo_readings]
+        return [y for y, t in said if any(w in t for w in words) and not any(w in t for w in not_words)]
 
-    positive, negative = overall(("happy", "love", "wonderful")), overall(("frustrating", "worried"))
+    good, bad = ("happy", "love", "wonderful"), ("delays", "frustrating", "worried")
+    positive, negative = overall(good, bad), overall(bad, good)
     assert len(positive) >= 3 and len(negative) >= 3
     assert min(positive) > 0.3 and sum(positive) / len(positive) > 0.5
     assert max(negative) < 0.0 and sum(negative) / len(negative) < -0.3
@@ -130,3 +132,11 @@ def test_the_overall_reading_combines_the_models_with_the_modality_readings_show
         shown = {m: (x["intensity"], x["confidence"]) for m, x in r["modalities"].items() if x["present"]}
         expected = max(-3.0, min(3.0, fit.combine(r["model_intensity"], shown)))
         assert r["intensity"] == pytest.approx(expected, abs=2e-3)  # (4 decimals on the wire)
+
+
+def test_a_window_holding_the_end_of_a_sentence_reads_its_words_with_the_sentences_start(demo_readings):
+    # "I am worried we will miss the deadline again": windows that hold "... the deadline again" but not "worried"
+    # read -0.3..-0.7 from their words alone (session 8); read from the sentence's start they read as it does
+    tail = [r for r in demo_readings if "deadline" in r["transcript"].lower()]
+    assert len(tail) >= 3 and any("worried" not in r["transcript"].lower() for r in tail)
+    assert all(r["modalities"]["text"]["intensity"] < -1.0 for r in tail)
