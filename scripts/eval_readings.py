@@ -18,10 +18,10 @@ from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.engine.inference import EngineConfig, resolve_checkpoint
 from streammsa.errors import StreamMSAError
 from streammsa.monitor import Components, MonitorConfig
-from streammsa.paths import REPO_ROOT, demo_clip, shared_data
+from streammsa.paths import demo_clip, shared_data
 from streammsa.training.evaluation import plain_inputs as P
 
-SENTENCES = (REPO_ROOT or Path.cwd()) / "scripts" / "data" / "plain_sentences.tsv"
+SENTENCES = P.sentences_file()
 
 
 def fmt(summary: dict | None) -> str:

@@ -19,10 +19,10 @@ from pathlib import Path
 from streammsa.engine.inference import EngineConfig
 from streammsa.errors import StreamMSAError
 from streammsa.monitor import Components, MonitorConfig
-from streammsa.paths import REPO_ROOT, shared_data
+from streammsa.paths import shared_data
 from streammsa.training.evaluation import plain_inputs, real_conflict
 
-SENTENCES = (REPO_ROOT or Path.cwd()) / "scripts" / "data" / "plain_sentences.tsv"
+SENTENCES = plain_inputs.sentences_file()
 
 
 def _f(v: float | None) -> str:

@@ -24,6 +24,9 @@ __version__ = "0.1.0"
 MODALITIES: tuple[str, str, str] = ("text", "audio", "vision")
 """Canonical modality order (L, A, V) used by tensors, masks and messages everywhere."""
 
+INTENSITY_RANGE = 3.0
+"""Sentiment intensity lies in [-INTENSITY_RANGE, +INTENSITY_RANGE] (MOSI's scale), overall and per modality."""
+
 # name -> module; loaded on first attribute access (PEP 562), so `import streammsa` stays light
 _EXPORTS: dict[str, str] = {
     # sessions

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from streammsa import MODALITIES
+from streammsa import INTENSITY_RANGE, MODALITIES
 from streammsa.engine.alerts import CALIBRATED_FIELDS, CONFLICT_SIGNAL, AlertConfig
 from streammsa.engine.disagreement import odd_one_out
 from streammsa.engine.overall_reading import OverallReading, window_terms
@@ -156,17 +156,22 @@ def fit_polarity(out: WindowOutputs, fitted_on: str) -> PolarityCalibration:
     return fit(np.asarray(out["modality"], dtype=np.float64), out["modality_labels"], out["present"], fitted_on)
 
 
+def _overall_terms(out: WindowOutputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The model's reading (clamped, as ``build_reading`` clamps it), the modality readings and confidences."""
+    model = np.clip(np.asarray(out["intensity"], dtype=np.float64), -INTENSITY_RANGE, INTENSITY_RANGE)
+    r, c = window_terms(np.asarray(out["modality"], dtype=np.float64), out["present"], out.get("confidence"))
+    return model, r, c
+
+
 def fit_overall(out: WindowOutputs, fitted_on: str) -> OverallReading:
     """How the overall reading combines the model's with the modality readings (``engine/overall_reading.py``),
     fitted on ``out``'s windows and overall labels."""
-    r, c = window_terms(np.asarray(out["modality"], dtype=np.float64), out["present"], out.get("confidence"))
-    return fit_overall_reading(out["intensity"], r, c, out["label"], fitted_on)
+    return fit_overall_reading(*_overall_terms(out), out["label"], fitted_on)
 
 
 def with_overall(out: WindowOutputs, overall: OverallReading) -> WindowOutputs:
     """``out`` with ``intensity`` the overall reading the monitor shows, the model's own in ``model_intensity``."""
-    model = np.clip(np.asarray(out["intensity"], dtype=np.float64), -3.0, 3.0)
-    r, c = window_terms(np.asarray(out["modality"], dtype=np.float64), out["present"], out.get("confidence"))
+    model, r, c = _overall_terms(out)
     return {**out, "intensity": overall.combine_all(model, r, c), "model_intensity": model}
 
 

@@ -26,11 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from streammsa import MODALITIES
+from streammsa import INTENSITY_RANGE, MODALITIES
 from streammsa.errors import UsageError
 
 RIDGE_ALPHA = 1.0
-INTENSITY_RANGE = 3.0
 
 
 def _no_modalities() -> dict[str, float]:

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from streammsa import MODALITIES
+from streammsa import INTENSITY_RANGE, MODALITIES
 from streammsa.asr.words import Word
 from streammsa.engine.disagreement import disagreement
 from streammsa.engine.overall_reading import MODEL_ONLY, OverallReading
@@ -14,7 +14,6 @@ from streammsa.engine.polarity_calibration import DEFAULT, PolarityCalibration
 from streammsa.models.io import ModelOutput
 from streammsa.protocol import ModalityReading, Reading
 
-INTENSITY_RANGE = 3.0
 SENTENCE_REACH_S = 8.0  # how far before a window the start of its first sentence is looked for
 SENTENCE_PAUSE_S = 1.0  # a pause this long between two words ends a sentence (speech may come unpunctuated)
 SENTENCE_ENDS = (".", "?", "!")

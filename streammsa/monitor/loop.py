@@ -65,7 +65,7 @@ class TextReadings:
     (``engine/readings.sentence_pieces``) read once: a revision or a confirmation with the same words costs nothing.
     None when there is no reader or no words."""
 
-    KEEP = 512  # transcripts remembered (about 8 minutes of windows)
+    KEEP = 512  # sentence pieces remembered (several minutes of windows)
 
     def __init__(self, reader: Any) -> None:
         self.reader = reader
@@ -445,14 +445,12 @@ class EngineLoop:
         seq: int,
         transcript: str,
         latency_ms: float,
-        words_read: list[SentencePiece] | None = None,
+        words_read: list[SentencePiece],
         **extra: Any,
     ) -> Reading:
-        """``words_read``: what the text reader reads (``_words_read``; default the transcript as one piece)."""
+        """``words_read``: what the text reader reads (``_words_read``)."""
         t0 = time.perf_counter()
-        has_words = bool(read.out.present[i, MODALITIES.index("text")])
-        pieces = words_read or [SentencePiece(transcript, 1)]
-        text = self.text_readings.of(pieces) if has_words else None
+        text = self.text_readings.of(words_read) if bool(read.out.present[i, MODALITIES.index("text")]) else None
         self.model_s += time.perf_counter() - t0  # the text reader is part of reading a window
         return build_reading(
             read.out,

@@ -6,10 +6,9 @@ import pytest
 
 from streammsa.engine.inference import EngineConfig
 from streammsa.monitor import Components, MonitorConfig
-from streammsa.paths import REPO_ROOT
 from streammsa.training.evaluation import plain_inputs as P
 
-SENTENCES = REPO_ROOT / "scripts" / "data" / "plain_sentences.tsv"
+SENTENCES = P.sentences_file()
 
 
 def test_the_plain_sentence_set_has_twenty_sentences_per_class():

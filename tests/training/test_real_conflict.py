@@ -12,11 +12,10 @@ import pytest
 
 from streammsa.engine.inference import EngineConfig
 from streammsa.monitor import Components, MonitorConfig
-from streammsa.paths import REPO_ROOT
 from streammsa.training.evaluation import plain_inputs as P
 from streammsa.training.evaluation import real_conflict as R
 
-SENTENCES = P.load_sentences(REPO_ROOT / "scripts" / "data" / "plain_sentences.tsv")
+SENTENCES = P.load_sentences(P.sentences_file())
 
 
 def test_each_face_meets_words_of_its_polarity_once_and_of_the_other_once():

@@ -31,6 +31,13 @@ class Sentence:
     text: str
 
 
+def sentences_file() -> Path:
+    """The plain-sentence set written for this project (scripts/data/plain_sentences.tsv, from a source checkout)."""
+    from streammsa.paths import REPO_ROOT
+
+    return (REPO_ROOT or Path.cwd()) / "scripts" / "data" / "plain_sentences.tsv"
+
+
 def load_sentences(path: Path) -> list[Sentence]:
     rows = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln and not ln.startswith("#")]
     out = [Sentence(int(r["label"]), r["sentence"]) for r in csv.DictReader(rows, delimiter="\t")]
@@ -76,12 +83,13 @@ def text_alone(components: Any, sentences: Sequence[Sentence]) -> dict[str, Any]
     out = engine.run(collate(inputs, spec))
     reader = getattr(components, "text_reader", None)  # the monitor's text reading (None: the model's head)
     own = reader.read([s.text for s in sentences]) if reader is not None else None
+    overall = overall_reading.of_checkpoint(engine.meta)  # the overall reading as the monitor makes it
     rows = []
     for i, s in enumerate(sentences):
         r = build_reading(out, i, stream="plain", seq=i, t_start=0.0, t_end=spec.window_s, transcript=s.text,
                           latency_ms=0.0, model=engine.name, trained=engine.trained, confidence=confidence[i],
                           own=None if own is None else {"text": float(own[i])},
-                          overall=overall_reading.of_checkpoint(engine.meta))  # fmt: skip
+                          overall=overall)  # fmt: skip
         rows.append({"label": s.label, "text": s.text, "text_reading": r.modalities["text"].intensity,
                      "overall": r.intensity})  # fmt: skip
     labels = [r["label"] for r in rows]
