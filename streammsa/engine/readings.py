@@ -72,6 +72,13 @@ def sentence_pieces(
     return pieces
 
 
+def pieces_reading(pieces: Sequence[SentencePiece], reading_of: Mapping[str, float]) -> float:
+    """A window's text reading: its sentence pieces' readings (``reading_of[piece.text]``) weighted by their words
+    inside the window."""
+    total = sum(p.words_inside for p in pieces)
+    return sum(reading_of[p.text] * p.words_inside for p in pieces) / total
+
+
 def build_reading(
     output: ModelOutput,
     row: int,

@@ -36,7 +36,13 @@ from streammsa.engine.alerts import AlertEngine
 from streammsa.engine.confidence_fusion import fused_intensity, run_with_contributions, with_intensity
 from streammsa.engine.evidence import EvidenceConfig
 from streammsa.engine.inference import InferenceEngine
-from streammsa.engine.readings import SentencePiece, build_reading, sentence_pieces, words_in_window
+from streammsa.engine.readings import (
+    SentencePiece,
+    build_reading,
+    pieces_reading,
+    sentence_pieces,
+    words_in_window,
+)
 from streammsa.engine.voice_baseline import VoiceBaseline
 from streammsa.engine.windowing import Window, WindowInputs, slice_window
 from streammsa.features.voice_states import speech_states
@@ -84,8 +90,7 @@ class TextReadings:
                 if len(self._seen) >= self.KEEP:
                     self._seen.pop(next(iter(self._seen)))
                 self._seen[text] = got[text]
-        total = sum(p.words_inside for p in pieces)
-        return sum(got[p.text] * p.words_inside for p in pieces) / total
+        return pieces_reading(pieces, got)
 
 
 class StopRequested(Exception):

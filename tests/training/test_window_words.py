@@ -10,7 +10,7 @@ from streammsa.datasets.pools import PoolCache
 from streammsa.errors import InputError
 from streammsa.features.defaults import default_feature_spec
 from streammsa.training.dataset import Sample
-from streammsa.training.evaluation.window_words import window_words
+from streammsa.training.evaluation.window_words import run_pieces, window_words
 
 pytestmark = [pytest.mark.data]
 
@@ -36,3 +36,17 @@ def test_each_window_gets_the_words_of_its_token_run(tmp_path, shared_data):
     other.features["text"] = other.features["text"] + 1.0  # tokens of no run of that transcript
     with pytest.raises(InputError, match="not a run"):
         window_words([other], {"c": {"text_source": "ravdess_statement/1"}}, tmp_path, spec, shared_data)
+
+
+def test_a_window_is_read_with_the_start_of_its_sentence_as_the_monitor_reads_it():
+    words = "The launch went well. I am worried we will miss the deadline again and again".split()
+    # the window holds "miss the deadline again" (indices 9-12): its sentence began at "I" (index 4)
+    pieces = run_pieces(words, np.arange(9, 13), window_s=4.0)
+    assert [(p.text, p.words_inside) for p in pieces] == [("I am worried we will miss the deadline again", 4)]
+    # a window across a sentence end: two pieces, each weighted by its words inside the window
+    pieces = run_pieces(words, np.arange(2, 6), window_s=4.0)
+    assert [(p.text, p.words_inside) for p in pieces] == [("The launch went well.", 2), ("I am", 2)]
+    # the start of a sentence is looked for at most 8 s back (here 2 words a second: 16 words)
+    long = [f"w{i}" for i in range(40)]
+    (piece,) = run_pieces(long, np.arange(30, 38), window_s=4.0)
+    assert piece.text.split() == long[14:38] and piece.words_inside == 8

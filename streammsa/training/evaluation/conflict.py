@@ -45,12 +45,13 @@ from streammsa.datasets.labels import EMOTIONS
 from streammsa.engine.alert_calibration import WindowOutputs, calibrate, conflict_signal, fit_polarity
 from streammsa.engine.evidence import EvidenceConfig, speech_confidence, text_confidence
 from streammsa.engine.polarity_calibration import PolarityCalibration
+from streammsa.engine.readings import pieces_reading
 from streammsa.errors import InputError
 from streammsa.training.dataset import Sample, load_split
 from streammsa.training.evaluation.forward import composed_windows, labels_of, run_model
 from streammsa.training.evaluation.readers import reading_sources
 from streammsa.training.evaluation.scoring import polarity_auroc, roc_auc, scores
-from streammsa.training.evaluation.window_words import window_words
+from streammsa.training.evaluation.window_words import window_pieces
 
 POLARITY_BAND = 0.5  # the composed dataset's polarity bins (compose.py)
 EMOTIONAL = ("happiness", "sadness", "anger", "fear", "disgust")  # |valence| >= 0.5 (datasets/labels.py)
@@ -107,8 +108,8 @@ def load_windows(
     face_reader: Any = None,
 ) -> SplitWindows:
     """Forward one split of the composed dataset; keep what the conflict targets need. With ``text_reader``
-    (models/text_reader.py) each window's text reading is that reader's on the window's words, as in the
-    monitor; the model's own text head stays in ``out["text_head"]``. With ``voice_reader``
+    (models/text_reader.py) each window's text reading is that reader's on the window's words with the start of
+    their sentence, as in the monitor; the model's own text head stays in ``out["text_head"]``. With ``voice_reader``
     (models/voice_reader.py) each window's voice reading is that reader's on the speech of the clip its audio was
     cut from (a composed window keeps no audio, only its clip's name; a clip with under 0.5 s of speech keeps the
     model's head, where the monitor would read the whole window); the model's own voice head stays in
@@ -167,9 +168,13 @@ def _manifest(data: Path) -> tuple[Path, Path]:
 
 
 def text_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
-    """The text reader on each window's words, recovered from its tokens (NaN: no words)."""
+    """The text reader on each window's words, recovered from its tokens, read as the monitor reads them: with
+    the start of the window's first sentence (``window_words.window_pieces``; NaN: no words)."""
     root, cache = _manifest(data)
-    return reader.read(window_words(samples, rows, cache, spec, root))
+    pieces = window_pieces(samples, rows, cache, spec, root)
+    texts = list(dict.fromkeys(p.text for window in pieces for p in window))
+    reading_of = dict(zip(texts, (float(r) for r in reader.read(texts)))) if texts else {}
+    return np.asarray([pieces_reading(w, reading_of) if w else np.nan for w in pieces], dtype=np.float64)
 
 
 def voice_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
