@@ -9,6 +9,8 @@ that person usually sounds, so each stream keeps a running baseline of its speak
   ``--voice-reader head`` the model's voice head) minus the speaker's running mean;
 - the voice's contribution to the overall reading (what it adds to the model's fused reading,
   ``engine/confidence_fusion.py``) is likewise taken relative to its running mean;
+- the model's voice head, which the conflict signal's polarity calibration reads beside the voice reader's
+  reading (``engine/polarity_calibration.py``), is likewise taken relative to its running mean;
 - the voice's confidence grows with how much of this speaker has been heard (``familiarity``):
   an unfamiliar voice can never dominate the overall reading.
 
@@ -32,6 +34,7 @@ class VoiceBaseline:
         self.windows = 0.0  # evidence-weighted count of windows with a voice
         self._reading_sum = 0.0
         self._contribution_sum = 0.0
+        self._head_sum = 0.0
 
     def familiarity(self) -> float:
         """0 for a voice never heard, 0.5 after ``familiar_windows`` windows of speech, towards 1 after."""
@@ -41,14 +44,20 @@ class VoiceBaseline:
         """The speaker's mean voice reading so far (0 before any speech)."""
         return self._reading_sum / self.windows if self.windows > 0 else 0.0
 
+    def head_offset(self) -> float:
+        """The speaker's mean reading by the model's voice head so far."""
+        return self._head_sum / self.windows if self.windows > 0 else 0.0
+
     def contribution_offset(self) -> float:
         """The voice's mean contribution to the overall reading so far."""
         return self._contribution_sum / self.windows if self.windows > 0 else 0.0
 
-    def update(self, reading: float, contribution: float, evidence: float) -> None:
-        """One more window of this speaker's voice (``evidence`` in [0, 1]: how much speech it held)."""
+    def update(self, reading: float, contribution: float, evidence: float, head: float | None = None) -> None:
+        """One more window of this speaker's voice (``evidence`` in [0, 1]: how much speech it held; ``head``: the
+        model's voice head on it, default the reading)."""
         if evidence <= 0.0:
             return
         self.windows += evidence
         self._reading_sum += evidence * reading
         self._contribution_sum += evidence * contribution
+        self._head_sum += evidence * (reading if head is None else head)

@@ -64,6 +64,7 @@ class WindowsRead:
     confidence: list[dict[str, float | None]] = field(default_factory=list)
     offsets: list[dict[str, float]] = field(default_factory=list)
     own: list[dict[str, float]] = field(default_factory=list)  # readings by a modality's own reader
+    head_offsets: list[dict[str, float]] = field(default_factory=list)  # of the model's heads (the voice's baseline)
 
 
 class TextReadings:
@@ -395,15 +396,17 @@ class EngineLoop:
             base = self.baselines.setdefault(w.stream, VoiceBaseline())
             d = {m: float(contrib[m][i]) for m in MODALITIES}
             evidence = x.confidence.get("audio")
-            heard = float(out.modality_intensity[i, 1]) if voice[i] is None else voice[i]
+            head = float(out.modality_intensity[i, 1])
+            heard = head if voice[i] is None else voice[i]
             if first and x.present["audio"]:  # once per window, in order: replays and live runs read alike
-                base.update(heard, d["audio"], 1.0 if evidence is None else evidence)
+                base.update(heard, d["audio"], 1.0 if evidence is None else evidence, head)
             conf = dict(x.confidence)
             if conf.get("audio") is not None:
                 conf["audio"] = float(conf["audio"]) * base.familiarity()  # type: ignore[arg-type]
             fused.append(fused_intensity(float(out.intensity[i]), d, conf, {"audio": base.contribution_offset()}))
             read.confidence.append(conf)
             read.offsets.append({"audio": base.reading_offset()})
+            read.head_offsets.append({"audio": base.head_offset()})
             own = {"audio": voice[i], "vision": face[i]}
             read.own.append({m: r for m, r in own.items() if r is not None})
         read.out = with_intensity(out, fused)
@@ -457,6 +460,12 @@ class EngineLoop:
         t0 = time.perf_counter()
         text = self.text_readings.of(words_read) if bool(read.out.present[i, MODALITIES.index("text")]) else None
         self.model_s += time.perf_counter() - t0  # the text reader is part of reading a window
+        own = read.own[i] if text is None else {**read.own[i], "text": text}
+        # the model's head beside each modality its own reader read, as the polarity calibration reads them
+        heads = {
+            m: float(read.out.modality_intensity[i, MODALITIES.index(m)]) - read.head_offsets[i].get(m, 0.0)
+            for m in own
+        }
         return build_reading(
             read.out,
             i,
@@ -470,7 +479,8 @@ class EngineLoop:
             trained=self.engine.trained,
             confidence=read.confidence[i],
             offsets=read.offsets[i],
-            own=read.own[i] if text is None else {**read.own[i], "text": text},
+            own=own,
+            heads=heads,
             polarity=self.polarity,
             overall=self.overall,
             **extra,

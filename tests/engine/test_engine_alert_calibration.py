@@ -11,6 +11,7 @@ from streammsa.engine.alert_calibration import (
     calibrate,
     conflict_signal,
     fit_conflict,
+    fit_polarity,
     fit_thresholds,
     rates,
     window_readings,
@@ -124,3 +125,20 @@ def test_the_record_carries_the_overall_reading_fit_and_the_negative_alert_reads
     # the negative threshold is on the overall reading (a model reading 0 everywhere would give a threshold of 0)
     assert rec["thresholds"]["negative_raise"] < -0.5
     assert rec["valid"]["negative_window_fpr"] == pytest.approx(0.05, abs=0.01)  # a quantile of the valid windows
+
+
+def test_the_words_head_beside_their_reader_is_fitted_and_read_as_the_monitor_passes_it():
+    def with_heads(out, seed):
+        rng = np.random.default_rng(seed)
+        heads = np.full(out["modality"].shape, np.nan)
+        heads[:, 0] = out["modality_labels"][:, 0] + rng.normal(0, 0.6, size=len(heads))  # the head: another view
+        return {**out, "heads": heads}
+
+    valid, test = with_heads(windows(400, seed=1), 3), with_heads(windows(400, seed=2), 4)
+    polarity = fit_polarity(valid, "synthetic")
+    assert polarity.modalities["text"].reads_head and not polarity.modalities["vision"].reads_head
+    as_read = conflict_signal(test, polarity).score
+    flipped = conflict_signal({**test, "heads": -test["heads"]}, polarity).score  # the heads reach the signal
+    assert not np.allclose(as_read, flipped)
+    flag = np.asarray(test["conflict_flag"])
+    assert as_read[flag].mean() > as_read[~flag].mean()

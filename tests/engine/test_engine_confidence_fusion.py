@@ -36,6 +36,15 @@ def test_the_baseline_follows_the_speaker_and_familiarity_grows_with_speech():
     assert b.reading_offset() == pytest.approx(-1.5) and b.contribution_offset() == pytest.approx(-0.6)
     b.update(reading=5.0, contribution=5.0, evidence=0.0)  # no speech: no change
     assert b.reading_offset() == pytest.approx(-1.5)
+    assert b.head_offset() == pytest.approx(-1.5)  # no head given: the reading was the head's
+
+
+def test_the_models_voice_head_is_read_against_its_own_running_mean():
+    b = VoiceBaseline()
+    b.update(reading=0.5, contribution=0.1, evidence=1.0, head=-2.0)
+    b.update(reading=0.3, contribution=0.1, evidence=0.5, head=-1.0)
+    assert b.reading_offset() == pytest.approx((0.5 + 0.15) / 1.5)
+    assert b.head_offset() == pytest.approx((-2.0 - 0.5) / 1.5)
 
 
 def test_contributions_are_what_each_present_modality_adds_to_the_models_reading():

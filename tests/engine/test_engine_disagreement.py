@@ -94,6 +94,31 @@ def test_the_calibration_is_fitted_per_modality_and_round_trips_through_its_reco
     assert PolarityCalibration.from_record(None) is DEFAULT
 
 
+def test_a_reader_and_the_models_head_are_calibrated_together_where_both_read_the_modality():
+    rng = np.random.default_rng(1)
+    labels = rng.uniform(-3, 3, size=(900, 3))
+    # the words' reader and the model's text head each err on their own: together they say more than either
+    readings = labels + rng.normal(size=labels.shape) * np.array([1.2, 0.3, 0.3])
+    heads = np.full(labels.shape, np.nan)
+    heads[:, 0] = labels[:, 0] + rng.normal(size=len(labels)) * 1.2
+    heads[:5, 0] = np.nan  # where the reader could not read, its reading was the head's own
+    cal = fit(readings, labels, np.ones_like(labels, dtype=bool), "synthetic", heads)
+    assert cal.modalities["text"].reads_head and not cal.modalities["audio"].reads_head
+    agree, split = cal.probabilities("text", 2.0, 2.0)[2], cal.probabilities("text", 2.0, -2.0)[2]
+    assert agree > 0.9 and split < agree - 0.3  # the head is read: a reader the head contradicts is less sure
+    # a modality read by the head alone (no reader: e.g. --text-reader head) passes its reading as the head
+    assert cal.probabilities("text", 1.5) == pytest.approx(cal.probabilities("text", 1.5, 1.5))
+    record = cal.to_record()
+    assert record["text"]["inputs"] == ["reading", "head"] and record["audio"]["inputs"] == ["reading"]
+    again = PolarityCalibration.from_record(record)
+    assert np.allclose(again.probabilities("text", 0.5, -2.0), cal.probabilities("text", 0.5, -2.0))
+    # the monitor passes the head beside a reader's reading: contradicted words are named less readily
+    words_odd = mods(text=(2.0, 1.0), audio=(-2.0, 1.0), vision=(-2.0, 1.0))
+    trusted = disagreement(words_odd, cal, {"text": 2.0}).by_modality["text"]
+    doubted = disagreement(words_odd, cal, {"text": -2.0}).by_modality["text"]
+    assert trusted > doubted
+
+
 def test_every_reading_carries_the_disagreement_of_the_window_and_its_modalities():
     out = ModelOutput(
         intensity=torch.tensor([0.0]),

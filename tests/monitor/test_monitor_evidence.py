@@ -140,3 +140,23 @@ def test_a_window_holding_the_end_of_a_sentence_reads_its_words_with_the_sentenc
     tail = [r for r in demo_readings if "deadline" in r["transcript"].lower()]
     assert len(tail) >= 3 and any("worried" not in r["transcript"].lower() for r in tail)
     assert all(r["modalities"]["text"]["intensity"] < -1.0 for r in tail)
+
+
+def test_the_conflict_signal_reads_the_models_heads_beside_the_readers(components, demo_readings):
+    from streammsa.engine.disagreement import disagreement
+    from streammsa.engine.polarity_calibration import of_checkpoint
+    from streammsa.protocol import ModalityReading
+
+    calibration = of_checkpoint(components.engine.meta)
+    assert calibration.modalities["text"].reads_head and calibration.modalities["audio"].reads_head
+    moved = 0
+    for r in demo_readings:
+        if r["disagreement"] is None:
+            continue
+        shown = {
+            m: ModalityReading(x["present"], x["intensity"], x["conflict"], x["weight"], x["confidence"])
+            for m, x in r["modalities"].items()
+        }
+        readings_alone = disagreement(shown, calibration).window  # each reading passed as its own head
+        moved += abs(readings_alone - r["disagreement"]) > 0.01
+    assert moved >= 3  # the monitor passed the model's heads: they changed the signal

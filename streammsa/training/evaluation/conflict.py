@@ -123,6 +123,7 @@ def load_windows(
     readers = {"text": text_reader, "audio": voice_reader, "vision": face_reader}
     present = np.asarray(out["present"], dtype=bool)
     out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
+    heads = np.full(out["modality"].shape, np.nan)  # the head beside a reader's reading, as the monitor passes it
     for m, reader in readers.items():
         if reader is None:
             continue
@@ -131,10 +132,15 @@ def load_windows(
         r = READINGS[m](reader, samples, rows, Path(data), meta["spec"])  # NaN where the reader cannot read
         has = present[:, j] & np.isfinite(r)
         out["modality"][has, j] = r[has]
+        heads[has, j] = out[HEAD_KEY[m]][has]
     j = MODALITIES.index("audio")
-    out["modality"][:, j] = speaker_relative(
-        out["modality"][:, j], present[:, j], [rows[s.id]["audio_group"] for s in samples]
-    )
+    speakers = [rows[s.id]["audio_group"] for s in samples]
+    out["modality"][:, j] = speaker_relative(out["modality"][:, j], present[:, j], speakers)
+    # the voice head against its speaker's baseline too (engine/voice_baseline.py keeps a running mean of each)
+    if voice_reader is not None:
+        relative = speaker_relative(out[HEAD_KEY["audio"]], present[:, j], speakers)
+        heads[:, j] = np.where(np.isfinite(heads[:, j]), relative, np.nan)
+    out["heads"] = heads
     out["label"] = labels_of(samples)
     out["modality_labels"] = np.stack([s.modality_labels for s in samples]).astype(np.float64)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
@@ -296,7 +302,8 @@ def signal_on(
     outs = [w.with_confidence(rule) for w in (valid, test)]
     for i, r in enumerate((valid_readings, test_readings)):
         if r is not None:
-            outs[i] = {**outs[i], "modality": np.where(np.isnan(r), 0.0, r)}
+            outs[i] = {k: v for k, v in outs[i].items() if k != "heads"}  # these readings alone
+            outs[i]["modality"] = np.where(np.isnan(r), 0.0, r)
     polarity = fit_polarity(outs[0], fitted_on)
     return {sp: measure(w, out, polarity) for sp, w, out in (("valid", valid, outs[0]), ("test", test, outs[1]))}
 

@@ -271,9 +271,11 @@ def polarity_table(record: dict) -> list[str]:
     from streammsa.engine.polarity_calibration import PolarityCalibration
 
     cal = PolarityCalibration.from_record(record)
+    both = [m for m, p in cal.modalities.items() if p.reads_head]
+    note = f" ({', '.join(both)}: from the reader's reading and the model's head together; here the two read the same)"
     L = [
         "Polarity calibration of the conflict signal (`engine/polarity_calibration.py`, fitted on the same split): "
-        "the probability of each polarity of a modality's label given its reading.\n",
+        f"the probability of each polarity of a modality's label given its reading{note if both else ''}.\n",
         "| modality | P(negative \\| reading -1.5) | P(neutral \\| reading 0) | P(positive \\| reading +1.5) |",
         "|---|---|---|---|",
     ]
