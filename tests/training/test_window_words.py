@@ -10,7 +10,7 @@ from streammsa.datasets.pools import PoolCache
 from streammsa.errors import InputError
 from streammsa.features.defaults import default_feature_spec
 from streammsa.training.dataset import Sample
-from streammsa.training.evaluation.window_words import run_pieces, window_words
+from streammsa.training.evaluation.window_words import run_pieces, window_pieces, window_runs
 
 pytestmark = [pytest.mark.data]
 
@@ -30,12 +30,18 @@ def test_each_window_gets_the_words_of_its_token_run(tmp_path, shared_data):
 
     samples = [window("a", slice(1, 4)), window("b", slice(6, 7)), window("none", slice(0, 0))]
     rows = {s.id: {"text_source": "ravdess_statement/1"} for s in samples}
-    assert window_words(samples, rows, tmp_path, spec, shared_data) == ["are talking", "door", ""]
+    runs = window_runs(samples, rows, tmp_path, spec, shared_data)
+    said = [None if r is None else " ".join(r[0][i] for i in r[1]) for r in runs]
+    assert said == ["are talking", "door", None]
+    # what the text reader reads: the words with the start of their sentence, weighted by the words in the window
+    pieces = window_pieces(samples, rows, tmp_path, spec, shared_data)
+    assert [[(p.text, p.words_inside) for p in w] for w in pieces][0] == [("Kids are talking", 2)]
+    assert pieces[2] == []
 
     other = window("c", slice(0, 2))
     other.features["text"] = other.features["text"] + 1.0  # tokens of no run of that transcript
     with pytest.raises(InputError, match="not a run"):
-        window_words([other], {"c": {"text_source": "ravdess_statement/1"}}, tmp_path, spec, shared_data)
+        window_runs([other], {"c": {"text_source": "ravdess_statement/1"}}, tmp_path, spec, shared_data)
 
 
 def test_a_window_is_read_with_the_start_of_its_sentence_as_the_monitor_reads_it():

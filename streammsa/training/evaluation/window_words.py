@@ -65,12 +65,6 @@ def window_runs(
     return out
 
 
-def window_words(samples: list[Sample], rows: dict[str, dict[str, str]], cache: Path, spec, shared: Path) -> list[str]:
-    """Per window, the words its text tokens came from ("" where it holds no text)."""
-    runs = window_runs(samples, rows, cache, spec, shared)
-    return ["" if r is None else " ".join(r[0][i] for i in r[1]) for r in runs]
-
-
 def run_pieces(words: list[str], picked: np.ndarray, window_s: float) -> list[SentencePiece]:
     """What the monitor's text reader reads for a window holding the words ``picked`` of a transcript
     (``engine/readings.sentence_pieces``: the start of the window's first sentence comes with it). A composed
