@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from streammsa import MODALITIES
+from streammsa import INTENSITY_RANGE, MODALITIES
 from streammsa.errors import UsageError
 
 POLARITIES = ("negative", "neutral", "positive")
@@ -63,7 +63,7 @@ class ModalityPolarity:
         reads it: a modality read by the head alone, e.g. ``--text-reader head``, passes its reading as both)."""
         h = None
         if self.reads_head:
-            h = np.clip(np.asarray(float(reading if head is None else head)), -3.0, 3.0)
+            h = np.clip(np.asarray(float(reading if head is None else head)), -INTENSITY_RANGE, INTENSITY_RANGE)
         logits = np.asarray(self.weight) @ _features(np.asarray(float(reading)), h) + np.asarray(self.bias)
         p = np.exp(logits - logits.max())
         return p / p.sum()
@@ -146,12 +146,14 @@ def fit(
         if np.bincount(y, minlength=3).min() < MIN_WINDOWS:
             mods[m] = _HAND_SET
             continue
-        h = None
-        if heads is not None and np.isfinite(np.asarray(heads, dtype=np.float64)[sel, j]).any():
-            # where the reader could not read, the reading was the head's own
-            hj = np.asarray(heads, dtype=np.float64)[sel, j]
-            h = np.clip(np.where(np.isfinite(hj), hj, readings[sel, j]), -3, 3)
-        lr = LogisticRegression(C=1.0, max_iter=5000).fit(_features(np.clip(readings[sel, j], -3, 3), h), y)
+        r = np.clip(readings[sel, j], -INTENSITY_RANGE, INTENSITY_RANGE)
+        h = None if heads is None else np.asarray(heads, dtype=np.float64)[sel, j]
+        if h is not None and np.isfinite(h).any():
+            # NaN: the reader could not read, so the reading was the head's own
+            h = np.clip(np.where(np.isfinite(h), h, r), -INTENSITY_RANGE, INTENSITY_RANGE)
+        else:
+            h = None
+        lr = LogisticRegression(C=1.0, max_iter=5000).fit(_features(r, h), y)
         prior = np.bincount(y, minlength=3) / len(y)
         mods[m] = ModalityPolarity(
             weight=tuple(tuple(round(float(v), 6) for v in row) for row in lr.coef_),
