@@ -54,8 +54,9 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "--face-reader",
         metavar="head|shipped|PATH",
         default="head",
-        help="what reads the face: the fusion model's own face head (default), 'shipped' for the face reader "
-        "(models/face_reader.npz: ranks faces better, reads angry faces weakly), or another reader file",
+        help="the face reading shown: the fusion model's own face head (default), 'shipped' for the face reader "
+        "(models/face_reader.npz: ranks faces better, reads angry faces weakly), or another reader file; the "
+        "conflict signal reads the face reader and the head together either way",
     )
     g.add_argument(
         "--device",

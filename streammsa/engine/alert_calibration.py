@@ -23,8 +23,9 @@ so the per-alert false-alarm rate is lower than the per-window rate fitted here.
 Inputs are the model's outputs on a set of windows, one row each (``WindowOutputs``): arrays
 ``intensity`` (N,), ``modality`` (N, 3), ``conflict`` (N, 3) (CACR's C_m, a diagnostic),
 ``present`` (N, 3), ``label`` (N,), ``conflict_flag`` (N,), ``kind`` (N,), ``modality_labels`` (N, 3) (NaN
-where unlabelled) and optionally ``confidence`` (N, 3) (NaN = unknown, which the monitor counts as 1) and ``heads``
-(N, 3): the model's head beside each modality a reader read (NaN elsewhere), which the polarity calibration reads.
+where unlabelled) and optionally ``confidence`` (N, 3) (NaN = unknown, which the monitor counts as 1) and ``sources``:
+``{"reader": (N, 3), "head": (N, 3)}``, each modality's reader's and the model's head's readings (NaN where there
+is none), which the polarity calibration reads.
 ``scripts/calibrate_alerts.py`` computes them on the composed dataset (``training/evaluation/conflict.py``)
 and stores ``calibrate``'s record in the checkpoint (``meta["alerts"]``), which ``AlertConfig.from_calibration``
 and ``polarity_calibration.of_checkpoint`` read back.
@@ -85,13 +86,16 @@ def window_readings(out: WindowOutputs, polarity: PolarityCalibration = DEFAULT)
         weight=torch.ones(n, 3),  # w_m is a diagnostic the conflict signal does not read
         present=torch.as_tensor(np.asarray(out["present"], dtype=bool)),
     )
-    heads = out.get("heads")
+    sources = out.get("sources") or {}
     readings = []
     for i in range(n):
         c = None
         if conf is not None:
             c = {m: (None if math.isnan(v) else float(v)) for m, v in zip(MODALITIES, conf[i])}
-        h = None if heads is None else {m: float(v) for m, v in zip(MODALITIES, heads[i]) if not math.isnan(v)}
+        by_modality = {
+            m: {k: float(v[i, j]) for k, v in sources.items() if not math.isnan(v[i, j])}
+            for j, m in enumerate(MODALITIES)
+        }
         readings.append(
             build_reading(
                 model_out,
@@ -106,7 +110,7 @@ def window_readings(out: WindowOutputs, polarity: PolarityCalibration = DEFAULT)
                 trained=True,
                 confidence=c,
                 polarity=polarity,
-                heads=h,
+                sources=by_modality,
             )
         )
     return readings
@@ -158,7 +162,7 @@ def fit_conflict(out: WindowOutputs, fpr: float, signal: ConflictSignal) -> floa
 def fit_polarity(out: WindowOutputs, fitted_on: str) -> PolarityCalibration:
     """Each modality's polarity calibration from ``out``'s readings and per-modality labels."""
     readings = np.asarray(out["modality"], dtype=np.float64)
-    return fit(readings, out["modality_labels"], out["present"], fitted_on, out.get("heads"))
+    return fit(readings, out["modality_labels"], out["present"], fitted_on, out.get("sources"))
 
 
 def _overall_terms(out: WindowOutputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -45,10 +45,11 @@ class Disagreement:
 def disagreement(
     modalities: Mapping[str, ModalityReading],
     calibration: PolarityCalibration = DEFAULT,
-    heads: Mapping[str, float] | None = None,
+    sources: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Disagreement:
-    """D and d_m of one reading's modalities (None where absent, or when fewer than two are present). ``heads``:
-    the model's head reading of each modality a reader read, which the calibration reads beside it."""
+    """D and d_m of one reading's modalities (None where absent, or when fewer than two are present). ``sources``:
+    per modality, its reader's and the model's head's readings (``{"reader": u, "head": h}``), which the
+    calibration reads where it was fitted on them."""
     # a modality without evidence (confidence 0, e.g. a voice not yet familiar) counts as absent: it is not compared
     heard = {
         m: r
@@ -58,8 +59,8 @@ def disagreement(
     by_modality: dict[str, float | None] = {m: None for m in MODALITIES}
     if len(heard) < 2:
         return Disagreement(None, by_modality)
-    heads = heads or {}
-    p = np.stack([calibration.probabilities(m, float(r.intensity), heads.get(m)) for m, r in heard.items()])
+    sources = sources or {}
+    p = np.stack([calibration.probabilities(m, float(r.intensity), sources.get(m)) for m, r in heard.items()])
     c = np.array([1.0 if r.confidence is None else min(1.0, max(0.0, float(r.confidence))) for r in heard.values()])
     pos, neg = c * p[:, POS], c * p[:, NEG]  # P(speaks and reads +), P(speaks and reads -)
     window = float(np.clip(1.0 - np.prod(1.0 - pos) - np.prod(1.0 - neg) + np.prod(1.0 - pos - neg), 0.0, 1.0))

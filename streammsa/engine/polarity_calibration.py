@@ -7,12 +7,17 @@ modality's reading r is mapped instead to the probability of each polarity of it
 <= -0.5 < neutral < +0.5 <= positive, the composed dataset's bands):
 
     P_m(r) = softmax(W_m [r, r^2] + b_m)                          (polarity calibration)
-    P_m(r, h) = softmax(W_m [r, r^2, h, h^2] + b_m)               (with the model's head h beside a reader's r)
+    P_m(u, h) = softmax(W_m [u, u^2, h, h^2] + b_m)               (read by its own reader u and by the head h)
 
-A modality read by its own reader (the words, the voice) is calibrated from that reading and the fusion
-model's head for the same modality together: the two rank polarity better together than either alone (on
-the composed validation windows the conflict signal's ROC AUC rose 0.840 -> 0.861, naming 0.638 -> 0.664;
-docs/results.md, session 10). The head is compared as the reader is (the voice's against its speaker's baseline).
+A modality with its own reader (the words, the voice, the face: ``models/*_reader.py``) is calibrated from that
+reader's reading u and the fusion model's head h for the same modality together, whichever of the two the
+dashboard shows (the face shows the head by default): the two rank polarity better together than either alone
+(on the composed validation windows the conflict signal's ROC AUC rose 0.840 -> 0.861, naming 0.638 -> 0.664
+with the words and the voice, docs/results.md, session 10; with the face too, session 11). Both are compared as
+the reading shown is (the voice's against its speaker's baseline). Which readings a modality's calibration reads
+is in its record (``inputs``: "reading" = the reading shown, "reader", "head"). Cubic powers were tried and not
+taken: inside the validation windows their gain's 95 % interval over folds did not exclude 0
+(``training/evaluation/conflict_selection.py``); a record's weight says how many powers it reads.
 
 (``engine/disagreement.py`` adds the confidence: a modality speaks with probability c_m.) W_m and b_m are
 fitted on the composed dataset's VALIDATION windows with the readers the monitor uses (``fit``;
@@ -38,33 +43,40 @@ POLARITY_BAND = 0.5  # |label| >= 0.5 is a polarity (the composed dataset's bins
 MIN_WINDOWS = 20  # per polarity, to fit a modality's calibration
 
 
-def _features(r: np.ndarray, h: np.ndarray | None = None) -> np.ndarray:
-    cols = [r, r * r] if h is None else [r, r * r, h, h * h]
-    return np.stack(cols, axis=-1)
+SOURCES = ("reading", "reader", "head")  # the reading shown; the modality's own reader's; the fusion model's head
+BOTH = ("reader", "head")  # what a modality with its own reader is calibrated from
 
 
-INPUTS = {2: ("reading",), 4: ("reading", "head")}  # weight columns -> what the calibration reads
+DEGREE = 2  # powers of each input a new calibration reads
+
+
+def _features(values: list[np.ndarray], degree: int = DEGREE) -> np.ndarray:
+    """[x, x^2, .., x^degree] for each input, clamped to the intensity scale."""
+    xs = [np.clip(np.asarray(v, dtype=np.float64), -INTENSITY_RANGE, INTENSITY_RANGE) for v in values]
+    return np.stack([x**k for x in xs for k in range(1, degree + 1)], axis=-1)
 
 
 @dataclass(frozen=True)
 class ModalityPolarity:
-    """One modality's mapping: logits = weight @ [r, r^2] (+ [h, h^2]) + bias, over (negative, neutral, positive)."""
+    """One modality's mapping: logits = weight @ [x, .., x^degree for x in inputs] + bias, over (negative, neutral,
+    positive)."""
 
-    weight: tuple[tuple[float, ...], ...]  # (3, 2), or (3, 4) with the model's head beside the reading
+    weight: tuple[tuple[float, ...], ...]  # (3, degree * len(inputs))
     bias: tuple[float, float, float]
     prior: tuple[float, float, float]  # the polarities' shares where it was fitted (a record, not used)
+    inputs: tuple[str, ...] = ("reading",)  # SOURCES it reads, in the weight's column order
 
     @property
-    def reads_head(self) -> bool:
-        return len(self.weight[0]) == 4
+    def degree(self) -> int:
+        return len(self.weight[0]) // len(self.inputs)
 
-    def probabilities(self, reading: float, head: float | None = None) -> np.ndarray:
-        """(3,) P(negative, neutral, positive) of this reading (and the model's head ``head``, where the calibration
-        reads it: a modality read by the head alone, e.g. ``--text-reader head``, passes its reading as both)."""
-        h = None
-        if self.reads_head:
-            h = np.clip(np.asarray(float(reading if head is None else head)), -INTENSITY_RANGE, INTENSITY_RANGE)
-        logits = np.asarray(self.weight) @ _features(np.asarray(float(reading)), h) + np.asarray(self.bias)
+    def probabilities(self, reading: float, sources: Mapping[str, float] | None = None) -> np.ndarray:
+        """(3,) P(negative, neutral, positive) of this reading; the other inputs are read from ``sources`` (the
+        modality's reader's and head's readings), the reading shown standing in for one that is missing (a
+        modality read by the head alone, e.g. ``--text-reader head``, is its reading twice)."""
+        values = [reading if k == "reading" else (sources or {}).get(k, reading) for k in self.inputs]
+        x = _features([np.asarray(float(v)) for v in values], self.degree)
+        logits = np.asarray(self.weight) @ x + np.asarray(self.bias)
         p = np.exp(logits - logits.max())
         return p / p.sum()
 
@@ -74,8 +86,8 @@ class PolarityCalibration:
     modalities: Mapping[str, ModalityPolarity]
     fitted_on: str = "hand-set default"
 
-    def probabilities(self, modality: str, reading: float, head: float | None = None) -> np.ndarray:
-        return self.modalities[modality].probabilities(reading, head)
+    def probabilities(self, modality: str, reading: float, sources: Mapping[str, float] | None = None) -> np.ndarray:
+        return self.modalities[modality].probabilities(reading, sources)
 
     def to_record(self) -> dict[str, Any]:
         return {
@@ -85,7 +97,7 @@ class PolarityCalibration:
                     "weight": [list(w) for w in p.weight],
                     "bias": list(p.bias),
                     "prior": list(p.prior),
-                    "inputs": list(INPUTS[len(p.weight[0])]),
+                    "inputs": list(p.inputs),
                 }
                 for m, p in self.modalities.items()
             },
@@ -102,6 +114,8 @@ class PolarityCalibration:
                     weight=tuple(tuple(float(v) for v in row) for row in record[m]["weight"]),
                     bias=tuple(float(v) for v in record[m]["bias"]),  # type: ignore[arg-type]
                     prior=tuple(float(v) for v in record[m]["prior"]),  # type: ignore[arg-type]
+                    # a record without inputs predates the head (session 10): the reading alone
+                    inputs=tuple(str(k) for k in record[m].get("inputs", ("reading",))),
                 )
                 for m in MODALITIES
             }
@@ -110,7 +124,10 @@ class PolarityCalibration:
                 f"checkpoint polarity calibration is malformed ({exc!r}); recalibrate with scripts/calibrate_alerts.py"
             ) from None
         for m, p in mods.items():
-            if np.asarray(p.weight).shape not in ((3, 2), (3, 4)) or len(p.bias) != 3 or len(p.prior) != 3:
+            cols = np.asarray(p.weight).shape
+            shape_ok = cols[0] == 3 and cols[1] in (2 * len(p.inputs), 3 * len(p.inputs)) and len(p.bias) == 3
+            shape_ok = shape_ok and len(p.prior) == 3
+            if not shape_ok or not set(p.inputs) <= set(SOURCES):
                 raise UsageError(f"checkpoint polarity calibration of {m} has the wrong shape; recalibrate it")
         return cls(mods, str(record.get("fitted_on", "")))
 
@@ -131,12 +148,14 @@ def fit(
     labels: np.ndarray,
     present: np.ndarray,
     fitted_on: str,
-    heads: np.ndarray | None = None,
+    sources: Mapping[str, np.ndarray] | None = None,
+    degree: int = DEGREE,
 ) -> PolarityCalibration:
     """Per modality, a multinomial logistic regression of its label's polarity on [r, r^2] (readings clamped to
     [-3, 3]) over the windows where it is present and labelled (the hand-set mapping where fewer than
-    ``MIN_WINDOWS`` of a polarity are there). ``heads`` (N, 3): the model's head beside a modality's reading where a
-    reader read it (NaN elsewhere: there the reading is the head's); a modality with heads reads [r, r^2, h, h^2]."""
+    ``MIN_WINDOWS`` of a polarity are there). ``sources``: ``{"reader": (N, 3), "head": (N, 3)}``, each modality's
+    reader's and head's readings (NaN where there is none: the reader could not read, so the reading shown stands
+    in); a modality that a reader read is calibrated from both, [u, u^2, h, h^2] (``degree``: powers of each)."""
     from sklearn.linear_model import LogisticRegression
 
     mods = {}
@@ -146,19 +165,18 @@ def fit(
         if np.bincount(y, minlength=3).min() < MIN_WINDOWS:
             mods[m] = _HAND_SET
             continue
-        r = np.clip(readings[sel, j], -INTENSITY_RANGE, INTENSITY_RANGE)
-        h = None if heads is None else np.asarray(heads, dtype=np.float64)[sel, j]
-        if h is not None and np.isfinite(h).any():
-            # NaN: the reader could not read, so the reading was the head's own
-            h = np.clip(np.where(np.isfinite(h), h, r), -INTENSITY_RANGE, INTENSITY_RANGE)
-        else:
-            h = None
-        lr = LogisticRegression(C=1.0, max_iter=5000).fit(_features(r, h), y)
+        r = readings[sel, j]
+        cols = {k: np.asarray(v, dtype=np.float64)[sel, j] for k, v in (sources or {}).items() if k in BOTH}
+        read = "reader" in cols and np.isfinite(cols["reader"]).any()
+        inputs = BOTH if read else ("reading",)
+        values = [r if k == "reading" else np.where(np.isfinite(cols.get(k, r)), cols.get(k, r), r) for k in inputs]
+        lr = LogisticRegression(C=1.0, max_iter=5000).fit(_features(values, degree), y)
         prior = np.bincount(y, minlength=3) / len(y)
         mods[m] = ModalityPolarity(
             weight=tuple(tuple(round(float(v), 6) for v in row) for row in lr.coef_),
             bias=tuple(round(float(v), 6) for v in lr.intercept_),  # type: ignore[arg-type]
             prior=tuple(round(float(v), 6) for v in prior),  # type: ignore[arg-type]
+            inputs=inputs,
         )
     return PolarityCalibration(mods, fitted_on)
 

@@ -100,7 +100,7 @@ def build_reading(
     own: Mapping[str, float] | None = None,
     polarity: PolarityCalibration = DEFAULT,
     overall: OverallReading = MODEL_ONLY,
-    heads: Mapping[str, float] | None = None,
+    sources: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Reading:
     """Row ``row`` of a (CPU) ModelOutput as a Reading; absent modalities read None, never 0.
 
@@ -108,12 +108,14 @@ def build_reading(
     committed after its first emission joined its window, ``monitor/loop.py``). ``offsets``: subtracted from
     a modality's own reading (the voice is read against its speaker's baseline, ``engine/voice_baseline.py``).
     ``own``: a present modality's reading by its own unimodal reader (the words: ``models/text_reader.py``, the
-    voice: ``models/voice_reader.py``), in place of the model's per-modality head (offsets apply to it likewise);
+    voice: ``models/voice_reader.py``; the face: ``models/face_reader.py`` with ``--face-reader``), in place of the
+    model's per-modality head (offsets apply to it likewise);
     ``polarity``: how the readings map to polarity probabilities for the conflict signal (the checkpoint's
-    calibration, ``engine/polarity_calibration.py``); ``heads``: the model's head reading of each modality read by
-    its own reader, compared as that reader's is (the voice's against its speaker's baseline), which the polarity
-    calibration reads beside it. ``overall``: how the overall reading combines the model's
-    reading with the modality readings as shown (``engine/overall_reading.py``; default: the model's alone).
+    calibration, ``engine/polarity_calibration.py``); ``sources``: per modality, its reader's and the model's head's
+    readings (``{"reader": u, "head": h}``, whichever of them is shown), compared as the reading shown is (the
+    voice's against its speaker's baseline), which the polarity calibration reads. ``overall``: how the overall
+    reading combines the model's reading with the modality readings as shown (``engine/overall_reading.py``;
+    default: the model's alone).
     """
     present = output.present[row].tolist()
     mods: dict[str, ModalityReading] = {}
@@ -129,7 +131,7 @@ def build_reading(
             )
         else:
             mods[m] = ModalityReading(present=False, intensity=None, conflict=None, weight=None)
-    dis = disagreement(mods, polarity, heads)  # do they disagree, and who: from the readings themselves
+    dis = disagreement(mods, polarity, sources)  # do they disagree, and who: from the readings themselves
     for m, d in dis.by_modality.items():
         mods[m].disagreement = d
     model_reading = clamp_intensity(float(output.intensity[row]))

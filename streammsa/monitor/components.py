@@ -64,7 +64,9 @@ class Components:
     # features/voice_states.py + models/voice_reader.py: the voice reading (None: the model's voice head)
     voice_states: Any = None
     voice_reader: Any = None
-    face_reader: Any = None  # models/face_reader.py: the face reading (None: the model's face head)
+    # models/face_reader.py: the face reader, shown with --face-reader and read beside the face head by the conflict
+    # signal either way (None: not loaded)
+    face_reader: Any = None
 
     def wait(self) -> Components:
         """Block until every part has loaded (raises a background load's error)."""
@@ -116,10 +118,10 @@ class Components:
             states = Loading("voice states", VoiceStates)
             voice_reader = Loading("voice reader", lambda: _linear_reader(config.voice_reader, "voice"))
             first_reading = (*first_reading, states, voice_reader)
-        face_reader = None
-        if config.face_reader != "head":  # (a small file: loaded beside the first reading's parts)
-            face_reader = Loading("face reader", lambda: _linear_reader(config.face_reader, "face"))
-            first_reading = (*first_reading, face_reader)
+        # the face reader, shown or read beside the head (a small file: loaded beside the first reading's parts)
+        face_choice = None if config.face_reader == "head" else config.face_reader
+        face_reader = Loading("face reader", lambda: _linear_reader(face_choice, "face"))
+        first_reading = (*first_reading, face_reader)
         hold = threading.Event()  # set: nothing waits for the first reading any more (wait())
         if not config.fast:  # (--fast reads a window only once its words are in: nothing to wait for there)
             out = Loading("first reading", lambda: _first_reading(engine, hold), after=first_reading)
@@ -192,11 +194,14 @@ def _check_files(config: MonitorConfig) -> None:
     from streammsa import assets
 
     assets.minilm_dir()
-    readers = (("text", config.text_reader), ("voice", config.voice_reader), ("face", config.face_reader))
+    readers = (("text", config.text_reader), ("voice", config.voice_reader))
     for modality, choice in readers:
         if choice != "head" and not (reader := _reader_path(choice, modality)).is_file():
             fix = f"run the set-up again, or pass --{modality}-reader head"
             raise InputError(f"{reader} not found: the {modality} reader ({fix})")
+    face = None if config.face_reader == "head" else config.face_reader  # the conflict signal reads it either way
+    if not (reader := _reader_path(face, "face")).is_file():
+        raise InputError(f"{reader} not found: the face reader (run the set-up again)")
     if config.voice_reader != "head":
         assets.whisper_tiny_en()  # its encoder makes the voice reader's states
     assets.face_landmarker_task()

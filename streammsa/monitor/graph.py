@@ -65,7 +65,8 @@ class Graph:
     meeting: Meeting | None = None
     text_reader: Any = None  # the text reading's model (Components.text_reader; None: the fusion model's head)
     voice_reader: Any = None  # the voice reading's model (Components.voice_reader; None: the fusion model's head)
-    face_reader: Any = None  # the face reading's model (Components.face_reader; None: the fusion model's head)
+    face_reader: Any = None  # the face reader (Components.face_reader; None: no video, or not loaded)
+    face_shown: bool = False  # the face reader's reading is shown (--face-reader), not the fusion model's head
     captures: list[CaptureThread] = field(default_factory=list)
     last_video_t: float | None = None
 
@@ -167,6 +168,7 @@ def wire(
     graph.text_reader = components.text_reader
     graph.voice_reader = components.voice_reader if reads_voice else None
     graph.face_reader = components.face_reader if has_video else None
+    graph.face_shown = config.face_reader != "head"
 
     if has_audio:
         # audio -> per-hop voice features

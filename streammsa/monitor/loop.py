@@ -63,7 +63,7 @@ class WindowsRead:
     out: ModelOutput
     confidence: list[dict[str, float | None]] = field(default_factory=list)
     offsets: list[dict[str, float]] = field(default_factory=list)
-    own: list[dict[str, float]] = field(default_factory=list)  # readings by a modality's own reader
+    own: list[dict[str, float]] = field(default_factory=list)  # readings by a modality's own reader (shown or not)
     head_offsets: list[dict[str, float]] = field(default_factory=list)  # of the model's heads (the voice's baseline)
 
 
@@ -461,11 +461,17 @@ class EngineLoop:
         text = self.text_readings.of(words_read) if bool(read.out.present[i, MODALITIES.index("text")]) else None
         self.model_s += time.perf_counter() - t0  # the text reader is part of reading a window
         own = read.own[i] if text is None else {**read.own[i], "text": text}
-        # the model's head beside each modality its own reader read, as the polarity calibration reads them
-        heads = {
-            m: float(read.out.modality_intensity[i, MODALITIES.index(m)]) - read.head_offsets[i].get(m, 0.0)
-            for m in own
+        shown = {m: r for m, r in own.items() if m != "vision" or self.graph.face_shown}
+        # each modality's reader and the model's head, compared as the reading shown is, for the polarity calibration
+        present = read.out.present[i].tolist()
+        sources = {
+            m: {"head": float(read.out.modality_intensity[i, j]) - read.head_offsets[i].get(m, 0.0)}
+            for j, m in enumerate(MODALITIES)
+            if present[j]
         }
+        for m, r in own.items():
+            if m in sources:
+                sources[m]["reader"] = r - read.offsets[i].get(m, 0.0) if m in shown else r
         return build_reading(
             read.out,
             i,
@@ -479,8 +485,8 @@ class EngineLoop:
             trained=self.engine.trained,
             confidence=read.confidence[i],
             offsets=read.offsets[i],
-            own=own,
-            heads=heads,
+            own=shown,
+            sources=sources,
             polarity=self.polarity,
             overall=self.overall,
             **extra,

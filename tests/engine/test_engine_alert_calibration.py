@@ -128,17 +128,20 @@ def test_the_record_carries_the_overall_reading_fit_and_the_negative_alert_reads
 
 
 def test_the_words_head_beside_their_reader_is_fitted_and_read_as_the_monitor_passes_it():
-    def with_heads(out, seed):
+    def with_sources(out, seed):
         rng = np.random.default_rng(seed)
-        heads = np.full(out["modality"].shape, np.nan)
-        heads[:, 0] = out["modality_labels"][:, 0] + rng.normal(0, 0.6, size=len(heads))  # the head: another view
-        return {**out, "heads": heads}
+        reader = np.full(out["modality"].shape, np.nan)
+        reader[:, 0] = out["modality"][:, 0]  # the words' reading shown is their reader's
+        head = np.where(out["present"], out["modality_labels"] + rng.normal(0, 0.6, size=reader.shape), np.nan)
+        return {**out, "sources": {"reader": reader, "head": head}}  # the head: another view
 
-    valid, test = with_heads(windows(400, seed=1), 3), with_heads(windows(400, seed=2), 4)
+    valid, test = with_sources(windows(400, seed=1), 3), with_sources(windows(400, seed=2), 4)
     polarity = fit_polarity(valid, "synthetic")
-    assert polarity.modalities["text"].reads_head and not polarity.modalities["vision"].reads_head
+    assert polarity.modalities["text"].inputs == ("reader", "head") and polarity.modalities["vision"].inputs == (
+        "reading",
+    )
     as_read = conflict_signal(test, polarity).score
-    flipped = conflict_signal({**test, "heads": -test["heads"]}, polarity).score  # the heads reach the signal
-    assert not np.allclose(as_read, flipped)
+    flipped = {**test["sources"], "head": -test["sources"]["head"]}
+    assert not np.allclose(as_read, conflict_signal({**test, "sources": flipped}, polarity).score)  # heads are read
     flag = np.asarray(test["conflict_flag"])
     assert as_read[flag].mean() > as_read[~flag].mean()

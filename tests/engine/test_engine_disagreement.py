@@ -10,6 +10,7 @@ import torch
 from streammsa.engine.disagreement import disagreement, odd_one_out
 from streammsa.engine.polarity_calibration import DEFAULT, ModalityPolarity, PolarityCalibration, fit
 from streammsa.engine.readings import build_reading
+from streammsa.errors import UsageError
 from streammsa.models.io import ModelOutput
 from streammsa.protocol import ModalityReading
 
@@ -99,24 +100,54 @@ def test_a_reader_and_the_models_head_are_calibrated_together_where_both_read_th
     labels = rng.uniform(-3, 3, size=(900, 3))
     # the words' reader and the model's text head each err on their own: together they say more than either
     readings = labels + rng.normal(size=labels.shape) * np.array([1.2, 0.3, 0.3])
-    heads = np.full(labels.shape, np.nan)
-    heads[:, 0] = labels[:, 0] + rng.normal(size=len(labels)) * 1.2
-    heads[:5, 0] = np.nan  # where the reader could not read, its reading was the head's own
-    cal = fit(readings, labels, np.ones_like(labels, dtype=bool), "synthetic", heads)
-    assert cal.modalities["text"].reads_head and not cal.modalities["audio"].reads_head
-    agree, split = cal.probabilities("text", 2.0, 2.0)[2], cal.probabilities("text", 2.0, -2.0)[2]
+    reader = np.full(labels.shape, np.nan)
+    reader[5:, 0] = readings[5:, 0]  # where the reader could not read (the first 5), the reading shown stands in
+    head = labels + rng.normal(size=labels.shape) * 1.2
+    cal = fit(readings, labels, np.ones_like(labels, dtype=bool), "synthetic", {"reader": reader, "head": head})
+    assert cal.modalities["text"].inputs == ("reader", "head") and cal.modalities["audio"].inputs == ("reading",)
+    agree = cal.probabilities("text", 2.0, {"reader": 2.0, "head": 2.0})[2]
+    split = cal.probabilities("text", 2.0, {"reader": 2.0, "head": -2.0})[2]
     assert agree > 0.9 and split < agree - 0.3  # the head is read: a reader the head contradicts is less sure
-    # a modality read by the head alone (no reader: e.g. --text-reader head) passes its reading as the head
-    assert cal.probabilities("text", 1.5) == pytest.approx(cal.probabilities("text", 1.5, 1.5))
+    # whichever of the two is shown, the calibration reads the reader and the head (the face shows its head)
+    assert cal.probabilities("text", -2.0, {"reader": 2.0, "head": -2.0})[2] == pytest.approx(split)
+    # a modality read by the head alone (no reader: e.g. --text-reader head) stands its reading in for the reader
+    assert cal.probabilities("text", 1.5, {"head": 1.5}) == pytest.approx(
+        cal.probabilities("text", 1.5, {"reader": 1.5, "head": 1.5})
+    )
     record = cal.to_record()
-    assert record["text"]["inputs"] == ["reading", "head"] and record["audio"]["inputs"] == ["reading"]
+    assert record["text"]["inputs"] == ["reader", "head"] and record["audio"]["inputs"] == ["reading"]
     again = PolarityCalibration.from_record(record)
-    assert np.allclose(again.probabilities("text", 0.5, -2.0), cal.probabilities("text", 0.5, -2.0))
+    both = {"reader": 0.5, "head": -2.0}
+    assert np.allclose(again.probabilities("text", 0.5, both), cal.probabilities("text", 0.5, both))
+
     # the monitor passes the head beside a reader's reading: contradicted words are named less readily
     words_odd = mods(text=(2.0, 1.0), audio=(-2.0, 1.0), vision=(-2.0, 1.0))
-    trusted = disagreement(words_odd, cal, {"text": 2.0}).by_modality["text"]
-    doubted = disagreement(words_odd, cal, {"text": -2.0}).by_modality["text"]
+    trusted = disagreement(words_odd, cal, {"text": {"reader": 2.0, "head": 2.0}}).by_modality["text"]
+    doubted = disagreement(words_odd, cal, {"text": {"reader": 2.0, "head": -2.0}}).by_modality["text"]
     assert trusted > doubted
+
+
+def test_a_session_10_record_reads_the_reading_shown_and_the_head():
+    cal = PolarityCalibration.from_record(
+        {
+            m: {
+                "weight": [[-1.0, 0, -1.0, 0], [0, 0, 0, 0], [1.0, 0, 1.0, 0]],
+                "bias": [0, 0, 0],
+                "prior": [0.3, 0.4, 0.3],
+                "inputs": ["reading", "head"],
+            }
+            for m in ("text", "audio", "vision")
+        }
+    )
+    p = cal.probabilities("text", 1.0, {"head": -1.0, "reader": 3.0})  # "reading" is the reading shown
+    assert p[0] == pytest.approx(p[2])
+    with pytest.raises(UsageError, match="recalibrate"):
+        PolarityCalibration.from_record(
+            {
+                m: {"weight": [[1.0, 0]] * 3, "bias": [0] * 3, "prior": [0] * 3, "inputs": ["reader", "head"]}
+                for m in ("text", "audio", "vision")
+            }
+        )
 
 
 def test_every_reading_carries_the_disagreement_of_the_window_and_its_modalities():

@@ -134,21 +134,24 @@ def test_the_overall_reading_combines_the_models_with_the_modality_readings_show
         assert r["intensity"] == pytest.approx(expected, abs=2e-3)  # (4 decimals on the wire)
 
 
-def test_a_window_holding_the_end_of_a_sentence_reads_its_words_with_the_sentences_start(demo_readings):
-    # "I am worried we will miss the deadline again": windows that hold "... the deadline again" but not "worried"
-    # read -0.3..-0.7 from their words alone (session 8); read from the sentence's start they read as it does
+def test_a_window_holding_the_end_of_a_sentence_reads_its_words_with_the_sentences_start(components, demo_readings):
+    # "I am worried we will miss the deadline again": a window that holds "... the deadline again" but not "worried"
+    # reads its words with the start of their sentence, so more negative than its words alone. (How negative depends
+    # on the transcript the machine's recogniser writes: -0.5..-0.9 in session 11, -1.2..-1.5 in session 9.)
     tail = [r for r in demo_readings if "deadline" in r["transcript"].lower()]
-    assert len(tail) >= 3 and any("worried" not in r["transcript"].lower() for r in tail)
-    assert all(r["modalities"]["text"]["intensity"] < -1.0 for r in tail)
+    assert len(tail) >= 3 and all(r["modalities"]["text"]["intensity"] < -0.3 for r in tail)
+    cut = [r for r in tail if "worried" not in r["transcript"].lower()]
+    alone = components.text_reader.read([r["transcript"] for r in cut])
+    assert cut and all(r["modalities"]["text"]["intensity"] < a - 0.1 for r, a in zip(cut, alone))
 
 
-def test_the_conflict_signal_reads_the_models_heads_beside_the_readers(components, demo_readings):
+def test_the_conflict_signal_reads_the_readers_and_the_models_heads_together(components, demo_readings):
     from streammsa.engine.disagreement import disagreement
     from streammsa.engine.polarity_calibration import of_checkpoint
     from streammsa.protocol import ModalityReading
 
     calibration = of_checkpoint(components.engine.meta)
-    assert calibration.modalities["text"].reads_head and calibration.modalities["audio"].reads_head
+    assert all(calibration.modalities[m].inputs == ("reader", "head") for m in ("text", "audio", "vision"))
     moved = 0
     for r in demo_readings:
         if r["disagreement"] is None:
@@ -157,6 +160,6 @@ def test_the_conflict_signal_reads_the_models_heads_beside_the_readers(component
             m: ModalityReading(x["present"], x["intensity"], x["conflict"], x["weight"], x["confidence"])
             for m, x in r["modalities"].items()
         }
-        readings_alone = disagreement(shown, calibration).window  # each reading passed as its own head
+        readings_alone = disagreement(shown, calibration).window  # each reading standing in for its reader and head
         moved += abs(readings_alone - r["disagreement"]) > 0.01
-    assert moved >= 3  # the monitor passed the model's heads: they changed the signal
+    assert moved >= 3  # the monitor passed the readers and the model's heads: they changed the signal

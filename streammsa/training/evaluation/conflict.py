@@ -106,6 +106,7 @@ def load_windows(
     text_reader: Any = None,
     voice_reader: Any = None,
     face_reader: Any = None,
+    face_shown: bool = False,
 ) -> SplitWindows:
     """Forward one split of the composed dataset; keep what the conflict targets need. With ``text_reader``
     (models/text_reader.py) each window's text reading is that reader's on the window's words with the start of
@@ -113,8 +114,10 @@ def load_windows(
     (models/voice_reader.py) each window's voice reading is that reader's on the speech of the clip its audio was
     cut from (a composed window keeps no audio, only its clip's name; a clip with under 0.5 s of speech keeps the
     model's head, where the monitor would read the whole window); the model's own voice head stays in
-    ``out["voice_head"]``. With ``face_reader`` (models/face_reader.py) each window's face reading is that reader's
-    on the window's face frames; the model's face head stays in ``out["face_head"]``."""
+    ``out["voice_head"]``. ``face_reader`` (models/face_reader.py) reads each window's face frames; its reading is
+    shown (in ``out["modality"]``, the model's face head then in ``out["face_head"]``) only with ``face_shown``, as
+    the monitor's ``--face-reader``. Every reader's reading and every head go to ``out["sources"]`` (``"reader"``,
+    ``"head"``: (N, 3), NaN where there is none), which the conflict signal's polarity calibration reads."""
     problems = load_split(data, split).spec.compatible_with(meta["spec"])
     if problems:
         raise InputError(f"{data} does not match the checkpoint's features: {problems[:2]}")
@@ -123,24 +126,26 @@ def load_windows(
     readers = {"text": text_reader, "audio": voice_reader, "vision": face_reader}
     present = np.asarray(out["present"], dtype=bool)
     out["modality"] = np.asarray(out["modality"], dtype=np.float64).copy()
-    heads = np.full(out["modality"].shape, np.nan)  # the head beside a reader's reading, as the monitor passes it
+    head = np.where(present, out["modality"], np.nan)
+    own = np.full(head.shape, np.nan)  # each reader's reading where it read
     for m, reader in readers.items():
         if reader is None:
             continue
         j = MODALITIES.index(m)
-        out[HEAD_KEY[m]] = out["modality"][:, j].copy()
         r = READINGS[m](reader, samples, rows, Path(data), meta["spec"])  # NaN where the reader cannot read
         has = present[:, j] & np.isfinite(r)
-        out["modality"][has, j] = r[has]
-        heads[has, j] = out[HEAD_KEY[m]][has]
+        own[has, j] = r[has]
+        if m != "vision" or face_shown:
+            out[HEAD_KEY[m]] = out["modality"][:, j].copy()
+            out["modality"][has, j] = r[has]
+    # the voice against its speaker's baseline (engine/voice_baseline.py keeps a running mean of the reading shown
+    # and of the head); the reader's reading is the one shown wherever it read
     j = MODALITIES.index("audio")
     speakers = [rows[s.id]["audio_group"] for s in samples]
     out["modality"][:, j] = speaker_relative(out["modality"][:, j], present[:, j], speakers)
-    # the voice head against its speaker's baseline too (engine/voice_baseline.py keeps a running mean of each)
-    if voice_reader is not None:
-        relative = speaker_relative(out[HEAD_KEY["audio"]], present[:, j], speakers)
-        heads[:, j] = np.where(np.isfinite(heads[:, j]), relative, np.nan)
-    out["heads"] = heads
+    head[:, j] = speaker_relative(np.nan_to_num(head[:, j]), present[:, j], speakers)
+    own[:, j] = np.where(np.isfinite(own[:, j]), out["modality"][:, j], np.nan)
+    out["sources"] = {"reader": own, "head": np.where(present, head, np.nan)}
     out["label"] = labels_of(samples)
     out["modality_labels"] = np.stack([s.modality_labels for s in samples]).astype(np.float64)
     out["conflict_flag"] = np.asarray([rows[s.id]["conflict"] == "1" for s in samples])
@@ -302,7 +307,7 @@ def signal_on(
     outs = [w.with_confidence(rule) for w in (valid, test)]
     for i, r in enumerate((valid_readings, test_readings)):
         if r is not None:
-            outs[i] = {k: v for k, v in outs[i].items() if k != "heads"}  # these readings alone
+            outs[i] = {k: v for k, v in outs[i].items() if k != "sources"}  # these readings alone
             outs[i]["modality"] = np.where(np.isnan(r), 0.0, r)
     polarity = fit_polarity(outs[0], fitted_on)
     return {sp: measure(w, out, polarity) for sp, w, out in (("valid", valid, outs[0]), ("test", test, outs[1]))}
@@ -443,14 +448,20 @@ def evaluate_conflict(
     text_reader: Any = None,
     voice_reader: Any = None,
     face_reader: Any = None,
+    face_shown: bool = False,
 ) -> dict[str, Any]:
     """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison); the text
     and voice readings are ``text_reader``'s and ``voice_reader``'s when given (the monitor's), else the model's
-    heads."""
+    heads; the face reading is ``face_reader``'s with ``face_shown``, else the model's head (``load_windows``)."""
     from streammsa.training.evaluation.forward import load_cpu
 
     model, meta = load_cpu(checkpoint)
-    readers = {"text_reader": text_reader, "voice_reader": voice_reader, "face_reader": face_reader}
+    readers = {
+        "text_reader": text_reader,
+        "voice_reader": voice_reader,
+        "face_reader": face_reader,
+        "face_shown": face_shown,
+    }
     valid = load_windows(model, meta, data, "valid", unimodal=True, **readers)
     test = load_windows(model, meta, data, "test", unimodal=True, **readers)
     res: dict[str, Any] = {

@@ -271,7 +271,7 @@ def polarity_table(record: dict) -> list[str]:
     from streammsa.engine.polarity_calibration import PolarityCalibration
 
     cal = PolarityCalibration.from_record(record)
-    both = [m for m, p in cal.modalities.items() if p.reads_head]
+    both = [m for m, p in cal.modalities.items() if len(p.inputs) > 1]
     note = f" ({', '.join(both)}: from the reader's reading and the model's head together; here the two read the same)"
     L = [
         "Polarity calibration of the conflict signal (`engine/polarity_calibration.py`, fitted on the same split): "

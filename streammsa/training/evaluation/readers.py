@@ -22,13 +22,16 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--face-reader",
         default="head",
-        help="the face reading, as the monitor reads it: the model's own face head (default, as the monitor), "
-        "'shipped' for the face reader, or a reader file",
+        help="the face reading shown, as the monitor shows it: the model's own face head (default, as the monitor), "
+        "'shipped' for the face reader, or a reader file; the conflict signal reads the face reader (that file, or "
+        "the shipped one) beside the head either way",
     )
 
 
 def load_readers(args: argparse.Namespace) -> dict[str, Any]:
-    """``{"text_reader": ..., "voice_reader": ...}``, None where the model's own head reads."""
+    """``{"text_reader": ..., "voice_reader": ..., "face_reader": ..., "face_shown": ...}``: None where the model's
+    own head reads the words or the voice; the face reader is always read (the conflict signal reads it beside the
+    face head), and shown only when asked for."""
     from streammsa.models.face_reader import load_face_reader
     from streammsa.models.text_reader import load_reader
     from streammsa.models.voice_reader import load_voice_reader
@@ -36,7 +39,8 @@ def load_readers(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "text_reader": None if args.text_reader == "head" else load_reader(_file(args.text_reader)),
         "voice_reader": None if args.voice_reader == "head" else load_voice_reader(_file(args.voice_reader)),
-        "face_reader": None if args.face_reader == "head" else load_face_reader(_file(args.face_reader)),
+        "face_reader": load_face_reader(None if args.face_reader == "head" else _file(args.face_reader)),
+        "face_shown": args.face_reader != "head",
     }
 
 
@@ -54,5 +58,8 @@ def reading_sources(readers: dict[str, Any]) -> dict[str, str]:
         else f"voice reader (ridge alpha {voice.meta.get('alpha', '?')}, per source clip)",
         "face_reading": "the model's face head"
         if face is None
-        else f"face reader (ridge alpha {face.meta.get('alpha', '?')})",
+        else f"face reader (ridge alpha {face.meta.get('alpha', '?')})"
+        if readers.get("face_shown")
+        else f"the model's face head, with the face reader (ridge alpha {face.meta.get('alpha', '?')}) read beside it "
+        "by the conflict signal",
     }
