@@ -45,6 +45,11 @@ def render_results(results: Path) -> str:
         "",
         "Regenerate this page: `.venv/bin/python scripts/monitor_results_md.py` after the commands below.",
         "",
+        "Each figure here is from the run whose command is shown. The conflict signal, its polarity calibration, the "
+        "alert thresholds and the overall reading are refitted more often than this page is regenerated (the "
+        "end-to-end runs below take about an hour): the current ones are in the model cards (stored in the "
+        "checkpoints) and docs/results.md, \"Conflict signal\".",
+        "",
     ]
     L += summary(results, comp)
     if comp:
