@@ -48,7 +48,7 @@ def render_results(results: Path) -> str:
         "Each figure here is from the run whose command is shown. The conflict signal, its polarity calibration, the "
         "alert thresholds and the overall reading are refitted more often than this page is regenerated (the "
         "end-to-end runs below take about an hour): the current ones are in the model cards (stored in the "
-        "checkpoints) and docs/results.md, \"Conflict signal\".",
+        'checkpoints) and docs/results.md, "Conflict signal".',
         "",
     ]
     L += summary(results, comp)
