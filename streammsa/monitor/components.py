@@ -201,7 +201,8 @@ def _check_files(config: MonitorConfig) -> None:
             raise InputError(f"{reader} not found: the {modality} reader ({fix})")
     face = None if config.face_reader == "head" else config.face_reader  # the conflict signal reads it either way
     if not (reader := _reader_path(face, "face")).is_file():
-        raise InputError(f"{reader} not found: the face reader (run the set-up again)")
+        fix = "run the set-up again" + ("" if face is None else ", or pass --face-reader head")
+        raise InputError(f"{reader} not found: the face reader ({fix})")
     if config.voice_reader != "head":
         assets.whisper_tiny_en()  # its encoder makes the voice reader's states
     assets.face_landmarker_task()

@@ -438,11 +438,9 @@ class EngineLoop:
         reader = self.graph.face_reader
         if reader is None:
             return [None] * len(windows)
-        rows = []
-        for w, x in zip(windows, inputs):
-            faces = self._caches(w).get("vision")
-            present = x.present["vision"] and faces is not None
-            rows.append(faces.slice(w.t_start, w.t_end)[1] if present else np.zeros((0, 0), np.float32))
+        # the window's own face frames, back to raw features (the vision cache is sliced once per window)
+        spec = self.engine.spec["vision"]
+        rows = [spec.denormalise(x.features["vision"]) for x in inputs]
         return [None if np.isnan(r) else float(r) for r in reader.read(rows)]
 
     def _reading(
