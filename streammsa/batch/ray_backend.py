@@ -117,6 +117,6 @@ def _cause(exc: BaseException) -> str:
 def _openmp_threads() -> str:
     """The OpenMP setting of a plain process here. Ray sets OMP_NUM_THREADS=1 in a one-CPU actor, and with exactly 1
     CTranslate2's int8 Whisper encoder (the voice reader's states) computes other states (up to 0.13 apart, voice
-    readings about 0.01: measured on a 2-core AMD EPYC VM): a batch must read a file as `replay` does. Each part of
-    the monitor sets its own threads, so this adds none."""
+    readings about 0.01: measured on a 2-core AMD EPYC VM): a batch must read a file as `replay` does, so an actor
+    runs with the setting a plain `replay` here would have."""
     return os.environ.get("OMP_NUM_THREADS") or str(os.cpu_count() or 1)

@@ -45,7 +45,7 @@ from streammsa.engine.alerts import CALIBRATED_FIELDS, CONFLICT_SIGNAL, AlertCon
 from streammsa.engine.disagreement import odd_one_out
 from streammsa.engine.overall_reading import OverallReading, window_terms
 from streammsa.engine.overall_reading import fit as fit_overall_reading
-from streammsa.engine.polarity_calibration import DEFAULT, PolarityCalibration, fit
+from streammsa.engine.polarity_calibration import DEFAULT, DEGREE, PolarityCalibration, fit
 from streammsa.engine.readings import build_reading
 from streammsa.models.io import ModelOutput
 from streammsa.protocol import Reading
@@ -159,10 +159,10 @@ def fit_conflict(out: WindowOutputs, fpr: float, signal: ConflictSignal) -> floa
     return math.ceil(float(s[k]) * 1e4) / 1e4
 
 
-def fit_polarity(out: WindowOutputs, fitted_on: str) -> PolarityCalibration:
+def fit_polarity(out: WindowOutputs, fitted_on: str, degree: int = DEGREE) -> PolarityCalibration:
     """Each modality's polarity calibration from ``out``'s readings and per-modality labels."""
     readings = np.asarray(out["modality"], dtype=np.float64)
-    return fit(readings, out["modality_labels"], out["present"], fitted_on, out.get("sources"))
+    return fit(readings, out["modality_labels"], out["present"], fitted_on, out.get("sources"), degree)
 
 
 def _overall_terms(out: WindowOutputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -169,7 +169,8 @@ def fit(
         cols = {k: np.asarray(v, dtype=np.float64)[sel, j] for k, v in (sources or {}).items() if k in BOTH}
         read = "reader" in cols and np.isfinite(cols["reader"]).any()
         inputs = BOTH if read else ("reading",)
-        values = [r if k == "reading" else np.where(np.isfinite(cols.get(k, r)), cols.get(k, r), r) for k in inputs]
+        # NaN (the reader could not read): the reading shown stands in
+        values = [np.where(np.isfinite(c), c, r) for c in (cols.get(k, r) for k in inputs)]
         lr = LogisticRegression(C=1.0, max_iter=5000).fit(_features(values, degree), y)
         prior = np.bincount(y, minlength=3) / len(y)
         mods[m] = ModalityPolarity(

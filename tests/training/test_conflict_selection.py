@@ -52,10 +52,10 @@ def test_the_face_reader_beside_the_head_is_seen_to_help_inside_validation():
 
 
 def test_the_learned_heads_features_are_the_calibrated_polarities():
-    from streammsa.training.evaluation.conflict_selection import fit_calibration
+    from streammsa.engine.alert_calibration import fit_polarity
 
     out = windows(300, seed=1)
-    calibration = fit_calibration(out, 2)
+    calibration = fit_polarity(out, "test", degree=2)
     x = stack_features(out, calibration)
     assert x.shape == (300, 9 + 3 + 3 + 1)
     np.testing.assert_allclose(x[:, :9].reshape(300, 3, 3).sum(axis=2), 1.0, atol=1e-9)  # c = 1: P sums to 1

@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from streammsa import INTENSITY_RANGE, MODALITIES
-from streammsa.engine.alert_calibration import WindowOutputs, conflict_signal
-from streammsa.engine.polarity_calibration import DEGREE, PolarityCalibration, fit
+from streammsa.engine.alert_calibration import WindowOutputs, conflict_signal, fit_polarity
+from streammsa.engine.polarity_calibration import DEGREE, PolarityCalibration
 from streammsa.training.evaluation.conflict import odd_modality
 from streammsa.training.evaluation.scoring import roc_auc
 
@@ -67,11 +67,6 @@ def without_face_reader(out: WindowOutputs) -> WindowOutputs:
     return {**out, "sources": sources}  # type: ignore[dict-item]
 
 
-def fit_calibration(out: WindowOutputs, degree: int) -> PolarityCalibration:
-    readings = np.asarray(out["modality"], dtype=np.float64)
-    return fit(readings, out["modality_labels"], out["present"], "cross-validation", out.get("sources"), degree)
-
-
 def stack_features(out: WindowOutputs, calibration: PolarityCalibration) -> np.ndarray:
     """Per window: each modality's c_m P_m(-, 0, +) (0 where absent), presence, each pair's opposition
     c_a c_b [P_a(+) P_b(-) + P_a(-) P_b(+)], and D."""
@@ -96,7 +91,7 @@ def _scores(variant: Variant, train: WindowOutputs, held: WindowOutputs) -> tupl
 
     if not variant.face_reader:
         train, held = without_face_reader(train), without_face_reader(held)
-    calibration = fit_calibration(train, variant.degree)
+    calibration = fit_polarity(train, "cross-validation", variant.degree)
     signal = conflict_signal(held, calibration)
     if not variant.stacked:
         return signal.score, signal.name

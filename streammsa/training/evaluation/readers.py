@@ -51,15 +51,18 @@ def _file(choice: str | None) -> str | None:
 def reading_sources(readers: dict[str, Any]) -> dict[str, str]:
     """What read each modality, for a record (``text_reading``, ``voice_reading``)."""
     text, voice, face = readers.get("text_reader"), readers.get("voice_reader"), readers.get("face_reader")
+    face_reading = "the model's face head"
+    if face is not None:
+        alpha = f"ridge alpha {face.meta.get('alpha', '?')}"
+        face_reading = (
+            f"face reader ({alpha})"
+            if readers.get("face_shown")
+            else f"the model's face head, with the face reader ({alpha}) read beside it by the conflict signal"
+        )
     return {
         "text_reading": "the model's text head" if text is None else f"text reader {text.meta.get('chosen', '')}",
         "voice_reading": "the model's voice head"
         if voice is None
         else f"voice reader (ridge alpha {voice.meta.get('alpha', '?')}, per source clip)",
-        "face_reading": "the model's face head"
-        if face is None
-        else f"face reader (ridge alpha {face.meta.get('alpha', '?')})"
-        if readers.get("face_shown")
-        else f"the model's face head, with the face reader (ridge alpha {face.meta.get('alpha', '?')}) read beside it "
-        "by the conflict signal",
+        "face_reading": face_reading,
     }
