@@ -26,7 +26,7 @@ from streammsa.errors import StreamMSAError
 from streammsa.models.checkpoint import read_checkpoint, write_checkpoint_state
 from streammsa.training.evaluation.conflict import HEADLINE_RULE, RULE_TEXT, load_windows
 from streammsa.training.evaluation.forward import load_cpu
-from streammsa.training.evaluation.readers import add_reader_options, load_readers, reading_sources
+from streammsa.training.evaluation.readers import add_reader_options, load_readers, reading_sources, shown_sources
 from streammsa.training.evaluation.scoring import clean
 
 
@@ -52,7 +52,15 @@ def main(argv: list[str] | None = None) -> int:
     command = "python scripts/calibrate_alerts.py " + " ".join(sys.argv[1:] if argv is None else argv)
     fitted_on = f"{args.data} valid split ({len(valid['label'])} composed windows, held-out identities)"
     calibration = clean(
-        calibrate(valid, test, args.fpr, fitted_on=fitted_on, command=command, confidence_rule=RULE_TEXT[HEADLINE_RULE])
+        calibrate(
+            valid,
+            test,
+            args.fpr,
+            fitted_on=fitted_on,
+            command=command,
+            confidence_rule=RULE_TEXT[HEADLINE_RULE],
+            shown=shown_sources(readers),
+        )
     )
     calibration.update(reading_sources(readers))
     text = json.dumps(calibration, indent=1)

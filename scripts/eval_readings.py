@@ -17,9 +17,10 @@ from pathlib import Path
 from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.engine.inference import EngineConfig, resolve_checkpoint
 from streammsa.errors import StreamMSAError
-from streammsa.monitor import Components, MonitorConfig
+from streammsa.monitor import Components
 from streammsa.paths import demo_clip, shared_data
 from streammsa.training.evaluation import plain_inputs as P
+from streammsa.training.evaluation.readers import add_reader_options, monitor_config
 
 SENTENCES = P.sentences_file()
 
@@ -62,12 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write every figure and item here")
     ap.add_argument("--faces-per-class", type=int, default=8, help="held-out photos per expression (0: none)")
     ap.add_argument("--held-out", action="store_true", help="also each modality alone on held-out identities")
+    add_reader_options(ap)
     ap.add_argument("--shared", type=Path, default=shared_data(), help="the corpora (default ../shared/data)")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE.expanduser(), help="feature cache (held-out)")
     args = ap.parse_args(argv)
     try:
         sentences = P.load_sentences(args.sentences)
-        components = Components.build(MonitorConfig(engine=EngineConfig(checkpoint=args.checkpoint, device="cpu")))
+        components = Components.build(monitor_config(args, args.checkpoint))
         res: dict = {"checkpoint": str(args.checkpoint or "default"), "text_alone": P.text_alone(components, sentences)}
         if not args.skip_spoken:
             res["spoken"] = P.spoken(components, sentences, [v for v in args.voices.split(",") if v])
@@ -78,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             from streammsa.training.evaluation.unimodal import eval_unimodal
 
             ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
-            res["held_out"] = eval_unimodal([ckpt], args.shared, args.cache, "test", components.text_reader)
+            res["held_out"] = eval_unimodal(
+                [ckpt], args.shared, args.cache, "test", components.text_reader, components.face_reader
+            )
         res["demo"] = P.demo_text_over_time(components, demo_clip())
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)

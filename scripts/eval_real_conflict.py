@@ -16,11 +16,11 @@ import json
 import sys
 from pathlib import Path
 
-from streammsa.engine.inference import EngineConfig
 from streammsa.errors import StreamMSAError
-from streammsa.monitor import Components, MonitorConfig
+from streammsa.monitor import Components
 from streammsa.paths import shared_data
 from streammsa.training.evaluation import plain_inputs, real_conflict
+from streammsa.training.evaluation.readers import add_reader_options, monitor_config
 
 SENTENCES = plain_inputs.sentences_file()
 
@@ -36,10 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--voice", default="en-us", help="espeak-ng voice")
     ap.add_argument("--shared", type=Path, default=shared_data(), help="the corpora (default ../shared/data)")
     ap.add_argument("--json", type=Path, default=None, help="also write every clip's figures here")
+    add_reader_options(ap)
     args = ap.parse_args(argv)
     try:
         sentences = plain_inputs.load_sentences(SENTENCES)
-        components = Components.build(MonitorConfig(engine=EngineConfig(checkpoint=args.checkpoint, device="cpu")))
+        components = Components.build(monitor_config(args, args.checkpoint))
         res = real_conflict.evaluate(components, args.shared, sentences, args.per_emotion, args.voice)
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)

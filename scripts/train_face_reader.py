@@ -31,11 +31,11 @@ def card(meta: dict, test: dict, path: Path) -> str:
     emotions = ", ".join(f"{e} {v:+.2f}" for e, v in test["per_emotion"].items() if e)
     return f"""# Face reader (`{path.name}`)
 
-An opt-in face reading (`--face-reader shipped`): ridge regression of valence (-3..+3) on the log of the mean,
-over a window's frames with a face, of the bundled expression classifier's seven probabilities
-(`streammsa/models/face_reader.py`). It ranks held-out faces better than CACR's face head, but reads negative faces
-weakly and so weakens the conflict signal (docs/live-results.md, session 7); the monitor's default face reading
-stays the head. When chosen it replaces only the face reading shown and compared with the other modalities.
+The monitor's face reading (since session 12; `--face-reader head` shows the fusion model's face head instead):
+ridge regression of valence (-3..+3) on the log of the mean, over a window's frames with a face, of the bundled
+expression classifier's seven probabilities (`streammsa/models/face_reader.py`). It ranks held-out faces better than
+CACR's face head and reads angry faces negative (the head read some positive), but reads negative faces weakly; the
+conflict signal reads it beside the face head whichever is shown (docs/live-results.md, sessions 7 and 12).
 
 - Reproduce: `{COMMAND}` (figures below are from that run)
 - Data: the faces corpus (`../shared/data/faces`), photos split by identity (`streammsa/datasets/items.py`):

@@ -24,6 +24,9 @@ __version__ = "0.1.0"
 MODALITIES: tuple[str, str, str] = ("text", "audio", "vision")
 """Canonical modality order (L, A, V) used by tensors, masks and messages everywhere."""
 
+MODALITY_LABELS: dict[str, str] = {"text": "text", "audio": "voice", "vision": "face"}
+"""What a person calls each modality (reports, subtitles, log lines)."""
+
 INTENSITY_RANGE = 3.0
 """Sentiment intensity lies in [-INTENSITY_RANGE, +INTENSITY_RANGE] (MOSI's scale), overall and per modality."""
 

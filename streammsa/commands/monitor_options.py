@@ -52,11 +52,11 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--face-reader",
-        metavar="head|shipped|PATH",
-        default="head",
-        help="the face reading shown: the fusion model's own face head (default), 'shipped' for the face reader "
-        "(models/face_reader.npz: ranks faces better, reads angry faces weakly), or another reader file; the "
-        "conflict signal reads the face reader and the head together either way",
+        metavar="PATH|head",
+        default=None,
+        help="the face reading shown: the shipped face reader (default: models/face_reader.npz), another reader "
+        "file, or 'head' for the fusion model's own face head; the conflict signal reads the face reader and the "
+        "head together either way",
     )
     g.add_argument(
         "--device",

@@ -34,6 +34,7 @@ and ``polarity_calibration.of_checkpoint`` read back.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -172,10 +173,10 @@ def _overall_terms(out: WindowOutputs) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return model, r, c
 
 
-def fit_overall(out: WindowOutputs, fitted_on: str) -> OverallReading:
+def fit_overall(out: WindowOutputs, fitted_on: str, shown: Mapping[str, str] | None = None) -> OverallReading:
     """How the overall reading combines the model's with the modality readings (``engine/overall_reading.py``),
-    fitted on ``out``'s windows and overall labels."""
-    return fit_overall_reading(*_overall_terms(out), out["label"], fitted_on)
+    fitted on ``out``'s windows and overall labels; ``shown``: what read each modality ("reader" or "head")."""
+    return fit_overall_reading(*_overall_terms(out), out["label"], fitted_on, shown)
 
 
 def with_overall(out: WindowOutputs, overall: OverallReading) -> WindowOutputs:
@@ -236,6 +237,7 @@ def calibrate(
     fitted_on: str,
     command: str,
     confidence_rule: str = "",
+    shown: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The calibration record a checkpoint stores under ``alerts``: the polarity calibration, thresholds, rates on
     valid/test, provenance.
@@ -245,7 +247,7 @@ def calibrate(
     ``Reading.disagreement`` reads (``PolarityCalibration.from_record``); ``overall`` how its ``Reading.intensity``
     is made (``OverallReading.from_record``), fitted first: the negative thresholds are on that reading."""
     base = AlertConfig()
-    overall = fit_overall(valid, fitted_on)
+    overall = fit_overall(valid, fitted_on, shown)
     valid, test = with_overall(valid, overall), with_overall(test, overall)  # the negative alert reads it
     polarity = fit_polarity(valid, fitted_on)
     sig_valid = conflict_signal(valid, polarity)

@@ -43,6 +43,15 @@ class OverallReading:
     model: float = 1.0
     weights: Mapping[str, float] = field(default_factory=_no_modalities)
     fitted_on: str = "the fusion model's reading alone"
+    # what r_m was during the fit, per modality: "reader" or "head" (None: not recorded, fits before session 12)
+    shown: Mapping[str, str] | None = None
+
+    def shown_otherwise(self, shown: Mapping[str, str]) -> list[str]:
+        """The modalities a run shows from another source than the fit read (``--face-reader head`` against a fit
+        made with the face reader shown): w_m was fitted for the other reading's scale."""
+        if self.shown is None:
+            return []
+        return [m for m in MODALITIES if m in self.shown and m in shown and self.shown[m] != shown[m]]
 
     def combine(self, model_reading: float, readings: Mapping[str, tuple[float, float | None] | None]) -> float:
         """y for one window. ``readings[m]``: (r_m as shown, c_m or None = unknown), None when absent."""
@@ -63,7 +72,8 @@ class OverallReading:
         return np.asarray([self.model, *(self.weights.get(m, 0.0) for m in MODALITIES)])
 
     def to_record(self) -> dict[str, Any]:
-        return {"fitted_on": self.fitted_on, "model": self.model, "weights": dict(self.weights)}
+        record = {"fitted_on": self.fitted_on, "model": self.model, "weights": dict(self.weights)}
+        return record if self.shown is None else {**record, "shown": dict(self.shown)}
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any] | None) -> OverallReading:
@@ -72,7 +82,9 @@ class OverallReading:
             return MODEL_ONLY
         try:
             weights = {m: float(record["weights"][m]) for m in MODALITIES}
-            return cls(float(record["model"]), weights, str(record.get("fitted_on", "")))
+            shown = record.get("shown")
+            shown = None if shown is None else {m: str(shown[m]) for m in MODALITIES if m in shown}
+            return cls(float(record["model"]), weights, str(record.get("fitted_on", "")), shown)
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(
                 f"checkpoint overall-reading fit is malformed ({exc!r}); recalibrate with scripts/calibrate_alerts.py"
@@ -97,15 +109,21 @@ def window_terms(readings: np.ndarray, present: np.ndarray, confidence: np.ndarr
 
 
 def fit(
-    model_reading: np.ndarray, readings: np.ndarray, confidence: np.ndarray, labels: np.ndarray, fitted_on: str
+    model_reading: np.ndarray,
+    readings: np.ndarray,
+    confidence: np.ndarray,
+    labels: np.ndarray,
+    fitted_on: str,
+    shown: Mapping[str, str] | None = None,
 ) -> OverallReading:
-    """b and w_m by ridge regression without intercept of the overall labels on ``features``."""
+    """b and w_m by ridge regression without intercept of the overall labels on ``features``; ``shown``: what read
+    each modality's r_m ("reader" or "head"), recorded so a run showing another reading can say so."""
     from sklearn.linear_model import Ridge
 
     x = features(model_reading, readings, confidence)
     coef = Ridge(alpha=RIDGE_ALPHA, fit_intercept=False).fit(x, np.asarray(labels, dtype=np.float64)).coef_
     weights = {m: round(float(w), 6) for m, w in zip(MODALITIES, coef[1:])}
-    return OverallReading(round(float(coef[0]), 6), weights, fitted_on)
+    return OverallReading(round(float(coef[0]), 6), weights, fitted_on, None if shown is None else dict(shown))
 
 
 def of_checkpoint(meta: Mapping[str, Any]) -> OverallReading:

@@ -64,9 +64,19 @@ class Components:
     # features/voice_states.py + models/voice_reader.py: the voice reading (None: the model's voice head)
     voice_states: Any = None
     voice_reader: Any = None
-    # models/face_reader.py: the face reader, shown with --face-reader and read beside the face head by the conflict
-    # signal either way (None: not loaded)
+    # models/face_reader.py: the face reader, read beside the face head by the conflict signal (None: not loaded)
     face_reader: Any = None
+    face_shown: bool = True  # the face reader's reading is shown, not the fusion model's face head (--face-reader)
+
+    @property
+    def shown_sources(self) -> dict[str, str]:
+        """What reads each modality's reading shown, "reader" or "head" (``OverallReading.shown``): these parts
+        decide it, whatever configuration a run passes beside them."""
+        return {
+            "text": "head" if self.text_reader is None else "reader",
+            "audio": "head" if self.voice_reader is None else "reader",
+            "vision": "reader" if self.face_shown else "head",
+        }
 
     def wait(self) -> Components:
         """Block until every part has loaded (raises a background load's error)."""
@@ -150,6 +160,7 @@ class Components:
             voice_states=states,
             voice_reader=voice_reader,
             face_reader=face_reader,
+            face_shown=config.face_reader != "head",
         )
 
 

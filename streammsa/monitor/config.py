@@ -73,12 +73,11 @@ class MonitorConfig:
     # the voice reading (models/voice_reader.py, over Whisper encoder states): None = the shipped reader, a path =
     # that reader, "head" = the fusion model's own voice head over the prosody
     voice_reader: Path | Literal["head"] | None = None
-    # the face reading: "head" (default) = the fusion model's face head; None = the shipped face reader
-    # (models/face_reader.py), a path = that reader. The reader ranks faces better but reads angry faces weakly
-    # (-0.4 vs the head's -1.4: "neutral" on the dashboard; docs/live-results.md); with the calibrated conflict
-    # signal it names the odd modality a little better and finds conflicts as well (docs/results.md, session 8).
-    # It is opt-in (--face-reader shipped)
-    face_reader: Path | Literal["head"] | None = "head"
+    # the face reading shown: None = the shipped face reader (models/face_reader.py), a path = that reader,
+    # "head" = the fusion model's own face head. The reader ranks faces of people it never saw as well as the
+    # expression classifier does and reads angry faces negative (the head, trained on composed windows, read
+    # them positive); the conflict signal reads the reader and the head together either way
+    face_reader: Path | Literal["head"] | None = None
 
     @property
     def fast(self) -> bool:

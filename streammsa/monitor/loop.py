@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from streammsa import MODALITIES
+from streammsa import MODALITIES, MODALITY_LABELS, log
 from streammsa.engine import overall_reading, polarity_calibration
 from streammsa.engine.alerts import AlertEngine
 from streammsa.engine.confidence_fusion import fused_intensity, run_with_contributions, with_intensity
@@ -53,6 +53,8 @@ from streammsa.monitor.meeting import WORD_REACH_S
 from streammsa.monitor.participant_words import ParticipantWords
 from streammsa.monitor.revisions import REVISION_HORIZON_S, OpenReading, OpenReadings
 from streammsa.protocol import Message, Reading
+
+logger = log.get("monitor.loop")
 
 
 @dataclass
@@ -132,6 +134,16 @@ class EngineLoop:
         self.text_readings = TextReadings(graph.text_reader)
         self.polarity = polarity_calibration.of_checkpoint(engine.meta)  # what the conflict signal reads
         self.overall = overall_reading.of_checkpoint(engine.meta)  # how the overall reading is made
+        shown = graph.shown_sources
+        for m in self.overall.shown_otherwise(shown):  # e.g. --face-reader head on a fit made with the face reader
+            logger.warning(
+                "the overall reading's %s weight was fitted with the %s's %s reading; this run shows the %s's "
+                "(scripts/calibrate_alerts.py refits it for that choice)",
+                MODALITY_LABELS[m],
+                MODALITY_LABELS[m],
+                self.overall.shown[m],
+                shown[m],
+            )
 
     def run(self, stop: threading.Event) -> None:
         """Until the stream has ended and every window is out; raises a worker's or capture's failure."""

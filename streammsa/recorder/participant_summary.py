@@ -10,9 +10,8 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from streammsa import MODALITIES
+from streammsa import MODALITIES, MODALITY_LABELS
 from streammsa.recorder.participants import Participant
-from streammsa.recorder.subtitles import MODALITY_LABELS
 from streammsa.recorder.utterances import committed_words
 
 ALERT_KINDS = ("conflict", "sustained_negative")

@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from streammsa import MODALITIES
+from streammsa import MODALITIES, MODALITY_LABELS
 from streammsa.recorder.utterances import Utterance
 
 SRT_NAME = "transcript.srt"
 VTT_NAME = "transcript.vtt"
 MIN_CUE_S = 0.5  # a one-word utterance stamped at an instant still gets a cue long enough to read
 LINE_CHARS = 42  # the usual subtitle line length: words wrap onto lines no longer than this
-MODALITY_LABELS = {"text": "text", "audio": "voice", "vision": "face"}
 
 
 def _signed(v: float | None) -> str:

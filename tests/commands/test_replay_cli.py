@@ -143,3 +143,15 @@ def test_a_missing_reader_file_is_one_line_naming_the_way_back_to_the_head(grid_
     err = capsys.readouterr().err.strip().splitlines()
     assert rc != 0 and len(err) == 1
     assert str(missing) in err[0] and f"{flag} head" in err[0]
+
+
+@pytest.mark.data
+def test_showing_the_face_head_says_the_overall_reading_was_fitted_with_the_face_reader(grid_clip, tmp_path, capsys):
+    """The shipped overall reading weighs the face reader's reading (its scale, not the head's): a run that shows the
+    head still runs, and says once that the weight was fitted for the other reading; the default run says nothing."""
+    warning = "the overall reading's face weight was fitted with the face's reader reading"
+    for flags, warned in (([], False), (["--face-reader", "head"], True)):
+        out = tmp_path / ("head" if flags else "reader")
+        rc = main(["replay", str(grid_clip), "--fast", "--no-dashboard", "--out", str(out), *flags])
+        err = capsys.readouterr().err
+        assert rc == 0 and (err.count(warning) == 1) is warned, err

@@ -88,3 +88,18 @@ def test_a_checkpoint_carries_its_fit_and_a_malformed_one_is_one_line():
     assert overall_reading.of_checkpoint({}) is MODEL_ONLY
     with pytest.raises(UsageError, match="recalibrate with scripts/calibrate_alerts.py"):
         overall_reading.of_checkpoint({"alerts": {"overall": {"model": 1.0, "weights": {"text": 1.0}}}})
+
+
+def test_a_fit_records_what_each_reading_was_read_by_and_names_a_run_that_shows_another():
+    """The weights fit one reading's scale (the face reader reads anger near -0.5, the face head near -1.4): a run
+    that shows another reading than the fit read is named, so the monitor can say so; fits without the record
+    (before session 12) name nothing."""
+    rng = np.random.default_rng(0)
+    r, c = rng.normal(size=(50, 3)), np.ones((50, 3))
+    readers = {"text": "reader", "audio": "reader", "vision": "reader"}  # the monitor's default: every reader shown
+    fitted = fit(rng.normal(size=50), r, c, rng.normal(size=50), "test", shown=readers)
+    stored = overall_reading.of_checkpoint({"alerts": {"overall": fitted.to_record()}})
+    assert stored == fitted and stored.shown == readers
+    assert stored.shown_otherwise(readers) == []
+    assert stored.shown_otherwise({**readers, "vision": "head"}) == ["vision"]
+    assert FITTED.shown is None and FITTED.shown_otherwise({**readers, "vision": "head"}) == []

@@ -47,10 +47,10 @@ def test_text_alone_reads_plain_sentences_in_the_right_order():
 def test_still_faces_of_held_out_people_read_happy_above_angry_end_to_end(shared_data, face_reader, angry_below):
     """Held-out people's smiling and angry photos, each as a still video through the whole monitor: the
     face reading is positive for the smiles and negative for the anger (medians: the faces set's labels
-    are one annotator's and some are wrong; issue #10: a still angry face used to read +1.18). The opt-in face
-    reader (models/face_reader.py, --face-reader shipped) reads anger weaker than the fusion model's face head
-    (-0.40 vs -1.37 on these photos) and neutral faces nearer 0: on the classifier's probabilities the two trade
-    off (its card)."""
+    are one annotator's and some are wrong; issue #10: a still angry face used to read +1.18). The face reader
+    shown by default (models/face_reader.py) reads anger weaker than the fusion model's face head (--face-reader
+    head; -0.40 vs -1.37 median on these photos) and neutral faces nearer 0: on the classifier's probabilities the
+    two trade off (its card)."""
     components = Components.build(MonitorConfig(engine=EngineConfig(device="cpu"), face_reader=face_reader))
     res = P.still_faces(components, shared_data, per_class=8, classes=("happiness", "anger"))
     assert [r["emotion"] for r in res["items"]] == ["happiness"] * 8 + ["anger"] * 8

@@ -49,7 +49,7 @@ from streammsa.engine.readings import pieces_reading
 from streammsa.errors import InputError
 from streammsa.training.dataset import Sample, load_split
 from streammsa.training.evaluation.forward import composed_windows, labels_of, run_model
-from streammsa.training.evaluation.readers import reading_sources
+from streammsa.training.evaluation.readers import reading_sources, shown_sources
 from streammsa.training.evaluation.scoring import polarity_auroc, roc_auc, scores
 from streammsa.training.evaluation.window_words import window_pieces
 
@@ -493,6 +493,7 @@ def evaluate_conflict(
         fitted_on=fitted_on,
         command=command,
         confidence_rule=RULE_TEXT[HEADLINE_RULE],
+        shown=shown_sources(readers),
     )
     # keyed by checkpoint: several seeds of one model give its spread (fusion_spread)
     res["fusion"] = {str(checkpoint): {"model": meta["model_name"], **fusion_scores(test.out)}}

@@ -21,10 +21,10 @@ def add_reader_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--face-reader",
-        default="head",
-        help="the face reading shown, as the monitor shows it: the model's own face head (default, as the monitor), "
-        "'shipped' for the face reader, or a reader file; the conflict signal reads the face reader (that file, or "
-        "the shipped one) beside the head either way",
+        default=None,
+        help="the face reading shown, as the monitor shows it: the shipped face reader (default), a reader file, or "
+        "'head' for the model's own face head; the conflict signal reads the face reader (that file, or the shipped "
+        "one) beside the head either way",
     )
 
 
@@ -44,8 +44,32 @@ def load_readers(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def monitor_config(args: argparse.Namespace, checkpoint: Any = None) -> Any:
+    """The ``MonitorConfig`` (on the CPU) of an evaluation that replays media through the whole monitor with the
+    readers ``add_reader_options`` chose."""
+    from streammsa.commands.monitor_options import reader_choice
+    from streammsa.engine.inference import EngineConfig
+    from streammsa.monitor.config import MonitorConfig
+
+    return MonitorConfig(
+        engine=EngineConfig(checkpoint=checkpoint, device="cpu"),
+        text_reader=reader_choice(args.text_reader),
+        voice_reader=reader_choice(args.voice_reader),
+        face_reader=reader_choice(args.face_reader),
+    )
+
+
 def _file(choice: str | None) -> str | None:
     return None if choice in (None, "shipped") else choice
+
+
+def shown_sources(readers: dict[str, Any]) -> dict[str, str]:
+    """What each modality's reading shown is read by, "reader" or "head" (``OverallReading.shown``)."""
+    return {
+        "text": "head" if readers.get("text_reader") is None else "reader",
+        "audio": "head" if readers.get("voice_reader") is None else "reader",
+        "vision": "reader" if readers.get("face_shown") else "head",
+    }
 
 
 def reading_sources(readers: dict[str, Any]) -> dict[str, str]:

@@ -35,9 +35,10 @@ def held_out_pools(shared: Path, cache: Path, spec, split: str):
     return pools
 
 
-def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str, text_reader=None) -> dict:
+def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str, text_reader=None, face_reader=None) -> dict:
     """Every checkpoint on every (modality, corpus) set of ``split``, the other modalities absent; with
-    ``text_reader`` (models/text_reader.py, the monitor's text reading) also that reader on each transcript."""
+    ``text_reader`` (models/text_reader.py, the monitor's text reading) also that reader on each transcript, with
+    ``face_reader`` (models/face_reader.py) that reader on each face."""
     from streammsa.datasets.compose import ComposeConfig, Composer
     from streammsa.datasets.fusion_rule import FusionRule
 
@@ -82,6 +83,8 @@ def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str, text_
         if m == "vision":
             happy = np.asarray([float(np.mean(s.features["vision"][:, FER_HAPPY])) for s in samples])
             row["fer_happy"] = {"n": len(entries), "AUROC": polarity_auroc(happy, labels)}
+            if face_reader is not None:
+                row["face_reader"] = _with_auroc(face_reader.read([s.features["vision"] for s in samples]), labels)
         row["constant_0"] = {"MAE": float(np.mean(np.abs(labels)))}
         results["sets"][name] = row
     return results
