@@ -25,8 +25,10 @@ from streammsa.models.voice_reader import load_voice_reader
 from streammsa.paths import shared_data
 from streammsa.training.evaluation.conflict import HEADLINE_RULE, face_readings, load_windows, measure
 from streammsa.training.evaluation.forward import composed_windows, load_cpu
-from streammsa.training.face_reader import ALPHA_SHIPPED, face_rows, joined
+from streammsa.training.face_reader import face_rows, joined
 from streammsa.training.ridge_reader import fit_ridge
+
+RIDGE_ALPHA = 100.0  # the ridge face reader of sessions 7-11 (format 1), which this session-7 comparison fitted
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     readers = {"head": None}
     for k in (float(v) for v in a.weights.split(",")):
         weight = faces.weight * np.where(faces.label < 0, k, 1.0)
-        readers[f"reader x{k:g}"] = FaceReader(*fit_ridge(faces.x, faces.label, weight, ALPHA_SHIPPED, False), {})
+        readers[f"reader x{k:g}"] = FaceReader(*fit_ridge(faces.x, faces.label, weight, RIDGE_ALPHA, False), {})
     print("| split | face read by | composed ROC AUC | naming | RAVDESS statements |\n|---|---|---:|---:|---:|")
     splits = {}
     for split in ("valid", "test"):

@@ -142,7 +142,7 @@ def check_readers() -> list[Check]:
         ("voice", "voice", voice_reader.load_voice_reader, voice_reader.default_path,
          lambda r: f"ridge over Whisper states (alpha {r.meta['alpha']:g})"),
         ("face", "face", face_reader.load_face_reader, face_reader.default_path,
-         lambda r: f"ridge over the expression classifier (alpha {r.meta['alpha']:g})"),
+         lambda r: r.describe()),
     )  # fmt: skip
     out = []
     for modality, what, load, path, describe in readers:

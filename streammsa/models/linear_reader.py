@@ -22,7 +22,8 @@ from streammsa.file_hash import file_sha256
 
 class LinearReader:
     NAME = "linear reader"  # named in errors, e.g. "voice reader"
-    FORMAT = "streammsa.linear_reader/1"
+    FORMAT = "streammsa.linear_reader/1"  # what ``save`` writes
+    OLDER_FORMATS: tuple[str, ...] = ()  # files of earlier versions that still load
     SCRIPT = ""  # what fits this kind of reader (named in errors)
     BASE = ""  # the model its features come from (named in errors)
     FILENAME = ""  # the shipped file's name under models/
@@ -58,17 +59,23 @@ class LinearReader:
         """The reader of ``path`` (default: the shipped one) over the installed base model."""
         return cls.load(path if path is not None else cls.default_path(), cls.base_file())
 
-    def __init__(self, mu: np.ndarray, sigma: np.ndarray, w: np.ndarray, b: float, meta: dict[str, Any]) -> None:
+    def __init__(
+        self, mu: np.ndarray, sigma: np.ndarray, w: np.ndarray, b: float | np.ndarray, meta: dict[str, Any]
+    ) -> None:
         self.mu = np.asarray(mu, np.float64)
         self.sigma = np.asarray(sigma, np.float64)
         self.w = np.asarray(w, np.float64)
-        self.b = float(b)
+        self.b = float(b) if np.ndim(b) == 0 else np.asarray(b, np.float64)
         self.meta = dict(meta)
 
     def read_pooled(self, v: np.ndarray) -> np.ndarray:
         """(N, D) pooled vectors -> (N,) readings, clamped to -3..+3."""
         z = (np.asarray(v, np.float64) - self.mu) / self.sigma
-        return np.clip(z @ self.w + self.b, -3.0, 3.0)  # r = w . (v - mu) / sigma + b
+        return np.clip(self.reading(z), -3.0, 3.0)
+
+    def reading(self, z: np.ndarray) -> np.ndarray:
+        """(N, D) standardised vectors -> (N,) readings."""
+        return z @ self.w + self.b  # r = w . (v - mu) / sigma + b
 
     def save(self, path: str | Path, base_file: Path) -> Path:
         path = Path(path)
@@ -96,11 +103,11 @@ class LinearReader:
                 parts = {k: z[k] for k in ("mu", "sigma", "w", "b")}
         except (ValueError, KeyError, OSError) as exc:
             raise InputError(f"{path} is not a streammsa {cls.NAME}: refit it with {cls.SCRIPT}") from exc
-        if header.get("format") != cls.FORMAT:
+        if header.get("format") not in (cls.FORMAT, *cls.OLDER_FORMATS):
             raise InputError(f"{path} is not a streammsa {cls.NAME} ({cls.FORMAT}): refit it with {cls.SCRIPT}")
         if header["base_sha256"] != file_sha256(base_file):
             raise InputError(
                 f"{path} was fitted over other {cls.BASE} weights than {base_file}: reinstall the pinned model "
                 f"or refit it with {cls.SCRIPT}"
             )
-        return cls(parts["mu"], parts["sigma"], parts["w"], float(parts["b"]), header.get("meta", {}))
+        return cls(parts["mu"], parts["sigma"], parts["w"], parts["b"], header.get("meta", {}))

@@ -1,15 +1,14 @@
-"""Fitting the face reader (models/face_reader.py): ridge regression of valence on a face's mean expression
-probabilities (the bundled classifier's seven).
+"""Fitting the face reader (models/face_reader.py): the probability that a face is negative, neutral or positive,
+from its mean expression probabilities (the bundled classifier's seven), read out as the expected valence.
 
 Items: the faces corpus's photos (one identity never in two splits; datasets/items.py), their features made by
-the monitor's own face extractor (cached by the composed dataset's build). Photos count by their label confidence,
-sides not balanced (training/ridge_reader.py): on the classifier's probabilities neutral and negative faces overlap,
-and every extra weight on the few negative photos pulls neutral faces down with the angry ones (validation,
-negative photos weighted x1 / x2 / x3 / x5: neutral +0.04 / -0.14 / -0.27 / -0.46, anger -0.42 / -0.72 / -0.90 /
--1.11; balanced: neutral -0.6). Neutral faces are the common case in a meeting, so they are kept near 0 and anger
-reads weakly negative. The ridge strength is chosen on the validation identities (MAE), the shipped
-reader is refitted on train + validation, and the test identities are scored once, beside the classifier's own
-happy probability on the same photos (issue #10: the face reading must rank at least as well).
+the monitor's own face extractor (cached by the composed dataset's build). Photos count by their label confidence.
+Sessions 7-11 fitted a ridge regression onto valence: on the classifier's probabilities neutral and negative faces
+overlap, and least squares kept neutral faces near 0 by reading anger weakly (validation: anger -0.44, neutral
++0.03, MAE 0.678); the class probabilities keep neutral faces there and read anger further out (anger -0.63, neutral
+-0.01, MAE 0.555; docs/live-results.md, session 12). The regularisation is chosen on the validation identities
+(MAE), the shipped reader is refitted on train + validation, and the test identities are scored once, beside the
+classifier's own happy probability on the same photos (issue #10: the face reading must rank at least as well).
 """
 
 from __future__ import annotations
@@ -24,10 +23,9 @@ import numpy as np
 from streammsa.features.vision import FER_LABELS, FER_SLICE
 from streammsa.models.face_reader import FaceReader, pooled_expressions
 from streammsa.training.evaluation.scoring import polarity_auroc
-from streammsa.training.ridge_reader import fit_ridge
 
-ALPHAS = (0.1, 1.0, 10.0, 100.0, 1000.0)
-ALPHA_SHIPPED = 100.0  # what the validation identities chose (models/face_reader.md)
+STRENGTHS = (0.01, 0.1, 1.0, 10.0)  # inverse L2 regularisation of the logistic regression (scikit-learn's C)
+POLARITY_BAND = 0.5  # a label at least this far from 0 is a negative or positive face (training/evaluation/scoring)
 HAPPY = FER_SLICE.start + FER_LABELS.index("happy")
 
 
@@ -60,8 +58,24 @@ def joined(a: Faces, b: Faces) -> Faces:
     return Faces(*(np.concatenate([getattr(a, f), getattr(b, f)]) for f in Faces.__dataclass_fields__))
 
 
-def fit(faces: Faces, alpha: float, meta: dict[str, Any] | None = None) -> FaceReader:
-    return FaceReader(*fit_ridge(faces.x, faces.label, faces.weight, alpha, balance=False), meta or {})
+def polarity(label: np.ndarray) -> np.ndarray:
+    """0 negative, 1 neutral, 2 positive."""
+    return np.where(label >= POLARITY_BAND, 2, np.where(label <= -POLARITY_BAND, 0, 1))
+
+
+def fit(faces: Faces, strength: float, meta: dict[str, Any] | None = None) -> FaceReader:
+    """Multinomial logistic regression of the faces' polarity on their standardised expressions; each polarity's
+    valence is the mean label of its faces."""
+    from sklearn.linear_model import LogisticRegression
+
+    k = polarity(faces.label)
+    mu = faces.x.mean(0)
+    sigma = np.where(faces.x.std(0) > 1e-8, faces.x.std(0), 1.0)
+    model = LogisticRegression(C=strength, max_iter=5000).fit((faces.x - mu) / sigma, k, sample_weight=faces.weight)
+    assert list(model.classes_) == [0, 1, 2], model.classes_
+    valence = [float(np.average(faces.label[k == c], weights=faces.weight[k == c])) for c in range(3)]
+    meta = {**(meta or {}), "valence": [round(v, 6) for v in valence]}
+    return FaceReader(mu, sigma, model.coef_.T, model.intercept_, meta)
 
 
 def score(reader: FaceReader, faces: Faces) -> dict[str, Any]:
@@ -78,10 +92,19 @@ def score(reader: FaceReader, faces: Faces) -> dict[str, Any]:
     }
 
 
-def choose_alpha(train: Faces, valid: Faces, alphas: Sequence[float] = ALPHAS) -> tuple[float, dict[float, float]]:
-    """The ridge strength with the lowest validation MAE (and every candidate's)."""
+def fit_ridge_reader(faces: Faces, alpha: float = 100.0) -> FaceReader:
+    """The ridge regression onto valence of sessions 7-11 (format 1; alpha as it was chosen then), for comparison."""
+    from streammsa.training.ridge_reader import fit_ridge
+
+    return FaceReader(*fit_ridge(faces.x, faces.label, faces.weight, alpha, balance=False), {"alpha": alpha})
+
+
+def choose_strength(
+    train: Faces, valid: Faces, strengths: Sequence[float] = STRENGTHS
+) -> tuple[float, dict[float, float]]:
+    """The regularisation with the lowest validation MAE (and every candidate's)."""
     maes = {
-        a: float(np.average(np.abs(fit(train, a).read_pooled(valid.x) - valid.label), weights=valid.weight))
-        for a in alphas
+        c: float(np.average(np.abs(fit(train, c).read_pooled(valid.x) - valid.label), weights=valid.weight))
+        for c in strengths
     }
     return min(maes, key=maes.__getitem__), maes

@@ -64,3 +64,31 @@ def test_a_reader_reads_the_same_after_saving_and_refuses_another_classifier(rea
     with pytest.raises(InputError, match="other expression classifier weights"):
         FaceReader.load(tmp_path / "foreign.npz", FaceReader.base_file())
     assert default_path().stat().st_size < 10_000
+
+
+def test_a_ridge_reader_of_sessions_7_to_11_still_loads_and_reads_as_it_did(tmp_path):
+    """Format 1 (ridge regression onto valence: r = w . z + b) files stay readable beside format 2 (polarity
+    probabilities read out as the expected valence)."""
+    rng = np.random.default_rng(0)
+    mu, sigma, w, b = rng.normal(size=7), np.ones(7), rng.normal(size=7), 0.25
+    ridge = FaceReader(mu, sigma, w, b, {"alpha": 100.0})
+    path = ridge.save(tmp_path / "ridge.npz", FaceReader.base_file())
+    with np.load(path) as z:
+        parts = {k: z[k] for k in z.files}
+    header = json.loads(str(parts["header"]))
+    header["format"] = "streammsa.face_reader/1"
+    parts["header"] = np.asarray(json.dumps(header))
+    with open(path, "wb") as fh:
+        np.savez(fh, **parts)
+    x = rng.normal(size=(5, 7))
+    expected = np.clip((x - mu) / sigma @ w + b, -3, 3)
+    np.testing.assert_allclose(FaceReader.load(path, FaceReader.base_file()).read_pooled(x), expected, atol=1e-5)
+
+
+def test_the_shipped_reader_reads_the_expected_valence_of_its_polarity_probabilities(reader):
+    """r = sum_k P(k | v) valence_k: between the negative and the positive faces' valence, and a face whose
+    expressions say "happy" reads near the positive faces' valence."""
+    low, _, high = reader.meta["valence"]
+    assert reader.w.shape == (7, 3) and low < -1.0 < 1.0 < high
+    happy = np.log(np.asarray([[0.0, 0.0, 0.0, 0.97, 0.01, 0.01, 0.01]]) + 1e-3)
+    assert reader.read_pooled(happy)[0] > 0.8 * high

@@ -77,11 +77,11 @@ def reading_sources(readers: dict[str, Any]) -> dict[str, str]:
     text, voice, face = readers.get("text_reader"), readers.get("voice_reader"), readers.get("face_reader")
     face_reading = "the model's face head"
     if face is not None:
-        alpha = f"ridge alpha {face.meta.get('alpha', '?')}"
+        kind = face.describe()
         face_reading = (
-            f"face reader ({alpha})"
+            f"face reader ({kind})"
             if readers.get("face_shown")
-            else f"the model's face head, with the face reader ({alpha}) read beside it by the conflict signal"
+            else f"the model's face head, with the face reader ({kind}) read beside it by the conflict signal"
         )
     return {
         "text_reading": "the model's text head" if text is None else f"text reader {text.meta.get('chosen', '')}",
