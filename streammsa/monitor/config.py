@@ -75,8 +75,8 @@ class MonitorConfig:
     voice_reader: Path | Literal["head"] | None = None
     # the face reading shown: None = the shipped face reader (models/face_reader.py), a path = that reader,
     # "head" = the fusion model's own face head. The reader ranks faces of people it never saw as well as the
-    # expression classifier does and reads angry faces negative (the head, trained on composed windows, read
-    # them positive); the conflict signal reads the reader and the head together either way
+    # expression classifier does and reads neutral faces near 0 (the head read a quarter of them below -1:
+    # docs/live-results.md, session 12); the conflict signal reads the reader and the head together either way
     face_reader: Path | Literal["head"] | None = None
 
     @property

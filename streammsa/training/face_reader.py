@@ -1,14 +1,15 @@
 """Fitting the face reader (models/face_reader.py): the probability that a face is negative, neutral or positive,
 from its mean expression probabilities (the bundled classifier's seven), read out as the expected valence.
 
-Items: the faces corpus's photos (one identity never in two splits; datasets/items.py), their features made by
-the monitor's own face extractor (cached by the composed dataset's build). Photos count by their label confidence.
+Items: the faces corpus's photos (one identity never in two splits; datasets/items.py), their features made by the
+monitor's own face extractor (cached by the composed dataset's build). Photos count by their label confidence.
 Sessions 7-11 fitted a ridge regression onto valence: on the classifier's probabilities neutral and negative faces
-overlap, and least squares kept neutral faces near 0 by reading anger weakly (validation: anger -0.44, neutral
-+0.03, MAE 0.678); the class probabilities keep neutral faces there and read anger further out (anger -0.63, neutral
--0.01, MAE 0.555; docs/live-results.md, session 12). The regularisation is chosen on the validation identities
-(MAE), the shipped reader is refitted on train + validation, and the test identities are scored once, beside the
-classifier's own happy probability on the same photos (issue #10: the face reading must rank at least as well).
+overlap, and least squares kept neutral faces near 0 by reading anger weakly; the polarity probabilities keep
+neutral faces there and read anger further out (validation MAE 0.687 -> 0.566; test identities: anger -0.48 ->
+-0.67, neutral -0.19 -> -0.17; models/face_reader.md, docs/live-results.md session 12). The regularisation is chosen
+on the validation identities (MAE), the shipped reader is refitted on train + validation, and the test identities
+are scored once, beside the classifier's own happy probability on the same photos (issue #10: the face reading must
+rank at least as well).
 """
 
 from __future__ import annotations

@@ -41,18 +41,15 @@ def test_text_alone_reads_plain_sentences_in_the_right_order():
 
 @pytest.mark.slow
 @pytest.mark.data
-@pytest.mark.parametrize(
-    ("face_reader", "angry_below"), [("head", -0.5), (None, -0.3)], ids=["face head", "face reader"]
-)
-def test_still_faces_of_held_out_people_read_happy_above_angry_end_to_end(shared_data, face_reader, angry_below):
+@pytest.mark.parametrize("face_reader", ["head", None], ids=["face head", "face reader"])
+def test_still_faces_of_held_out_people_read_happy_above_angry_end_to_end(shared_data, face_reader):
     """Held-out people's smiling and angry photos, each as a still video through the whole monitor: the
     face reading is positive for the smiles and negative for the anger (medians: the faces set's labels
-    are one annotator's and some are wrong; issue #10: a still angry face used to read +1.18). The face reader
-    shown by default (models/face_reader.py) reads anger weaker than the fusion model's face head (--face-reader
-    head; -0.40 vs -1.37 median on these photos) and neutral faces nearer 0: on the classifier's probabilities the
-    two trade off (its card)."""
+    are one annotator's and some are wrong; issue #10: a still angry face used to read +1.18), whether the face
+    reader shown by default (models/face_reader.py; anger -0.81 median on these photos, session 12; the ridge
+    reader of sessions 7-11 read -0.40) or the fusion model's face head (--face-reader head; -1.37) reads it."""
     components = Components.build(MonitorConfig(engine=EngineConfig(device="cpu"), face_reader=face_reader))
     res = P.still_faces(components, shared_data, per_class=8, classes=("happiness", "anger"))
     assert [r["emotion"] for r in res["items"]] == ["happiness"] * 8 + ["anger"] * 8
     assert all(r["vision_windows"] > 0 for r in res["items"])
-    assert res["happiness"]["face_median"] > 1.0 and res["anger"]["face_median"] < angry_below
+    assert res["happiness"]["face_median"] > 1.0 and res["anger"]["face_median"] < -0.5
