@@ -237,3 +237,24 @@ def test_one_torch_thread_for_the_model_leaves_whisper_decoding_at_its_speed(sha
     one, one_s = decode(1)
     assert one == 1
     assert one_s < 1.6 * default_s + 0.3, (one_s, default_s, default_threads)
+
+
+@pytest.mark.data
+def test_the_face_shown_is_the_components_choice_whatever_configuration_a_run_passes(monitor_components, grid_clip):
+    """``replay_messages(path, components=...)`` runs with its own default configuration: the face reading shown
+    must still be the one the components were built to show (session 11's end-to-end evaluations showed the
+    configuration's default instead)."""
+    import dataclasses
+
+    from streammsa.monitor import replay_messages
+
+    def faces(components: Components) -> list[float]:
+        run = replay_messages(grid_clip, components=components)
+        return [r["modalities"]["vision"]["intensity"] for r in run.readings if r["modalities"]["vision"]["present"]]
+
+    assert monitor_components.shown_sources["vision"] == "reader"
+    head = dataclasses.replace(monitor_components, face_shown=False)
+    assert head.shown_sources["vision"] == "head"
+    by_reader, by_head = faces(monitor_components), faces(head)
+    assert by_reader and len(by_reader) == len(by_head)
+    assert not np.allclose(by_reader, by_head, atol=0.05), (by_reader, by_head)
