@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -19,16 +20,12 @@ import numpy as np
 
 from streammsa.datasets.build import DEFAULT_CACHE, DEFAULT_OUT
 from streammsa.engine.alert_calibration import fit_polarity
-from streammsa.models.face_reader import FaceReader
 from streammsa.models.text_reader import load_reader
 from streammsa.models.voice_reader import load_voice_reader
 from streammsa.paths import shared_data
 from streammsa.training.evaluation.conflict import HEADLINE_RULE, face_readings, load_windows, measure
 from streammsa.training.evaluation.forward import composed_windows, load_cpu
-from streammsa.training.face_reader import face_rows, joined
-from streammsa.training.ridge_reader import fit_ridge
-
-RIDGE_ALPHA = 100.0  # the ridge face reader of sessions 7-11 (format 1), which this session-7 comparison fitted
+from streammsa.training.face_reader import face_rows, fit_ridge_reader, joined
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     readers = {"head": None}
     for k in (float(v) for v in a.weights.split(",")):
         weight = faces.weight * np.where(faces.label < 0, k, 1.0)
-        readers[f"reader x{k:g}"] = FaceReader(*fit_ridge(faces.x, faces.label, weight, RIDGE_ALPHA, False), {})
+        readers[f"reader x{k:g}"] = fit_ridge_reader(dataclasses.replace(faces, weight=weight))
     print("| split | face read by | composed ROC AUC | naming | RAVDESS statements |\n|---|---|---:|---:|---:|")
     splits = {}
     for split in ("valid", "test"):

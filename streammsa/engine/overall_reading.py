@@ -126,6 +126,16 @@ def fit(
     return OverallReading(round(float(coef[0]), 6), weights, fitted_on, None if shown is None else dict(shown))
 
 
+def shown_sources(text_reader: Any, voice_reader: Any, face_shown: bool) -> dict[str, str]:
+    """What reads each modality's reading shown, "reader" or "head" (``OverallReading.shown``): a text or voice
+    reader of None is the model's head; the face reader is always loaded, and shown with ``face_shown``."""
+    return {
+        "text": "head" if text_reader is None else "reader",
+        "audio": "head" if voice_reader is None else "reader",
+        "vision": "reader" if face_shown else "head",
+    }
+
+
 def of_checkpoint(meta: Mapping[str, Any]) -> OverallReading:
     """The fit a checkpoint's alert record carries (``meta["alerts"]["overall"]``), else ``MODEL_ONLY``."""
     return OverallReading.from_record((meta.get("alerts") or {}).get("overall"))

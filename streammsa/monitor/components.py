@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from streammsa.asr import engines as asr_engines
 from streammsa.asr.engines import AsrBackends
+from streammsa.engine import overall_reading
 from streammsa.engine.inference import InferenceEngine, import_first_forward_modules
 from streammsa.errors import InputError
 
@@ -72,11 +73,7 @@ class Components:
     def shown_sources(self) -> dict[str, str]:
         """What reads each modality's reading shown, "reader" or "head" (``OverallReading.shown``): these parts
         decide it, whatever configuration a run passes beside them."""
-        return {
-            "text": "head" if self.text_reader is None else "reader",
-            "audio": "head" if self.voice_reader is None else "reader",
-            "vision": "reader" if self.face_shown else "head",
-        }
+        return overall_reading.shown_sources(self.text_reader, self.voice_reader, self.face_shown)
 
     def wait(self) -> Components:
         """Block until every part has loaded (raises a background load's error)."""

@@ -66,10 +66,14 @@ class Graph:
     text_reader: Any = None  # the text reading's model (Components.text_reader; None: the fusion model's head)
     voice_reader: Any = None  # the voice reading's model (Components.voice_reader; None: the fusion model's head)
     face_reader: Any = None  # the face reader (Components.face_reader; None: no video, or not loaded)
-    face_shown: bool = False  # the face reader's reading is shown (--face-reader), not the fusion model's head
     shown_sources: dict[str, str] = field(default_factory=dict)  # Components.shown_sources: "reader" or "head"
     captures: list[CaptureThread] = field(default_factory=list)
     last_video_t: float | None = None
+
+    @property
+    def face_shown(self) -> bool:
+        """The face reader's reading is shown (--face-reader), not the fusion model's face head."""
+        return self.shown_sources.get("vision") == "reader"
 
     @property
     def workers(self) -> list[QueueWorker]:
@@ -169,7 +173,6 @@ def wire(
     graph.text_reader = components.text_reader
     graph.voice_reader = components.voice_reader if reads_voice else None
     graph.face_reader = components.face_reader if has_video else None
-    graph.face_shown = components.face_shown
     graph.shown_sources = components.shown_sources
 
     if has_audio:

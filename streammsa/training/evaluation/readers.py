@@ -65,11 +65,9 @@ def _file(choice: str | None) -> str | None:
 
 def shown_sources(readers: dict[str, Any]) -> dict[str, str]:
     """What each modality's reading shown is read by, "reader" or "head" (``OverallReading.shown``)."""
-    return {
-        "text": "head" if readers.get("text_reader") is None else "reader",
-        "audio": "head" if readers.get("voice_reader") is None else "reader",
-        "vision": "reader" if readers.get("face_shown") else "head",
-    }
+    from streammsa.engine.overall_reading import shown_sources as of_readers
+
+    return of_readers(readers.get("text_reader"), readers.get("voice_reader"), bool(readers.get("face_shown")))
 
 
 def reading_sources(readers: dict[str, Any]) -> dict[str, str]:
