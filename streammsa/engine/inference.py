@@ -15,7 +15,6 @@ that slow too.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,15 +34,6 @@ logger = log.get("engine.inference")
 
 DeviceChoice = Literal["auto", "cpu", "cuda"]
 CHECKPOINT_SUFFIXES = ("_monitor.pt", "_live.pt")  # the current name first, then the name before 0.2
-# what torch imports on its first forward pass: attention's mask check (torch._check) loads symbolic shapes and
-# sympy, 0.35 s on a quiet machine and 1-2 s on a busy one, which landed inside the first reading
-FIRST_FORWARD_IMPORTS = ("torch.fx.experimental.symbolic_shapes",)
-
-
-def import_first_forward_modules() -> None:
-    """Import what torch would import during the first forward pass (a spare thread at start-up does)."""
-    for name in FIRST_FORWARD_IMPORTS:
-        importlib.import_module(name)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,7 @@ from streammsa.models.layers import (
     CrossAttention,
     MLPHead,
     align,
+    attend,
     attention_padding_mask,
     cosine_rows,
     masked_conv,
@@ -150,7 +151,7 @@ class TemporalStructuralFactorization(nn.Module):
         nodes = nodes.reshape(b * t, len(MODALITIES), d)
         node_mask = present.unsqueeze(1).expand(b, t, -1).reshape(b * t, -1)
         key_padding, empty = attention_padding_mask(node_mask)
-        out, _ = self.structural(nodes[:, i : i + 1], nodes, nodes, key_padding_mask=key_padding, need_weights=False)
+        out = attend(self.structural, nodes[:, i : i + 1], nodes, key_padding)
         out = out * (~empty).to(out.dtype).view(-1, 1, 1)
         return zero_padding(out.reshape(b, t, d), masks[m])
 

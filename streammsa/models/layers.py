@@ -54,6 +54,19 @@ def attention_padding_mask(mask: torch.Tensor) -> tuple[torch.Tensor | None, tor
     return key_padding, empty
 
 
+def attend(attn: nn.MultiheadAttention, query: torch.Tensor, kv: torch.Tensor, key_padding: torch.Tensor | None):
+    """``attn(query, kv, kv)`` (batch first) with the keys in ``key_padding`` (True = ignore) masked out.
+
+    The padding goes in as the attention mask, the same numbers as ``key_padding_mask=``: that argument's shape
+    check imports sympy on a process's first call, 0.5 CPU-s of the monitor's start-up (issue #12).
+    """
+    mask = None
+    if key_padding is not None:
+        (b, s), t = key_padding.shape, query.shape[1]
+        mask = key_padding[:, None, None, :].expand(b, attn.num_heads, t, s).reshape(b * attn.num_heads, t, s)
+    return attn(query, kv, kv, attn_mask=mask, need_weights=False)[0]
+
+
 class TemporalProjection(nn.Module):
     """Conv1d along time from ``in_dim`` to ``d`` (DLF's first layer), blind to padded steps.
 
@@ -126,7 +139,7 @@ class CrossAttention(nn.Module):
         """The attention read-out alone (B, Tq, d), zero for rows without any valid context step."""
         key_padding, empty = attention_padding_mask(context_mask)
         kv = self.norm_kv(context)
-        out, _ = self.attn(self.norm_q(query), kv, kv, key_padding_mask=key_padding, need_weights=False)
+        out = attend(self.attn, self.norm_q(query), kv, key_padding)
         return out * (~empty).to(out.dtype).view(-1, 1, 1)
 
     def forward(

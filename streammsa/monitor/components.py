@@ -4,9 +4,11 @@ decoder): built once, reused across runs by tests, benchmarks and multi-file too
 Start-up (issue #12: launch to first reading within 3 s). ``build`` returns once the model is loaded (a run
 needs its feature spec); every other part loads on its own thread while the run starts capturing, and a
 worker's first use of a part waits for it (``Loading``). The first reading's window ends after 1 s of
-stream, so what it needs (face landmarker, audio extractor, voice activity, the modules torch imports in
-its first forward pass) loads during that second. Nothing loads beside torch's import, the longest step:
-MediaPipe's import beside it made it 0.3-0.5 s slower, for no earlier reading (measured). The speech decoder
+stream, so what it needs (face landmarker, audio extractor, voice activity) loads during that second. Nothing
+loads beside torch's import, the longest step: imports hold the interpreter's lock, so MediaPipe's import beside it
+made it 0.3-0.5 s slower, for no earlier reading (measured again in session 13: median 3.36 s against 2.84 s).
+The model's first forward pass imports nothing (``models/layers.attend``: torch's key-padding check would import
+sympy, 0.5 CPU-s). The speech decoder
 and the text encoder load once the first reading is out (paced and live runs; at most 3 s after its parts
 have loaded): loaded beside it they made it 0.5-1.5 s later on a busy machine (measured), and a reading goes
 out before its words are committed anyway, revised when they are (``monitor/loop.py``). A recogniser takes
@@ -15,7 +17,7 @@ would be timed as a recogniser falling behind.
 
 Imports: no two threads import one module at once. Parts that import torch (torchaudio, the text encoder) load
 after the model, the decoders after voice activity (onnxruntime), Whisper after the text encoder (tokenizers);
-MediaPipe, torchaudio, onnxruntime, sympy and tokenizers share no module not already imported by then. The
+MediaPipe, torchaudio, onnxruntime and tokenizers share no module not already imported by then. The
 text encoder is a plain torch module (features/minilm.py), not transformers, whose import alone cost 3.5-4.6
 CPU-s here.
 
@@ -39,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from streammsa.asr import engines as asr_engines
 from streammsa.asr.engines import AsrBackends
 from streammsa.engine import overall_reading
-from streammsa.engine.inference import InferenceEngine, import_first_forward_modules
+from streammsa.engine.inference import InferenceEngine
 from streammsa.errors import InputError
 
 # how long the words' parts wait for the first reading once its parts have loaded (a stream may read nothing yet)
@@ -58,8 +60,6 @@ class Components:
     face_extractor_factory: Callable[[], Any]  # one face extractor per run: its own rate gate and frame counts
     asr_backend: Any  # streammsa.asr.engines.AsrBackends: the decoders, each loaded once
     voice_activity: Any = None  # Silero VAD: where a voice carries evidence (built on first use when None)
-    # torch's imports of a first forward pass (engine/inference.py), done while the stream's first second plays
-    first_forward: Any = None
     release: threading.Event | None = None  # set: loads waiting for the first reading start now
     text_reader: Any = None  # models/text_reader.py: the text reading (None: the model's text head)
     # features/voice_states.py + models/voice_reader.py: the voice reading (None: the model's voice head)
@@ -87,7 +87,6 @@ class Components:
             self.voice_states,
             self.voice_reader,
             self.face_reader,
-            self.first_forward,
         ):
             if isinstance(part, Loading):
                 part.get()
@@ -114,9 +113,8 @@ class Components:
         # what the first reading needs, side by side, while its first second of stream plays
         face = LoadingFace(analysed_fps(spec.vision), lambda: FaceFeatureExtractor.from_spec(spec.vision))
         voice = Loading("voice activity", VoiceActivity)
-        first_forward = Loading("first forward imports", import_first_forward_modules)
         audio = Loading("audio extractor", lambda: AudioFeatureExtractor.from_spec(spec.audio))
-        first_reading: tuple[Loading, ...] = (face, voice, audio, first_forward)
+        first_reading: tuple[Loading, ...] = (face, voice, audio)
         # the voice reading: the Whisper encoder's states of each second of audio (a window waits for them)
         states, voice_reader = None, None
         if config.voice_reader != "head":
@@ -150,7 +148,6 @@ class Components:
             face_extractor_factory=FirstThenFresh(lambda: FaceFeatureExtractor.from_spec(spec.vision), first=face),
             asr_backend=decoders,
             voice_activity=voice,
-            first_forward=first_forward,
             text_encoder=text,
             release=hold,
             text_reader=reader,
