@@ -43,6 +43,8 @@ from streammsa.protocol import Message, StatusEvent
 # The caches' own horizon is only a backstop: it must exceed how far a producer can run ahead
 # of the emitted windows (a --fast replay waits up to ~90 s for batch ASR text).
 CACHE_HORIZON_S = 600.0
+# --fast reads the voice states of this much audio at once (shared encoder passes; its windows wait for words)
+FAST_VOICE_STATES_HOLD_S = 8.0
 
 
 @dataclass
@@ -189,7 +191,11 @@ def wire(
             # audio -> Whisper encoder states every 20 ms: what the voice reading reads
             graph.caches["voice_states"] = FeatureCache(VOICE_STATES_DIM, CACHE_HORIZON_S, name="voice_states")
             graph.voice_states_worker = VoiceStatesWorker(
-                components.voice_states, graph.caches["voice_states"], scheduler, wc.queue_packets
+                components.voice_states,
+                graph.caches["voice_states"],
+                scheduler,
+                wc.queue_packets,
+                hold_s=FAST_VOICE_STATES_HOLD_S if config.fast else 0.0,
             )
         # audio -> recogniser -> committed words -> token features (each segment encoded once)
         graph.caches["text"] = TextSegmentCache(components.text_encoder, spec.text.dim, CACHE_HORIZON_S)

@@ -47,3 +47,38 @@ def test_a_stretch_shorter_than_one_state_has_none(states):
     s = states.stream()
     assert len(s.push(np.zeros(8000, np.float32))) == 0  # half a step: nothing yet
     assert len(s.flush()) == 25  # the rest at the end of the stream
+
+
+class _CountingEncoder:
+    def __init__(self, model) -> None:
+        self.model, self.calls = model, 0
+
+    def encode(self, *args, **kw):
+        self.calls += 1
+        return self.model.encode(*args, **kw)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
+def test_a_backlog_of_steps_is_read_in_shared_encoder_passes_with_the_same_states(states, speech):
+    """A push that completes many steps (a --fast replay's backlog) reads the full-context ones side by side:
+    fewer encoder calls, the same numbers as one step at a time."""
+    audio = np.tile(speech, 4)  # about 14 s: ten steps read with the full 4 s of context
+    one_by_one = VoiceStates(states.model_dir)
+    one_by_one._model = _CountingEncoder(one_by_one._model)
+    s = one_by_one.stream()
+    stepwise = [s.push(audio[i : i + 16000]) for i in range(0, len(audio), 16000)] + [s.flush()]
+    together = VoiceStates(states.model_dir)
+    together._model = _CountingEncoder(together._model)
+    s = together.stream()
+    at_once = [s.push(audio), s.flush()]
+    np.testing.assert_array_equal(
+        np.concatenate([p.values for p in at_once]), np.concatenate([p.values for p in stepwise])
+    )
+    np.testing.assert_array_equal(
+        np.concatenate([p.times for p in at_once]), np.concatenate([p.times for p in stepwise])
+    )
+    steps = len(audio) // 16000
+    assert one_by_one._model.calls == steps + 1  # one pass per second, and the flush's partial step
+    assert together._model.calls < steps // 2
