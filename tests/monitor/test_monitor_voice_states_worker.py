@@ -43,7 +43,7 @@ def _run(worker_hold_s: float, audio: np.ndarray, states: _CountingStates) -> tu
     marks = []
     for i in range(0, len(audio), CHUNK):
         worker.handle(AudioChunk(t=3.0 + i / SAMPLE_RATE, samples=audio[i : i + CHUNK]))
-        marks.append(scheduler._watermark["voice_states"])
+        marks.append(scheduler.watermark())  # its only modality: the worker's own watermark
     worker.finish()
     return cache, marks
 
