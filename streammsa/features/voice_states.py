@@ -69,7 +69,7 @@ class VoiceStates:
             while j < len(stretches) and j - i < MAX_BATCH and len(stretches[j]) // STATE == n:
                 j += 1
             if n == 0:
-                out += [np.zeros((0, DIM), np.float32)] * (j - i)
+                out += [np.zeros((0, DIM), np.float32) for _ in range(i, j)]
             else:
                 mels = [
                     self._mel(np.asarray(x[: n * STATE], np.float32), padding=0)[:, : 2 * n] for x in stretches[i:j]

@@ -54,7 +54,9 @@ def attention_padding_mask(mask: torch.Tensor) -> tuple[torch.Tensor | None, tor
     return key_padding, empty
 
 
-def attend(attn: nn.MultiheadAttention, query: torch.Tensor, kv: torch.Tensor, key_padding: torch.Tensor | None):
+def attend(
+    attn: nn.MultiheadAttention, query: torch.Tensor, kv: torch.Tensor, key_padding: torch.Tensor | None
+) -> torch.Tensor:
     """``attn(query, kv, kv)`` (batch first) with the keys in ``key_padding`` (True = ignore) masked out.
 
     The padding goes in as the attention mask, the same numbers as ``key_padding_mask=``: that argument's shape

@@ -30,13 +30,7 @@ _END = object()
 
 
 class QueueWorker:
-    """A daemon thread draining a bounded queue into ``handle``; ``finish`` runs after the end marker.
-
-    ``backlog_max``: packets already queued that are handed over together (``handle_many``), for a worker whose
-    work is cheaper in bulk; 1 (the default) hands over one packet at a time.
-    """
-
-    backlog_max = 1
+    """A daemon thread draining a bounded queue into ``handle``; ``finish`` runs after the end marker."""
 
     def __init__(self, name: str, maxsize: int, drop_when_full: bool = False) -> None:
         self.name = name
@@ -82,31 +76,19 @@ class QueueWorker:
 
     def _run(self) -> None:
         try:
-            item: Any = None  # the end marker when a backlog ended with it
             while not self._stop.is_set():
-                if item is None:
-                    try:
-                        item = self.queue.get(timeout=0.1)
-                    except queue.Empty:
-                        continue
+                try:
+                    item = self.queue.get(timeout=0.1)
+                except queue.Empty:
+                    continue
                 t0 = time.perf_counter()
                 if item is _END:
                     self.finish()
                     self.busy_s += time.perf_counter() - t0
                     break
-                items, item = [item], None
-                while len(items) < self.backlog_max:
-                    try:
-                        queued = self.queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if queued is _END:
-                        item = queued
-                        break
-                    items.append(queued)
-                self.handle_many(items)
+                self.handle(item)
                 self.busy_s += time.perf_counter() - t0
-                self.handled += len(items)
+                self.handled += 1
         except BaseException as exc:  # noqa: BLE001 - handed to the pipeline thread
             self.exception = exc
             logger.debug("worker %s failed", self.name, exc_info=True)
@@ -121,10 +103,6 @@ class QueueWorker:
 
     def handle(self, item: Any) -> None:  # pragma: no cover - interface
         raise NotImplementedError
-
-    def handle_many(self, items: list[Any]) -> None:
-        for item in items:
-            self.handle(item)
 
     def finish(self) -> None:
         """Called once after the last packet (flush streaming state)."""
@@ -455,9 +433,9 @@ class AudioTrackWorker(QueueWorker):
         self._stream: Any = None
 
     def handle(self, chunk: AudioChunk) -> None:
-        self.handle_many([chunk])
+        self._push([chunk])
 
-    def handle_many(self, chunks: list[AudioChunk]) -> None:
+    def _push(self, chunks: list[AudioChunk]) -> None:
         if self._stream is None:
             self._stream = self.track.stream(chunks[0].t)
         # consecutive chunks of one stream: their samples read as one (the track keeps no per-chunk state)
@@ -488,22 +466,19 @@ class VoiceStatesWorker(AudioTrackWorker):
     """Whisper encoder states every 20 ms (features/voice_states.py) -> the "voice_states" cache: what the voice
     reader reads (models/voice_reader.py)."""
 
-    # a backlog (a worker behind) is read in shared encoder passes (VoiceStates.encode_many: half the CPU)
-    backlog_max = 256
-
     def __init__(
         self, states: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int, hold_s: float = 0.0
     ) -> None:
         super().__init__("voice_states", states, cache, scheduler, maxsize)
-        # audio held until this much has come, then read at once: --fast, whose windows wait for their words
-        # anyway, makes its own backlog (a replay's audio arrives faster than one pass per second costs)
+        # audio held until this much has come, then read at once in shared encoder passes (VoiceStates.encode_many:
+        # half the CPU): --fast, whose windows wait for their words anyway (a replay never queued a backlog itself)
         self.hold_samples = int(hold_s * SAMPLE_RATE)
         self._held: list[AudioChunk] = []
         self._held_samples = 0
 
-    def handle_many(self, chunks: list[AudioChunk]) -> None:
-        self._held += chunks
-        self._held_samples += sum(len(c.samples) for c in chunks)
+    def handle(self, chunk: AudioChunk) -> None:
+        self._held.append(chunk)
+        self._held_samples += len(chunk.samples)
         if self._held_samples >= self.hold_samples:
             self._release()
 
@@ -514,4 +489,4 @@ class VoiceStatesWorker(AudioTrackWorker):
     def _release(self) -> None:
         held, self._held, self._held_samples = self._held, [], 0
         if held:
-            super().handle_many(held)
+            self._push(held)
