@@ -9,7 +9,10 @@ Status changes go to ``on_status(StatusEvent)`` ("starting", "running", "stalled
 "retrying", "ended", "error"), including the source's own stall/retry reports; with
 ``stall_timeout_s`` a watchdog also reports "stalled" when no packet arrived for that long
 (a device blocked inside its read) and "running" when packets flow again (``on_status``
-may then be called from the watchdog thread). An
+may then be called from the watchdog thread). ``start(held=True)`` plays the source now but keeps its
+packets and status events until the next ``start()`` hands them over, in order: a paced replay starts its
+clock while the monitor's models load (issue #12: the first reading covers the stream's first second, which
+then plays during torch's import instead of after it). An
 exception raised by the source or a callback is not swallowed: it is kept in ``.exception``
 and re-raised in the consumer by ``join()`` / ``check()``. A source's non-fatal
 ``error`` line (a file that broke mid-stream) is reported as an "ended" status with the
@@ -28,7 +31,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from streammsa.capture.packets import Packet
+from streammsa.capture.packets import Packet, VideoFrame
 from streammsa.capture.source import Source
 from streammsa.log import get as get_logger
 from streammsa.protocol import StatusEvent
@@ -101,18 +104,72 @@ class CaptureThread:
         self._last_wall: float | None = None  # monotonic time of the last packet
         self._watch_stalled = False
         self._thread = threading.Thread(target=self._run, name=f"capture-{stream}-{source.name}", daemon=True)
+        self._started = False
+        # start(held=True): what the thread produced and nobody has taken yet (packets and status events, in
+        # order) and the times of the video frames among them (filter_frames); None: delivered as they come
+        self._held: list[Packet | StatusEvent] | None = None
+        self._held_video_times: list[float] = []
+        self._held_lock = threading.Lock()
         source.on_status = lambda state, detail: self._status(state, detail)
 
     def _status(self, state: str, detail: str = "") -> None:
         log.debug("%s: %s %s", self.stream, state, detail)
-        if self.on_status is not None:
-            self.on_status(StatusEvent(stream=self.stream, state=state, detail=detail, t=self.last_t))
+        self._deliver(StatusEvent(stream=self.stream, state=state, detail=detail, t=self.last_t))
 
-    def start(self) -> CaptureThread:
+    def _deliver(self, item: Packet | StatusEvent) -> None:
+        with self._held_lock:
+            if self._held is not None:
+                self._held.append(item)
+                if isinstance(item, VideoFrame):
+                    self._held_video_times.append(item.t)
+                return
+        self._hand(item)
+
+    def _hand(self, item: Packet | StatusEvent) -> None:
+        if isinstance(item, StatusEvent):
+            if self.on_status is not None:
+                self.on_status(item)
+        elif self.on_packet is not None:
+            self.on_packet(item)
+
+    def start(self, held: bool = False) -> CaptureThread:
+        """Start the thread; ``held``: keep what it produces until the next ``start()``, which hands it over in
+        order (then everything goes straight to ``on_packet`` / ``on_status``)."""
+        if self._started:
+            self._release()
+            return self
+        self._started = True
+        if held:
+            self._held = []
         self._thread.start()
         if self.stall_timeout_s:
             threading.Thread(target=self._watchdog, name=f"capture-watchdog-{self.stream}", daemon=True).start()
         return self
+
+    def _release(self) -> None:
+        # hand over outside the lock (a full worker queue blocks the hand-over, never the capture thread's append);
+        # the capture thread keeps appending until the list is found empty, so nothing overtakes what was held
+        while True:
+            with self._held_lock:
+                if not self._held:
+                    self._held = None
+                    return
+                batch, self._held = self._held, []
+            for item in batch:
+                self._hand(item)
+
+    def filter_frames(self, gate: Callable[[float], bool]) -> None:
+        """Let a file convert only the frames ``gate`` passes (``MediaFileSource.frame_filter``; a live device or a
+        source without a filter converts every frame). ``gate`` is a fresh ``RateGate`` of the analyser's rate:
+        it is first shown the frames already held, so it starts on the analyser's grid; a frame it misses while
+        being set only leaves it behind that grid, where it passes every frame the analyser would (RateGate)."""
+        if not hasattr(self.source, "frame_filter") or self.source.is_live:
+            return
+        with self._held_lock:
+            seen = list(self._held_video_times)
+        for t in seen:
+            gate(t)
+        self.source.frame_filter = gate
 
     def _watchdog(self) -> None:
         period = min(0.25, self.stall_timeout_s / 4)  # type: ignore[operator]
@@ -156,8 +213,7 @@ class CaptureThread:
             self._status("running", f"{self.source.name}: packets flowing again")
         self.packets += 1
         self.last_t = pkt.t
-        if self.on_packet is not None:
-            self.on_packet(pkt)
+        self._deliver(pkt)
 
     def stop(self) -> None:
         """Ask the thread to end after the current packet (a blocked device read ends with the device)."""

@@ -51,20 +51,35 @@ def run(args: argparse.Namespace) -> int:
 
 
 def replay_file(args: argparse.Namespace, path: Path | str, source_name: str) -> int:
-    """One replay run of ``path`` (a file, or a URL: capture/network.py) with the parsed replay/demo options."""
+    """One replay run of ``path`` (a file, or a URL: capture/network.py) with the parsed replay/demo options.
+
+    A paced file starts playing before the models load (torch's import, the longest step, is made by
+    ``config_from_args``): its packets are held until the run takes them, so the first reading, which covers the
+    stream's first second, is not a second later than the models (issue #12: start-up to the first reading)."""
     from streammsa.capture.network import open_media
-    from streammsa.monitor import Components, Monitor
+    from streammsa.capture.pacing import CaptureThread
 
     if args.speed is not None and args.speed <= 0:
         raise UsageError(f"--speed must be positive, got {args.speed}")
     # open the file first (once): a missing or corrupt file is one line before any model loads
     with open_media(path) as source:
         speed = None if args.fast and not source.is_live else args.speed  # a live URL comes at its own pace
-        config = config_from_args(args, source_name=source_name, speed=speed, live=source.is_live)
-        print_run_folder(config)
-        components = Components.build(config)
-        monitor = Monitor(config, [source], components=components, source_name=source.name)
-        monitor.open()
+        playing = []
+        if speed is not None and not source.is_live:  # (--fast waits for nothing; a live URL keeps its own pace)
+            playing.append(CaptureThread(source, speed=speed, stream=args.stream).start(held=True))
+        try:
+            config = config_from_args(args, source_name=source_name, speed=speed, live=source.is_live)
+            print_run_folder(config)
+            from streammsa.monitor import Components, Monitor
+
+            components = Components.build(config)
+            monitor = Monitor(config, [source], components=components, source_name=source.name, captures=playing)
+            monitor.open()
+        except BaseException:
+            for capture in playing:  # a bad option or model file: stop playing before the file closes
+                capture.stop()
+                capture.finished.wait(10)
+            raise
         print_start(monitor, config)
         result = monitor.run()
     print_summary(result, config)

@@ -133,7 +133,7 @@ class FaceTracker:
         landmarker_path: str | Path | None = None,
         expression: Callable[[np.ndarray], np.ndarray] | None = None,
     ) -> None:
-        from mediapipe.tasks.python import BaseOptions, vision
+        from streammsa.features.mediapipe_tasks import BaseOptions, vision
 
         self.config = cfg = config or FaceTrackerConfig()
         if cfg.max_faces < 1 or not cfg.fps > 0:
@@ -175,14 +175,14 @@ class FaceTracker:
         return [tr for tr in self.tracks.values() if t - tr.last_t <= self.config.max_missing_s]
 
     def process(self, frame_rgb: np.ndarray, t: float) -> list[FaceObservation]:
-        import mediapipe as mp
+        from streammsa.features.mediapipe_tasks import Image, ImageFormat
 
         if self._landmarker is None:
             raise RuntimeError("FaceTracker is closed")
         rgb = _as_rgb(frame_rgb)
         ts = max(int(round(t * 1000.0)), self._last_ms + 1)  # VIDEO mode: strictly increasing ms
         self._last_ms = ts
-        result = self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts)
+        result = self._landmarker.detect_for_video(Image(image_format=ImageFormat.SRGB, data=rgb), ts)
         self.frames_analysed += 1
         h, w = rgb.shape[:2]
         faces = []

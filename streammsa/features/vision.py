@@ -207,13 +207,13 @@ class FaceFeatureExtractor:
 
     def process_image(self, img: np.ndarray) -> np.ndarray | None:
         """Features of a still image (grey HxW or RGB HxWx3 uint8), or None when no face."""
-        import mediapipe as mp
+        from streammsa.features.mediapipe_tasks import Image, ImageFormat
 
         rgb = _as_rgb(img)
         with self._lock:
             if self._landmarker is None:
                 raise RuntimeError("FaceFeatureExtractor is closed")
-            result = self._landmarker.detect(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb))
+            result = self._landmarker.detect(Image(image_format=ImageFormat.SRGB, data=rgb))
             return self._features(result, rgb)
 
     def expression(self, grey_face: np.ndarray) -> np.ndarray:
@@ -231,7 +231,7 @@ class FaceFeatureExtractor:
     # ---- internals --------------------------------------------------------------------------
 
     def _make_landmarker(self):
-        from mediapipe.tasks.python import BaseOptions, vision
+        from streammsa.features.mediapipe_tasks import BaseOptions, vision
 
         det, pres = self._confidences
         options = vision.FaceLandmarkerOptions(

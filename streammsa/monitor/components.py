@@ -2,11 +2,13 @@
 decoder): built once, reused across runs by tests, benchmarks and multi-file tools.
 
 Start-up (issue #12: launch to first reading within 3 s). ``build`` returns once the model is loaded (a run
-needs its feature spec); every other part loads on its own thread while the run starts capturing, and a
-worker's first use of a part waits for it (``Loading``). The first reading's window ends after 1 s of
-stream, so what it needs (face landmarker, audio extractor, voice activity) loads during that second. Nothing
-loads beside torch's import, the longest step: imports hold the interpreter's lock, so MediaPipe's import beside it
-made it 0.3-0.5 s slower, for no earlier reading (measured again in session 13: median 3.36 s against 2.84 s).
+needs its feature spec); every other part loads on its own thread while the run starts, and a worker's first use
+of a part waits for it (``Loading``). A paced replay's file has been playing since before torch's import
+(``commands/replay.py``: its packets are held until the run takes them), so the first reading's second of stream
+is already there and what it needs (face landmarker, audio extractor, voice activity) is its critical path.
+No part loads beside torch's import, the longest step: imports hold the interpreter's lock, so MediaPipe's import
+beside it made it 0.3-0.5 s slower (measured again in session 13: median 3.36 s against 2.84 s); MediaPipe's
+import skips matplotlib (``features/mediapipe_tasks.py``).
 The model's first forward pass imports nothing (``models/layers.attend``: torch's key-padding check would import
 sympy, 0.5 CPU-s). The speech decoder
 and the text encoder load once the first reading is out (paced and live runs; at most 3 s after its parts

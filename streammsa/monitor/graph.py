@@ -154,7 +154,10 @@ def wire(
     components: Components,
     emit: Callable[[Message], None],
     on_status: Callable[[StatusEvent], None],
+    captures: Sequence[CaptureThread] = (),
 ) -> Graph:
+    """``captures``: capture threads already playing some of ``sources`` (started held: ``CaptureThread.start``);
+    the others get theirs here. ``Monitor.run`` starts them all, which hands over what the held ones kept."""
     spec, wc = components.engine.spec, config.workers
     has_audio = any(s.has_audio for s in sources)
     has_video = any(s.has_video for s in sources)
@@ -176,6 +179,13 @@ def wire(
     graph.voice_reader = components.voice_reader if reads_voice else None
     graph.face_reader = components.face_reader if has_video else None
     graph.shown_sources = components.shown_sources
+    # capture threads feed the workers (paced replay, --fast, or a live device's own pace)
+    playing = {id(c.source): c for c in captures}
+    speed = None if config.fast else config.speed
+    for src in sources:
+        capture = playing.get(id(src)) or CaptureThread(src, speed=speed, stream=config.stream)
+        capture.on_packet, capture.on_status = graph.route, on_status
+        graph.captures.append(capture)
 
     if has_audio:
         # audio -> per-hop voice features
@@ -218,7 +228,7 @@ def wire(
             horizon_s=CACHE_HORIZON_S, has_video=has_video, voices_wait_for_pairing=config.fast and has_video
         )
         graph.speakers_worker, graph.faces_worker = participant_workers(
-            config, components, graph.meeting, scheduler, emit, has_audio, has_video, list(sources)
+            config, components, graph.meeting, scheduler, emit, has_audio, has_video, graph.captures
         )
     elif has_video:
         # frames -> face features at the extractor's rate
@@ -226,10 +236,8 @@ def wire(
         # (and whether each analysed frame had a face: the face's evidence in a window)
         graph.caches["face_checks"] = FeatureCache(1, CACHE_HORIZON_S, name="face_checks")
         face = components.face_extractor_factory()
-        for src in sources:
-            if hasattr(src, "frame_filter") and not src.is_live:
-                # a file converts only the frames the extractor will analyse (the same frames: see RateGate)
-                src.frame_filter = face.rate_gate()
+        for capture in graph.captures:
+            capture.filter_frames(face.rate_gate())  # a file converts only the frames the extractor will analyse
         graph.vision_worker = VisionFeatureWorker(
             face,
             graph.caches["vision"],
@@ -237,13 +245,6 @@ def wire(
             wc.queue_packets,
             live=config.live,
             checks=graph.caches["face_checks"],
-        )
-
-    # capture threads feed the workers (paced replay, --fast, or a live device's own pace)
-    speed = None if config.fast else config.speed
-    for src in sources:
-        graph.captures.append(
-            CaptureThread(src, on_packet=graph.route, on_status=on_status, speed=speed, stream=config.stream)
         )
     return graph
 

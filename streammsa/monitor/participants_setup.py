@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
-from streammsa.capture.source import Source
+from streammsa.capture.pacing import CaptureThread
 from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.face_tracks import FaceTracker
 from streammsa.features.vision import RateGate
@@ -31,7 +31,7 @@ def participant_workers(
     emit: Callable[[Message], None],
     has_audio: bool,
     has_video: bool,
-    sources: Sequence[Source],
+    captures: Sequence[CaptureThread],
 ) -> tuple[SpeakersWorker | None, FacesWorker | None]:
     expected = config.participants or None  # 0: found automatically
     cfg = ParticipantsConfig()
@@ -53,9 +53,8 @@ def participant_workers(
         extractor = components.face_extractor_factory()  # its FER classifier reads every face's expression
         face_cfg = dataclasses.replace(cfg.faces, fps=extractor.fps, max_faces=expected or MAX_FACES)
         tracker = FaceTracker(face_cfg, expression=extractor.expression)
-        for src in sources:
-            if hasattr(src, "frame_filter") and not src.is_live:
-                src.frame_filter = RateGate(extractor.fps)  # a file converts only the frames the tracker analyses
+        for capture in captures:
+            capture.filter_frames(RateGate(extractor.fps))  # a file converts only the frames the tracker analyses
         faces = FacesWorker(
             tracker,
             FacePairing(cfg.association, extractor.fps),

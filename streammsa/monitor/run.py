@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from streammsa import MODALITIES, __version__, log
+from streammsa.capture.pacing import CaptureThread
 from streammsa.capture.source import Source
 from streammsa.engine.alerts import AlertEngine
 from streammsa.errors import StreamMSAError
@@ -62,8 +63,12 @@ class Monitor:
         components: Components | None = None,
         sinks: Sequence[Sink] = (),
         source_name: str = "",
+        captures: Sequence[CaptureThread] = (),
     ) -> None:
+        """``captures``: capture threads already playing some of ``sources``, started held while the components
+        loaded (``CaptureThread.start(held=True)``); ``run`` hands over what they kept."""
         self.sources = list(sources)
+        self.captures = list(captures)
         self.source_name = source_name or (self.sources[0].name if self.sources else "stream")
         self.components = components or Components.build(config)
         self.engine = self.components.engine
@@ -144,7 +149,7 @@ class Monitor:
         self.open()
         failure: BaseException | None = None
         try:
-            self.graph = wire(cfg, self.sources, self.components, self._emit, self._on_status)
+            self.graph = wire(cfg, self.sources, self.components, self._emit, self._on_status, self.captures)
             self.loop = EngineLoop(
                 self.graph,
                 self.engine,
@@ -162,7 +167,7 @@ class Monitor:
             for w in self.graph.workers:
                 w.start()
             for cap in self.graph.captures:
-                cap.start()
+                cap.start()  # (one started held: hands over what it kept, in order)
             self.loop.run(self._stop_requested)
         except (KeyboardInterrupt, StopRequested):
             self.result.interrupted = True
@@ -223,6 +228,8 @@ class Monitor:
 
     def _shutdown_now(self) -> None:
         if self.graph is None:
+            for c in self.captures:  # playing since before the run, and nothing wired to take what they hold
+                c.stop()
             return
         for c in self.graph.captures:
             c.stop()

@@ -12,6 +12,8 @@ from streammsa.capture.media_file import MediaFileSource
 from streammsa.capture.pacing import CaptureThread, Pacer
 from streammsa.capture.packets import SAMPLE_RATE, AudioChunk, VideoFrame
 from streammsa.capture.source import Source
+from streammsa.features.vision import RateGate
+from streammsa.protocol import StatusEvent
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +181,50 @@ def test_watchdog_reports_a_blocked_device_as_stalled_then_running_again():
     names = [s for s, _ in states]
     assert names == ["starting", "running", "stalled", "running", "ended"]
     assert "no packets for" in states[2][1] and cap.packets == 10
+
+
+def test_a_capture_started_held_keeps_its_clock_and_hands_over_everything_in_order(clip):
+    """A paced replay starts playing while the models load: nothing is delivered before ``start()``, then every
+    packet and status in the order it came, and the stream's clock is the one started at the first packet."""
+    items: list = []
+    cap = CaptureThread(MediaFileSource(clip), speed=2.0)
+    cap.on_packet, cap.on_status = items.append, items.append  # (wired later, as the monitor does)
+    t0 = time.monotonic()
+    cap.start(held=True)
+    time.sleep(0.3)
+    assert items == [] and cap.packets > 0  # playing, holding
+    assert cap.pacer.stream_now() == pytest.approx((time.monotonic() - t0) * 2.0, abs=0.25)
+    cap.start()  # the run takes it over
+    assert cap.join(timeout=30)
+    packets = [p for p in items if not isinstance(p, StatusEvent)]
+    states = [ev.state for ev in items if isinstance(ev, StatusEvent)]
+    _, want_states, want_audio, want_frames, _ = run_capture(clip, speed=None)
+    assert states == want_states == ["starting", "running", "ended"]
+    assert [p.t for p in packets if isinstance(p, VideoFrame)] == [f.t for f in want_frames]
+    audio = [p for p in packets if isinstance(p, AudioChunk)]
+    assert contiguous(audio) and audio_span(audio) == audio_span(want_audio)
+    times = [p.t for p in packets]
+    assert len(packets) == cap.packets and times == sorted(times)
+
+
+def test_a_frame_filter_set_on_a_held_capture_keeps_the_analysers_frames(clip):
+    """``filter_frames`` on a capture that has already played: the file converts fewer frames, and a gate of
+    the same rate fed what it delivers passes the same frames as one fed every frame of the clip."""
+    every = [f.t for f in run_capture(clip, speed=None)[3]]
+    analyser = RateGate(10.0)
+    want = [t for t in every if analyser(t)]
+
+    frames: list[float] = []
+    source = MediaFileSource(clip)
+    cap = CaptureThread(
+        source, speed=2.0, on_packet=lambda p: frames.append(p.t) if isinstance(p, VideoFrame) else None
+    )
+    cap.start(held=True)
+    while cap.packets < 12:  # some frames held, not all
+        time.sleep(0.01)
+    cap.filter_frames(RateGate(10.0))
+    cap.start()
+    assert cap.join(timeout=30)
+    gate = RateGate(10.0)
+    assert [t for t in frames if gate(t)] == want
+    assert 0 < source.frames_skipped and len(frames) < len(every)

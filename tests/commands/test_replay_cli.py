@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -155,3 +157,43 @@ def test_showing_the_face_head_says_the_overall_reading_was_fitted_with_the_face
         rc = main(["replay", str(grid_clip), "--fast", "--no-dashboard", "--out", str(out), *flags])
         err = capsys.readouterr().err
         assert rc == 0 and (err.count(warning) == 1) is warned, err
+
+
+PLAYS_DURING_LOAD = """
+import sys
+from streammsa.capture.pacing import CaptureThread
+start = CaptureThread.start
+def recording_start(self, held=False):
+    if held:
+        print(f"held start: torch imported {'torch' in sys.modules}", flush=True)
+    return start(self, held)
+CaptureThread.start = recording_start
+from streammsa.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.data
+def test_a_paced_replay_plays_its_file_while_the_models_load_and_reads_all_of_it(grid_clip, tmp_path):
+    """Issue #12 (start-up): the file starts playing before torch is imported, and what played while the models
+    loaded is read like the rest: every window's face reads, and its voice is heard, as in a --fast replay."""
+
+    def first_messages(*mode: str) -> dict[int, dict]:
+        out = tmp_path / "-".join(("run", *mode))
+        args = ["-q", "replay", str(grid_clip), *mode, "--no-dashboard", "--out", str(out)]
+        proc = subprocess.run(
+            [sys.executable, "-c", PLAYS_DURING_LOAD, *args], capture_output=True, text=True, timeout=180, cwd=REPO
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert ("held start: torch imported False" in proc.stdout.splitlines()) == (not mode)
+        rs = {r["seq"]: r for r in readings(out / "timeline.jsonl")}  # (each window's last revision)
+        assert [r["t_end"] for r in rs.values()] == [1.0, 2.0, 3.0]
+        return rs
+
+    paced, fast = first_messages(), first_messages("--fast")
+    assert paced[0]["modalities"]["vision"]["present"]
+    for seq in paced:  # (a voice reads against its speaker's baseline as it stood when the reading was revised)
+        got, want = paced[seq]["modalities"], fast[seq]["modalities"]
+        face, face_fast = got["vision"], want["vision"]
+        assert (face["present"], face["intensity"]) == (face_fast["present"], face_fast["intensity"]), seq
+        assert got["audio"]["present"] == want["audio"]["present"], seq

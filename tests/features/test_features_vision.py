@@ -219,3 +219,29 @@ def test_a_face_held_still_reads_the_same_in_every_frame_as_its_photo(extractor,
     frames = [extractor.process(rgb, i / 10.0) for i in range(12)]
     assert all(f is not None for f in frames)
     assert max(float(np.abs(f - photo).max()) for f in frames) < 1e-5
+
+
+DRAWING_DEFERRED = """
+import sys
+import numpy as np
+from streammsa.features.vision import FaceFeatureExtractor
+extractor = FaceFeatureExtractor()
+extractor.process_image(np.zeros((64, 64, 3), np.uint8))
+print("after a face read:", "matplotlib" in sys.modules)
+from mediapipe.tasks.python.vision import drawing_styles, drawing_utils
+spec = drawing_utils.DrawingSpec(color=(0, 255, 0))
+print("drawing works:", spec.color == (0, 255, 0), drawing_styles.get_default_face_mesh_contours_style() is not None)
+print("after drawing:", "matplotlib" in sys.modules)
+"""
+
+
+def test_mediapipe_drawing_helpers_load_only_when_used():
+    """Issue #12 (start-up): reading faces never imports matplotlib (MediaPipe's drawing helpers pull in its pyplot,
+    about 0.5 CPU-s), and a program that draws still gets the helpers whole."""
+    proc = subprocess.run([sys.executable, "-c", DRAWING_DEFERRED], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "after a face read: False",
+        "drawing works: True True",
+        "after drawing: True",
+    ]
