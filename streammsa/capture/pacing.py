@@ -10,9 +10,9 @@ Status changes go to ``on_status(StatusEvent)`` ("starting", "running", "stalled
 ``stall_timeout_s`` a watchdog also reports "stalled" when no packet arrived for that long
 (a device blocked inside its read) and "running" when packets flow again (``on_status``
 may then be called from the watchdog thread). ``start(held=True)`` plays the source now but keeps its
-packets and status events until the next ``start()`` hands them over, in order: a paced replay starts its
-clock while the monitor's models load (issue #12: the first reading covers the stream's first second, which
-then plays during torch's import instead of after it). An
+packets and status events (up to ``HOLD_MAX_BYTES``) until the next ``start()`` hands them over, in order: a
+paced replay starts its clock while the monitor's models load (issue #12: the first reading covers the
+stream's first second, which then plays during torch's import instead of after it). An
 exception raised by the source or a callback is not swallowed: it is kept in ``.exception``
 and re-raised in the consumer by ``join()`` / ``check()``. A source's non-fatal
 ``error`` line (a file that broke mid-stream) is reported as an "ended" status with the
@@ -31,12 +31,16 @@ import threading
 import time
 from collections.abc import Callable
 
-from streammsa.capture.packets import Packet, VideoFrame
+from streammsa.capture.packets import AudioChunk, Packet, VideoFrame
 from streammsa.capture.source import Source
 from streammsa.log import get as get_logger
 from streammsa.protocol import StatusEvent
 
 log = get_logger("capture")
+
+# start(held=True) holds at most this much media (decoded frames are large: 6 MB each at 1080p); beyond it the
+# source waits, as if it had started when the run took it over (a paced file then catches up: nothing is lost)
+HOLD_MAX_BYTES = 256 * 2**20
 
 
 class Pacer:
@@ -109,7 +113,8 @@ class CaptureThread:
         # order) and the times of the video frames among them (filter_frames); None: delivered as they come
         self._held: list[Packet | StatusEvent] | None = None
         self._held_video_times: list[float] = []
-        self._held_lock = threading.Lock()
+        self._held_bytes = 0
+        self._held_lock = threading.Condition()  # notified when what was held has been handed over
         source.on_status = lambda state, detail: self._status(state, detail)
 
     def _status(self, state: str, detail: str = "") -> None:
@@ -118,10 +123,15 @@ class CaptureThread:
 
     def _deliver(self, item: Packet | StatusEvent) -> None:
         with self._held_lock:
+            while self._held is not None and self._held_bytes > HOLD_MAX_BYTES and not self._stop.is_set():
+                self._held_lock.wait(0.1)
             if self._held is not None:
                 self._held.append(item)
                 if isinstance(item, VideoFrame):
                     self._held_video_times.append(item.t)
+                    self._held_bytes += item.image.nbytes
+                elif isinstance(item, AudioChunk):
+                    self._held_bytes += item.samples.nbytes
                 return
         self._hand(item)
 
@@ -153,6 +163,7 @@ class CaptureThread:
             with self._held_lock:
                 if not self._held:
                     self._held = None
+                    self._held_lock.notify_all()
                     return
                 batch, self._held = self._held, []
             for item in batch:

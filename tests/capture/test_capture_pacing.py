@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from support.media import write_media
 
+from streammsa.capture import pacing
 from streammsa.capture.media_file import MediaFileSource
 from streammsa.capture.pacing import CaptureThread, Pacer
 from streammsa.capture.packets import SAMPLE_RATE, AudioChunk, VideoFrame
@@ -228,3 +229,21 @@ def test_a_frame_filter_set_on_a_held_capture_keeps_the_analysers_frames(clip):
     gate = RateGate(10.0)
     assert [t for t in frames if gate(t)] == want
     assert 0 < source.frames_skipped and len(frames) < len(every)
+
+
+def test_a_held_capture_waits_when_its_hold_is_full_and_loses_nothing(clip, monkeypatch):
+    """A hold is bounded (decoded frames are large): past ``HOLD_MAX_BYTES`` the source waits, as if it had started
+    when the run took it over, and every packet still arrives once, in order."""
+    monkeypatch.setattr(pacing, "HOLD_MAX_BYTES", 8 * 32 * 32 * 3)  # eight of the clip's frames
+    packets: list = []
+    cap = CaptureThread(MediaFileSource(clip), speed=None, on_packet=packets.append)
+    cap.start(held=True)
+    time.sleep(0.5)  # unpaced: without the bound the whole clip would be held by now
+    held = cap.packets
+    assert packets == [] and 0 < held < 30
+    cap.start()
+    assert cap.join(timeout=30)
+    frames = [p.t for p in packets if isinstance(p, VideoFrame)]
+    assert (
+        len(frames) == 30 and frames == sorted(frames) and contiguous([p for p in packets if isinstance(p, AudioChunk)])
+    )
