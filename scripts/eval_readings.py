@@ -1,7 +1,8 @@
 """Readings on plainly labelled inputs, in one table: plain sentences (text alone, and spoken end to end),
-nobody speaking (silence, tone, noise), still faces of held-out people end to end, the demo clip's text
-reading over time, and (``--held-out``) each modality alone on held-out identities: polarity AUROC, MAE and
-neutral calibration, beside VADER and the expression classifier's happy probability.
+nobody speaking (silence, tone, noise), neutral speech from each source as the monitor shows it, still faces of
+held-out people end to end, the demo clip's text reading over time, and (``--held-out``) each modality alone on
+held-out identities: polarity AUROC, MAE and neutral calibration, beside VADER and the expression classifier's
+happy probability.
 
 Usage: .venv/bin/python scripts/eval_readings.py [--checkpoint PATH] [--json OUT] [--voices en-us,en-gb]
                                                  [--held-out] [--faces-per-class 3]
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sentences", type=Path, default=SENTENCES)
     ap.add_argument("--voices", default=",".join(P.ESPEAK_VOICES), help="espeak-ng voices, comma-separated")
     ap.add_argument("--skip-spoken", action="store_true", help="skip the end-to-end spoken sentences (slowest part)")
+    ap.add_argument("--skip-neutral-voices", action="store_true", help="skip neutral speech from each source")
     ap.add_argument("--json", type=Path, default=None, help="also write every figure and item here")
     ap.add_argument("--faces-per-class", type=int, default=8, help="held-out photos per expression (0: none)")
     ap.add_argument("--held-out", action="store_true", help="also each modality alone on held-out identities")
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_spoken:
             res["spoken"] = P.spoken(components, sentences, [v for v in args.voices.split(",") if v])
         res["nobody_speaking"] = P.nobody_speaking(components)
+        if not args.skip_neutral_voices:
+            res["neutral_voices"] = P.neutral_voices(components, args.shared, [v for v in args.voices.split(",") if v])
         if args.faces_per_class > 0:
             res["faces"] = P.still_faces(components, args.shared, args.faces_per_class)
         if args.held_out:
@@ -81,7 +85,13 @@ def main(argv: list[str] | None = None) -> int:
 
             ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
             res["held_out"] = eval_unimodal(
-                [ckpt], args.shared, args.cache, "test", components.text_reader, components.face_reader
+                [ckpt],
+                args.shared,
+                args.cache,
+                "test",
+                components.text_reader,
+                components.face_reader,
+                components.voice_reader,
             )
         res["demo"] = P.demo_text_over_time(components, demo_clip())
     except StreamMSAError as exc:
@@ -99,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in res["nobody_speaking"].items():
         print(f"{name:12s}: {r['voice_windows']}/{r['windows']} windows read a voice, overall mean "
               f"{r['overall_mean']}, {r['alerts']} alerts")  # fmt: skip
+    for name, r in (res.get("neutral_voices") or {}).items():
+        if r["windows"]:
+            print(f"neutral voice, {name}: shown {r['mean']:+.2f}+-{r['std']:.2f}, {r['within_0.4']:.0%} of "
+                  f"{r['windows']} windows within +-0.4, confidence {r['confidence_mean']:.2f} "
+                  f"({r['streams']} streams)")  # fmt: skip
     if "faces" in res:
         for c in P.FACE_CLASSES:
             f = res["faces"][c]

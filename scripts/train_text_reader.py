@@ -7,6 +7,8 @@ Two steps, each run's record kept in --runs (so runs can go in two processes sid
     .venv/bin/python scripts/train_text_reader.py run --lrs 5e-5 --seeds 1,2,3,4     # at the chosen rate
     .venv/bin/python scripts/train_text_reader.py publish --out models/text_reader.pt
 
+``lexicon`` measures the issue's suggestion of a lexicon score as an extra input: each reader's reading and
+VADER's compound score stacked by a least-absolute-deviation fit on the validation videos, test scored once.
 ``publish`` picks the learning rate with the lowest validation MAE of seed 0 (the test split is never
 looked at to choose), ships seed 0's weights at that rate, and writes the model card with the test
 figures of every seed at that rate (mean +- std). Method: streammsa/training/text_reader.py.
@@ -130,6 +132,52 @@ def publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _l1_fit(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> np.ndarray:
+    """Least absolute deviations (the reader's own loss) by iteratively reweighted least squares."""
+    w = np.linalg.lstsq(x, y, rcond=None)[0]
+    for _ in range(iterations):
+        s = 1.0 / np.maximum(np.abs(x @ w - y), 1e-3) ** 0.5
+        w = np.linalg.lstsq(x * s[:, None], y * s, rcond=None)[0]
+    return w
+
+
+def lexicon(args: argparse.Namespace) -> int:
+    from streammsa.training.evaluation.plain_inputs import vader_compound
+    from streammsa.training.text_reader import scores
+
+    torch.set_num_threads(args.threads)
+    items = [it for it in transcripts(args.data) if it.split in ("valid", "test")]
+    label = np.array([it.label for it in items], dtype=np.float64)
+    split, corpus = np.array([it.split for it in items]), np.array([it.corpus for it in items])
+    valid = split == "valid"
+    vader = vader_compound([it.text for it in items]) * 3.0
+    folder = assets.minilm_dir()
+    encoder = load_encoder(folder)
+    print(
+        "| reader | inputs | weights (valid fit) | valid MAE | MOSI test Acc2 Non0 / MAE | MOSEI test Acc2 Non0 / MAE |"
+    )
+    print("|---|---|---|---:|---:|---:|")
+    for path in args.readers:
+        reader = TextReader.load(path, encoder, folder).eval()
+        r = reader.read([it.text for it in items], batch_size=64).astype(np.float64)
+        variants = {"reader as is": None, "reader": np.c_[r], "reader + VADER": np.c_[r, vader],
+                    "reader + VADER + bias": np.c_[r, vader, np.ones_like(r)]}  # fmt: skip
+        for name, x in variants.items():
+            w = np.ones(1) if x is None else _l1_fit(x[valid], label[valid])
+            pred = r if x is None else x @ w
+            test = {c: scores(pred[(split == "test") & (corpus == c)], label[(split == "test") & (corpus == c)])
+                    for c in ("mosi", "mosei")}  # fmt: skip
+            cells = [
+                Path(path).name,
+                name,
+                " ".join(f"{v:+.3f}" for v in w),
+                f"{np.abs(pred - label)[valid].mean():.4f}",
+            ]
+            cells += [f"{test[c]['acc2_non0'] * 100:.1f} / {test[c]['mae']:.3f}" for c in ("mosi", "mosei")]
+            print("| " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
 def _pm(pair: list[float], scale: float = 1.0, digits: int = 3) -> str:
     return f"{pair[0] * scale:.{digits}f} +- {pair[1] * scale:.{digits}f}"
 
@@ -217,10 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     q.add_argument("--runs", type=Path, default=RUNS)
     q.add_argument("--out", type=Path, default=Path("models/text_reader.pt"))
     q.add_argument("--grid-from", type=Path, default=None, help="records of an earlier grid, for the card only")
+    x = sub.add_parser("lexicon", help="measure VADER stacked on readers (fitted on validation)")
+    x.add_argument("readers", nargs="+", type=Path, help="reader files (e.g. models/text_reader.pt)")
+    x.add_argument("--threads", type=int, default=2)
+    x.add_argument("--data", type=Path, default=shared_data())
     args = p.parse_args(argv)
     args.command = "scripts/train_text_reader.py " + shlex.join(sys.argv[1:] if argv is None else argv)
     try:
-        return run(args) if args.cmd == "run" else publish(args)
+        return {"run": run, "publish": publish, "lexicon": lexicon}[args.cmd](args)
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

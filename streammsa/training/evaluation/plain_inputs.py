@@ -3,6 +3,8 @@
 - plain meeting sentences (positive / neutral / negative, written for this project, never trained on):
   read by the model from their text alone, and spoken by espeak-ng end to end through ``replay``;
 - nobody speaking (digital silence, a pure tone, white noise): no voice reading, no alert;
+- neutral voices: each held-out speaker's neutral speech joined into one stream, replayed end to end: the voice
+  reading as the monitor shows it (against that speaker's running baseline), per source;
 - the demo clip: the text reading over time (its words turn from positive to negative).
 """
 
@@ -162,6 +164,61 @@ def nobody_speaking(components: Any) -> dict[str, Any]:
                 "voice_windows": sum(r["modalities"]["audio"]["present"] for r in rs),
                 "overall_mean": round(float(np.mean([r["intensity"] for r in rs])), 3) if rs else None,
                 "alerts": len(run.of_type("alert")),
+            }
+    return out
+
+
+NEUTRAL_GAP_S = 0.3  # silence between joined clips, as between a speaker's sentences
+
+
+def neutral_voices(components: Any, shared: Path, voices: Sequence[str] = ("en-us",)) -> dict[str, Any]:
+    """Neutral speech from each source, replayed end to end (``--fast``): held-out speakers of RAVDESS
+        (actors 19-24), EmoDB (speakers 15-16) and GRID (two talkers), each speaker's neutral clips joined into one
+        stream; GRID's 11 talkers in one stream (the single-speaker baseline meets a new voice every 3 s); espeak-ng
+        speaking the plain neutral sentences. Per source: the voice reading shown in each window with a voice (mean,
+        spread, share within +-0.4) and its confidence. A stream's first window with a voice reads 0 by construction
+    (the baseline is that window), so a speaker heard only speaking neutrally reads near 0 on average: what this
+    measures is how far single windows wander, and the 11-talker stream, where each new voice meets a baseline
+    of other people's."""
+    from streammsa.capture.packets import SAMPLE_RATE
+    from streammsa.datasets.items import list_items
+    from streammsa.features.audio import decode_audio_file
+    from streammsa.monitor import replay_messages
+
+    items = [it for it in list_items(shared, ("ravdess", "emodb", "grid"), ["audio"]) if it.emotion == "neutral"]
+    streams: dict[str, dict[str, list[str]]] = {}  # source -> speaker -> clip paths
+    for it in sorted(items, key=lambda it: it.key):
+        if it.split == "test":
+            streams.setdefault(f"{it.corpus} (held-out speakers)", {}).setdefault(it.group, []).append(it.path)
+        if it.corpus == "grid":
+            streams.setdefault("grid, 11 talkers in one stream", {}).setdefault("all", []).append(it.path)
+    gap = np.zeros(int(NEUTRAL_GAP_S * SAMPLE_RATE), np.float32)
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="streammsa-neutral-") as tmp:
+        for voice in voices:
+            texts = [s.text for s in load_sentences(sentences_file()) if s.label == 0]
+            paths = []
+            for i, text in enumerate(texts):
+                paths.append(str(Path(tmp) / f"espeak-{i}.wav"))
+                subprocess.run(["espeak-ng", "-v", voice, "-w", paths[-1], text], check=True, timeout=30)
+            streams.setdefault("espeak-ng, plain neutral sentences", {})[voice] = paths
+        for source, speakers in streams.items():
+            shown, confidence = [], []
+            for paths in speakers.values():
+                wav = Path(tmp) / "stream.wav"
+                _write_wav(wav, np.concatenate([x for p in paths for x in (decode_audio_file(p), gap)]), SAMPLE_RATE)
+                heard = [r["modalities"]["audio"] for r in replay_messages(wav, components=components).readings]
+                heard = [a for a in heard if a["present"] and a["intensity"] is not None]
+                shown += [a["intensity"] for a in heard]
+                confidence += [a["confidence"] for a in heard if a["confidence"] is not None]
+            v = np.asarray(shown, dtype=np.float64)
+            out[source] = {
+                "streams": len(speakers),
+                "windows": len(v),
+                "mean": round(float(v.mean()), 3) if len(v) else None,
+                "std": round(float(v.std()), 3) if len(v) else None,
+                "within_0.4": round(float(np.mean(np.abs(v) <= 0.4)), 3) if len(v) else None,
+                "confidence_mean": round(float(np.mean(confidence)), 3) if confidence else None,
             }
     return out
 

@@ -35,10 +35,13 @@ def held_out_pools(shared: Path, cache: Path, spec, split: str):
     return pools
 
 
-def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str, text_reader=None, face_reader=None) -> dict:
+def eval_unimodal(
+    ckpts: list[str], shared: Path, cache: Path, split: str, text_reader=None, face_reader=None, voice_reader=None
+) -> dict:
     """Every checkpoint on every (modality, corpus) set of ``split``, the other modalities absent; with
     ``text_reader`` (models/text_reader.py, the monitor's text reading) also that reader on each transcript, with
-    ``face_reader`` (models/face_reader.py) that reader on each face."""
+    ``face_reader`` (models/face_reader.py) that reader on each face, with ``voice_reader``
+    (models/voice_reader.py) that reader on each whole clip's speech (NaN, left out, where too little)."""
     from streammsa.datasets.compose import ComposeConfig, Composer
     from streammsa.datasets.fusion_rule import FusionRule
 
@@ -80,6 +83,13 @@ def eval_unimodal(ckpts: list[str], shared: Path, cache: Path, split: str, text_
             row["vader"] = _with_auroc(vader([e.item.text for e in entries]), labels)
             if text_reader is not None:
                 row["text_reader"] = _with_auroc(text_reader.read([e.item.text for e in entries]), labels)
+        if m == "audio" and voice_reader is not None:
+            from streammsa.training.evaluation.conflict import voice_clip_readings
+
+            clips = voice_clip_readings(voice_reader, shared, cache, {e.item.key for e in entries})
+            r = np.asarray([clips.get(e.item.key, np.nan) for e in entries], dtype=np.float64)
+            heard = np.isfinite(r)
+            row["voice_reader"] = _with_auroc(r[heard], labels[heard])
         if m == "vision":
             happy = np.asarray([float(np.mean(s.features["vision"][:, FER_HAPPY])) for s in samples])
             row["fer_happy"] = {"n": len(entries), "AUROC": polarity_auroc(happy, labels)}
