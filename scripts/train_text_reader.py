@@ -107,8 +107,8 @@ def publish(args: argparse.Namespace) -> int:
         for r in recs.values()
         if (r["config"]["lr"], r["config"]["top_layers"], r["config"]["epochs"]) == (lr, top, epochs)
     ]
-    grid = {k: {"lr": r["config"]["lr"], "epochs": r["config"]["epochs"], "valid_mae": r["valid_mae"]}
-            for k, r in sorted(seed0.items())}  # fmt: skip
+    grid = {k: {"lr": r["config"]["lr"], "epochs": r["config"]["epochs"], "top_layers": r["config"]["top_layers"],
+                "valid_mae": r["valid_mae"]} for k, r in sorted(seed0.items())}  # fmt: skip
     earlier = {p.stem: json.loads(p.read_text())["valid_mae"] for p in sorted(args.grid_from.glob("*-seed0.json"))} \
         if args.grid_from else {}  # fmt: skip
     meta = {
@@ -193,17 +193,18 @@ def render_card(meta: dict, path: Path) -> str:
         return "| " + " | ".join(cells) + " |"
 
     grid = ", ".join(f"{k}: {v['valid_mae']}" for k, v in meta["grid_valid_mae"].items())
-    by_epochs: dict[int, list[str]] = {}
+    by_run: dict[tuple[int, int], list[str]] = {}  # (top layers, epochs) -> learning rates
     for v in meta["grid_valid_mae"].values():
-        by_epochs.setdefault(v["epochs"], []).append(f"{v['lr']:g}")
-    grid_runs = [f"{SCRIPT} run --lrs {','.join(lrs)} --epochs {ep} --seeds 0" for ep, lrs in sorted(by_epochs.items())]
+        by_run.setdefault((v.get("top_layers", 2), v["epochs"]), []).append(f"{v['lr']:g}")
+    grid_runs = [f"{SCRIPT} run --lrs {','.join(lrs)} --epochs {ep} --seeds 0 --top-layers {top}"
+                 for (top, ep), lrs in sorted(by_run.items())]  # fmt: skip
     seeds = ", ".join(str(x) for x in meta["seeds"])
     training = (
         f"Training: L1 loss, AdamW (weight decay {cfg['weight_decay']}), one-cycle schedule with 10 % warm-up, "
         f"{cfg['epochs']} epochs of batch {cfg['batch_size']}; the step kept is the lowest validation MAE, checked "
         f"every {cfg['eval_every']} steps (shipped run: step {shipped['best_step']} of {shipped['steps']}, "
-        f"validation MAE {shipped['valid_mae']}). Learning rate and epochs chosen on validation (seed 0), "
-        f"validation MAE: {grid} -> `{meta['chosen']}`."
+        f"validation MAE {shipped['valid_mae']}). Layers fine-tuned, learning rate and epochs chosen on validation "
+        f"(seed 0), validation MAE: {grid} -> `{meta['chosen']}`."
     )
     lines = [
         f"# Text reader (`{path.name}`)",
@@ -218,7 +219,7 @@ def render_card(meta: dict, path: Path) -> str:
         "",
         "```bash",
         *grid_runs,
-        f"{SCRIPT} run --lrs {cfg['lr']:g} --epochs {cfg['epochs']} --seeds 1,2,3,4",
+        f"{SCRIPT} run --lrs {cfg['lr']:g} --epochs {cfg['epochs']} --seeds 1,2,3,4 --top-layers {cfg['top_layers']}",
         f"{SCRIPT} publish --out models/{path.name}",
         "```",
         "",

@@ -7,6 +7,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -51,7 +52,8 @@ def test_publish_chooses_on_validation_and_reports_the_seeds_at_that_rate(tmp_pa
     assert meta["test_over_seeds"]["mosi"]["acc2_non0"] == pytest.approx([0.82, 0.02])
     card = out.with_suffix(".md").read_text()
     assert "82.0 +- 2.0" in card and "top1-lr5e-05-ep3-seed0" in card
-    assert "run --lrs 0.0001,5e-05 --epochs 3 --seeds 0" in card and "--lrs 5e-05 --epochs 3 --seeds 1,2,3,4" in card
+    assert "run --lrs 0.0001,5e-05 --epochs 3 --seeds 0 --top-layers 1" in card
+    assert "--lrs 5e-05 --epochs 3 --seeds 1,2,3,4 --top-layers 1" in card
     assert "grid run before a fix" not in card
     # an earlier grid's records go on the card for the record only: the shipped run stays the same
     assert script.main(["publish", "--runs", str(runs), "--out", str(out), "--grid-from", str(runs)]) == 0
@@ -59,3 +61,16 @@ def test_publish_chooses_on_validation_and_reports_the_seeds_at_that_rate(tmp_pa
     assert "grid run before a fix" in card and "top1-lr0.0001-ep3-seed0: 0.6" in card
     assert torch.load(out, weights_only=True)["meta"]["chosen"] == "top1-lr5e-05-ep3-seed0"
     assert script.main(["publish", "--runs", str(tmp_path / "none"), "--out", str(out)]) == 2
+
+
+def test_the_lexicon_stack_is_fitted_by_least_absolute_deviations():
+    """``lexicon`` stacks VADER on a reader with the reader's own loss (L1): a few wild labels do not move the fit,
+    where least squares would follow them."""
+    script = _script()
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.normal(size=400), rng.normal(size=400), np.ones(400)]
+    y = x @ np.array([0.9, 0.1, -0.05]) + 0.01 * rng.normal(size=400)
+    y[:20] += 30.0  # 5 % of the labels far off
+    w = script._l1_fit(x, y)
+    assert w == pytest.approx([0.9, 0.1, -0.05], abs=0.02)
+    assert abs(np.linalg.lstsq(x, y, rcond=None)[0][2] + 0.05) > 1.0  # least squares follows the outliers
