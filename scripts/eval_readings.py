@@ -73,11 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         sentences = P.load_sentences(args.sentences)
         components = Components.build(monitor_config(args, args.checkpoint))
         res: dict = {"checkpoint": str(args.checkpoint or "default"), "text_alone": P.text_alone(components, sentences)}
+        voices = [v for v in args.voices.split(",") if v]
         if not args.skip_spoken:
-            res["spoken"] = P.spoken(components, sentences, [v for v in args.voices.split(",") if v])
+            res["spoken"] = P.spoken(components, sentences, voices)
         res["nobody_speaking"] = P.nobody_speaking(components)
         if not args.skip_neutral_voices:
-            res["neutral_voices"] = P.neutral_voices(components, args.shared, [v for v in args.voices.split(",") if v])
+            res["neutral_voices"] = P.neutral_voices(components, args.shared, voices)
         if args.faces_per_class > 0:
             res["faces"] = P.still_faces(components, args.shared, args.faces_per_class)
         if args.held_out:

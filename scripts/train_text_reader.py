@@ -142,7 +142,7 @@ def _l1_fit(x: np.ndarray, y: np.ndarray, iterations: int = 50) -> np.ndarray:
 
 
 def lexicon(args: argparse.Namespace) -> int:
-    from streammsa.training.evaluation.plain_inputs import vader_compound
+    from streammsa.training.evaluation.unimodal import vader
     from streammsa.training.text_reader import scores
 
     torch.set_num_threads(args.threads)
@@ -150,7 +150,7 @@ def lexicon(args: argparse.Namespace) -> int:
     label = np.array([it.label for it in items], dtype=np.float64)
     split, corpus = np.array([it.split for it in items]), np.array([it.corpus for it in items])
     valid = split == "valid"
-    vader = vader_compound([it.text for it in items]) * 3.0
+    lexicon_score = vader([it.text for it in items])  # VADER's compound x 3
     folder = assets.minilm_dir()
     encoder = load_encoder(folder)
     print(
@@ -160,8 +160,8 @@ def lexicon(args: argparse.Namespace) -> int:
     for path in args.readers:
         reader = TextReader.load(path, encoder, folder).eval()
         r = reader.read([it.text for it in items], batch_size=64).astype(np.float64)
-        variants = {"reader as is": None, "reader": np.c_[r], "reader + VADER": np.c_[r, vader],
-                    "reader + VADER + bias": np.c_[r, vader, np.ones_like(r)]}  # fmt: skip
+        variants = {"reader as is": None, "reader": np.c_[r], "reader + VADER": np.c_[r, lexicon_score],
+                    "reader + VADER + bias": np.c_[r, lexicon_score, np.ones_like(r)]}  # fmt: skip
         for name, x in variants.items():
             w = np.ones(1) if x is None else _l1_fit(x[valid], label[valid])
             pred = r if x is None else x @ w

@@ -173,13 +173,13 @@ NEUTRAL_GAP_S = 0.3  # silence between joined clips, as between a speaker's sent
 
 def neutral_voices(components: Any, shared: Path, voices: Sequence[str] = ("en-us",)) -> dict[str, Any]:
     """Neutral speech from each source, replayed end to end (``--fast``): held-out speakers of RAVDESS
-        (actors 19-24), EmoDB (speakers 15-16) and GRID (two talkers), each speaker's neutral clips joined into one
-        stream; GRID's 11 talkers in one stream (the single-speaker baseline meets a new voice every 3 s); espeak-ng
-        speaking the plain neutral sentences. Per source: the voice reading shown in each window with a voice (mean,
-        spread, share within +-0.4) and its confidence. A stream's first window with a voice reads 0 by construction
-    (the baseline is that window), so a speaker heard only speaking neutrally reads near 0 on average: what this
-    measures is how far single windows wander, and the 11-talker stream, where each new voice meets a baseline
-    of other people's."""
+    (actors 19-24), EmoDB (speakers 15-16) and GRID (two talkers), each speaker's neutral clips joined into one
+    stream; GRID's 11 talkers in one stream (the single-speaker baseline meets a new voice every 3 s); espeak-ng
+    speaking the plain neutral sentences, one stream per voice. Per source: the voice reading shown in each window
+    with a voice (mean, spread, share within +-0.4) and its confidence. A stream's first window with a voice reads 0
+    by construction (the baseline is that window), so a speaker heard only speaking neutrally reads near 0 on
+    average: what this measures is how far single windows wander, and the 11-talker stream, where each new voice
+    meets a baseline of other people's."""
     from streammsa.capture.packets import SAMPLE_RATE
     from streammsa.datasets.items import list_items
     from streammsa.features.audio import decode_audio_file
@@ -195,11 +195,11 @@ def neutral_voices(components: Any, shared: Path, voices: Sequence[str] = ("en-u
     gap = np.zeros(int(NEUTRAL_GAP_S * SAMPLE_RATE), np.float32)
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="streammsa-neutral-") as tmp:
+        texts = [s.text for s in load_sentences(sentences_file()) if s.label == 0]
         for voice in voices:
-            texts = [s.text for s in load_sentences(sentences_file()) if s.label == 0]
             paths = []
             for i, text in enumerate(texts):
-                paths.append(str(Path(tmp) / f"espeak-{i}.wav"))
+                paths.append(str(Path(tmp) / f"espeak-{voice.replace('+', '_')}-{i}.wav"))
                 subprocess.run(["espeak-ng", "-v", voice, "-w", paths[-1], text], check=True, timeout=30)
             streams.setdefault("espeak-ng, plain neutral sentences", {})[voice] = paths
         for source, speakers in streams.items():
