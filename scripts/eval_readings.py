@@ -2,10 +2,11 @@
 nobody speaking (silence, tone, noise), neutral speech from each source as the monitor shows it, still faces of
 held-out people end to end, the demo clip's text reading over time, and (``--held-out``) each modality alone on
 held-out identities: polarity AUROC, MAE and neutral calibration, beside VADER and the expression classifier's
-happy probability.
+happy probability, and (``--cross-corpus``) whether a voice from a corpus the voice reader never heard lowers the
+overall reading (training/evaluation/cross_corpus_voice.py).
 
 Usage: .venv/bin/python scripts/eval_readings.py [--checkpoint PATH] [--json OUT] [--voices en-us,en-gb]
-                                                 [--held-out] [--faces-per-class 3]
+                                                 [--held-out] [--cross-corpus] [--faces-per-class 3]
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.engine.inference import EngineConfig, resolve_checkpoint
-from streammsa.errors import StreamMSAError
+from streammsa.errors import StreamMSAError, UsageError
 from streammsa.monitor import Components
 from streammsa.paths import demo_clip, shared_data
 from streammsa.training.evaluation import plain_inputs as P
@@ -65,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None, help="also write every figure and item here")
     ap.add_argument("--faces-per-class", type=int, default=8, help="held-out photos per expression (0: none)")
     ap.add_argument("--held-out", action="store_true", help="also each modality alone on held-out identities")
+    ap.add_argument(
+        "--cross-corpus",
+        action="store_true",
+        help="also the voice across corpora in the overall reading (scripts/eval_cross_corpus_voice.py; needs the "
+        "composed dataset)",
+    )
     add_reader_options(ap)
     ap.add_argument("--shared", type=Path, default=shared_data(), help="the corpora (default ../shared/data)")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE.expanduser(), help="feature cache (held-out)")
@@ -94,6 +101,21 @@ def main(argv: list[str] | None = None) -> int:
                 components.face_reader,
                 components.voice_reader,
             )
+        if args.cross_corpus:
+            from streammsa.datasets.build import DEFAULT_OUT
+            from streammsa.training.evaluation.cross_corpus_voice import evaluate
+
+            readers = {
+                "text_reader": components.text_reader,
+                "voice_reader": components.voice_reader,
+                "face_reader": components.face_reader,
+                "face_shown": components.face_shown,
+            }
+            if components.voice_reader is None:
+                raise UsageError("--cross-corpus refits the voice reader: it needs one (not --voice-reader head)")
+            ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
+            cache = DEFAULT_CACHE.expanduser().parent / "voice_reader" / "window-speech-states.npz"
+            res["cross_corpus_voice"] = evaluate(ckpt, DEFAULT_OUT.expanduser(), args.shared, cache, readers)
         res["demo"] = P.demo_text_over_time(components, demo_clip())
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -124,6 +146,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"still face, held-out people, {c:9s}: face {face} (median {median}) overall {overall} (n={f['n']})")
     for name, row in (res.get("held_out") or {}).get("sets", {}).items():
         print(held_out_line(name, row))
+    if "cross_corpus_voice" in res:
+        from streammsa.training.evaluation.cross_corpus_voice import report_lines
+
+        print("\n".join(report_lines(res["cross_corpus_voice"])))
     print("demo clip (t_end, text, voice, overall, transcript):")
     for r in res["demo"]:
         text = "  -  " if r["text"] is None else f"{r['text']:+.2f}"

@@ -41,7 +41,9 @@ COMMAND = ".venv/bin/python scripts/train_voice_reader.py"
 def scores_row(name: str, s: Scores) -> str:
     f = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
     neutral = "-" if s.neutral_mean is None else f"{s.neutral_mean:+.2f} +- {s.neutral_std:.2f}"
-    return f"| {name} | {s.windows} | {f(s.auroc)} | {f(s.auroc_speaker)} | {s.mae:.3f} | {neutral} |"
+    return (
+        f"| {name} | {s.windows} | {f(s.auroc)} | {f(s.auroc_speaker)} | {s.mae:.3f} | {neutral} | {s.typicality:.2f} |"
+    )
 
 
 def card(
@@ -68,8 +70,8 @@ reader replaces only the voice reading shown and compared with the other modalit
   {", ".join(f"{k}: {v}" for k, v in meta["alphas"].items())} -> **{meta["alpha"]:g}**; then refitted on train +
   validation. Test scored once.
 
-| fitted on -> scored on | windows | ROC AUC pos vs neg | speaker-relative | MAE | neutral mean +- sd |
-|---|---:|---:|---:|---:|---|
+| fitted on -> scored on | windows | ROC AUC pos vs neg | speaker-relative | MAE | neutral mean +- sd | typicality |
+|---|---:|---:|---:|---:|---|---:|
 {chr(10).join(table)}
 
 Mean reading per emotion on the test speakers: {emotions}.
@@ -79,8 +81,13 @@ windows read from -2 to +2 as the clips run on): read the voice over several win
 
 "speaker-relative": each reading minus its speaker's mean reading over their windows, the offline counterpart of
 the monitor's running voice baseline (`engine/voice_baseline.py`). Across corpora the voice carries valence
-only partly (acted English vs acted German emotion); the monitor counts a voice by its confidence, which grows
-with how much of that speaker it has heard.
+only partly (acted English vs acted German emotion); the monitor counts a voice by its confidence: the speech
+heard, times how much of that speaker it has heard, times the window's **typicality** (`models/typicality.py`):
+how far the window's pooled states lie outside the {meta["typicality_directions"]} leading directions of the
+training windows (standardised), 1 up to the median of held-out validation speakers' windows
+({meta["typicality_range"][0]:.1f}), 0.1 from their 99th percentile ({meta["typicality_range"][1]:.1f}) on. The
+last column is its mean: a corpus the reader never heard sounds unfamiliar to it, so its voice counts little
+there (`scripts/eval_cross_corpus_voice.py` measures what that does to the overall reading).
 
 Licences: RAVDESS CC BY-NC-SA 4.0, EmoDB and GRID research use (see ../shared/data/*/README.md); the fitted
 weights are derived from them and are for research use. Fitted {meta["fitted"]} on a 2-core CPU.
@@ -115,6 +122,10 @@ def main(argv: list[str] | None = None) -> int:
         "command": COMMAND,
     }
     reader = fit(both, alpha, meta)
+    assert reader.typicality is not None  # train and validation speakers are both in ``both``
+    meta["typicality_directions"] = len(reader.typicality.basis)
+    meta["typicality_range"] = [round(reader.typicality.typical, 3), round(reader.typicality.limit, 3)]
+    reader.meta.update(meta)
     rows, results = [], {}
 
     def add(name: str, s: Scores) -> None:

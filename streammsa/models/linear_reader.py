@@ -4,7 +4,8 @@
 
 The file (``.npz``) stores mu, sigma, w, b, the reader's format and the sha256 of the model whose outputs it
 reads (the Whisper encoder for the voice, the expression classifier for the face): a reader fits exactly the
-features it was fitted on, and refuses others with one line.
+features it was fitted on, and refuses others with one line. A reader may also store how typical a window is of
+what it was fitted on (``models/typicality.py``), which the monitor multiplies into the modality's confidence.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 
 from streammsa.errors import InputError
 from streammsa.file_hash import file_sha256
+from streammsa.models.typicality import Typicality
 
 
 class LinearReader:
@@ -36,10 +38,14 @@ class LinearReader:
 
     def read(self, windows: Sequence[np.ndarray]) -> np.ndarray:
         """One reading per window of rows; NaN for a window with fewer than ``MIN_ROWS``."""
+        return self._per_window(windows, self.read_pooled)
+
+    def _per_window(self, windows: Sequence[np.ndarray], of_pooled: Any) -> np.ndarray:
+        """``of_pooled`` of each window's pooled rows; NaN for a window with fewer than ``MIN_ROWS``."""
         out = np.full(len(windows), np.nan)
         keep = [i for i, rows in enumerate(windows) if len(rows) >= self.MIN_ROWS]
         if keep:
-            out[keep] = self.read_pooled(np.stack([self.pool(windows[i]) for i in keep]))
+            out[keep] = of_pooled(np.stack([self.pool(windows[i]) for i in keep]))
         return out
 
     @staticmethod
@@ -67,11 +73,24 @@ class LinearReader:
         self.w = np.asarray(w, np.float64)
         self.b = float(b) if np.ndim(b) == 0 else np.asarray(b, np.float64)
         self.meta = dict(meta)
+        self.typicality: Typicality | None = None  # None: every window counts as typical
+
+    def standardised(self, v: np.ndarray) -> np.ndarray:
+        return (np.asarray(v, np.float64) - self.mu) / self.sigma
 
     def read_pooled(self, v: np.ndarray) -> np.ndarray:
         """(N, D) pooled vectors -> (N,) readings, clamped to -3..+3."""
-        z = (np.asarray(v, np.float64) - self.mu) / self.sigma
-        return np.clip(self.reading(z), -3.0, 3.0)
+        return np.clip(self.reading(self.standardised(v)), -3.0, 3.0)
+
+    def typicality_pooled(self, v: np.ndarray) -> np.ndarray:
+        """(N, D) pooled vectors -> (N,) how typical each is of the reader's training windows (1 without a fit)."""
+        if self.typicality is None:
+            return np.ones(len(v))
+        return self.typicality.of(self.standardised(v))
+
+    def typicality_of(self, windows: Sequence[np.ndarray]) -> np.ndarray:
+        """``read``'s windows -> their typicality (NaN where ``read`` reads NaN)."""
+        return self._per_window(windows, self.typicality_pooled)
 
     def reading(self, z: np.ndarray) -> np.ndarray:
         """(N, D) standardised vectors -> (N,) readings."""
@@ -89,6 +108,7 @@ class LinearReader:
                 sigma=self.sigma.astype(np.float32),
                 w=self.w.astype(np.float32),
                 b=np.asarray(self.b),
+                **(self.typicality.arrays() if self.typicality is not None else {}),
             )
         return path
 
@@ -101,6 +121,7 @@ class LinearReader:
             with np.load(path, allow_pickle=False) as z:
                 header = json.loads(str(z["header"]))
                 parts = {k: z[k] for k in ("mu", "sigma", "w", "b")}
+                typicality = Typicality.from_arrays({k: z[k] for k in z.files if k.startswith("typicality_")})
         except (ValueError, KeyError, OSError) as exc:
             raise InputError(f"{path} is not a streammsa {cls.NAME}: refit it with {cls.SCRIPT}") from exc
         if header.get("format") not in (cls.FORMAT, *cls.OLDER_FORMATS):
@@ -110,4 +131,6 @@ class LinearReader:
                 f"{path} was fitted over other {cls.BASE} weights than {base_file}: reinstall the pinned model "
                 f"or refit it with {cls.SCRIPT}"
             )
-        return cls(parts["mu"], parts["sigma"], parts["w"], parts["b"], header.get("meta", {}))
+        reader = cls(parts["mu"], parts["sigma"], parts["w"], parts["b"], header.get("meta", {}))
+        reader.typicality = typicality
+        return reader

@@ -394,7 +394,7 @@ class EngineLoop:
         """Slice the windows and run the model, each modality counting by its confidence (engine/confidence_fusion.py)
         and the voice read against its speaker's baseline (engine/voice_baseline.py)."""
         inputs = [self._slice(w) for w in windows]
-        voice, face = self._voice_readings(windows, inputs), self._face_readings(windows, inputs)
+        (voice, typical), face = self._voice_readings(windows, inputs), self._face_readings(windows, inputs)
         # a contribution is needed only where it changes the reading: a modality counted below full
         # confidence, and the voice (read against its speaker's baseline)
         needed = [
@@ -411,10 +411,10 @@ class EngineLoop:
             head = float(out.modality_intensity[i, 1])
             heard = head if voice[i] is None else voice[i]
             if first and x.present["audio"]:  # once per window, in order: replays and live runs read alike
-                base.update(heard, d["audio"], 1.0 if evidence is None else evidence, head)
+                base.update(heard, d["audio"], 1.0 if evidence is None else evidence, head, typical[i])
             conf = dict(x.confidence)
-            if conf.get("audio") is not None:
-                conf["audio"] = float(conf["audio"]) * base.familiarity()  # type: ignore[arg-type]
+            if conf.get("audio") is not None:  # a voice counts as much as it is heard, known and typical
+                conf["audio"] = float(conf["audio"]) * base.familiarity() * base.typicality()  # type: ignore[arg-type]
             fused.append(fused_intensity(float(out.intensity[i]), d, conf, {"audio": base.contribution_offset()}))
             read.confidence.append(conf)
             read.offsets.append({"audio": base.reading_offset()})
@@ -424,11 +424,15 @@ class EngineLoop:
         read.out = with_intensity(out, fused)
         return read
 
-    def _voice_readings(self, windows: list[Window], inputs: list[WindowInputs]) -> list[float | None]:
-        """The voice reader's reading of each window with a voice (None: no reader, no voice, too little of it)."""
+    def _voice_readings(
+        self, windows: list[Window], inputs: list[WindowInputs]
+    ) -> tuple[list[float | None], list[float]]:
+        """The voice reader's reading of each window with a voice (None: no reader, no voice, too little of it), and
+        how typical the window's voice is of the reader's training windows (``models/typicality.py``; 1 where it
+        was not read)."""
         reader = self.graph.voice_reader
         if reader is None:
-            return [None] * len(windows)
+            return [None] * len(windows), [1.0] * len(windows)
         threshold = EvidenceConfig().speech_threshold  # the states heard while someone speaks (as in its training)
         rows = []
         for w, x in zip(windows, inputs):
@@ -443,7 +447,8 @@ class EngineLoop:
             # a voice is present from 0.3 s of speech (engine/evidence.py), the reader pools from 0.5 s: between
             # the two it reads the whole window, so a present voice is always read on the reader's scale
             rows.append(heard if len(heard) >= MIN_STATES else values)
-        return [None if np.isnan(r) else float(r) for r in reader.read(rows)]
+        readings = [None if np.isnan(r) else float(r) for r in reader.read(rows)]
+        return readings, [1.0 if np.isnan(t) else float(t) for t in reader.typicality_of(rows)]
 
     def _face_readings(self, windows: list[Window], inputs: list[WindowInputs]) -> list[float | None]:
         """The face reader's reading of each window with a face (None: no reader, no face)."""

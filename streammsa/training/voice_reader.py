@@ -14,7 +14,9 @@ they come the reader would read every voice negative (models/voice_reader.md giv
 Scores, per window: ROC AUC of positive (happiness) vs negative (anger, sadness, fear, disgust, boredom), MAE, and
 the mean reading per emotion, both as read ("global") and relative to the speaker's mean reading ("speaker": the
 offline counterpart of the monitor's running voice baseline). Cross-corpus: fitted on one corpus, scored on every
-window of the other.
+window of the other. A reader fitted on train + validation speakers also carries its typicality (how like its
+training windows a window sounds, models/typicality.py): directions from all of them, its scale from the
+validation speakers under directions fitted on the training speakers alone.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 
 from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.datasets.items import PoolItem
+from streammsa.models.typicality import Typicality
 from streammsa.models.voice_reader import VoiceReader
 from streammsa.training.evaluation.scoring import roc_auc
 from streammsa.training.ridge_reader import balanced_weights, fit_ridge
@@ -138,11 +141,16 @@ def window_rows(items: Sequence[PoolItem], cache: Path, log: Callable[[str], Non
     return Windows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Windows.__dataclass_fields__))
 
 
-def clip_readings(reader: VoiceReader, items: Sequence[PoolItem], cache: Path) -> dict[str, float]:
-    """The reader's reading of each whole clip (pooled over its speech; NaN with too little), by clip key."""
+def clip_readings(reader: VoiceReader, items: Sequence[PoolItem], cache: Path) -> dict[str, tuple[float, float]]:
+    """The reader's reading of each whole clip (pooled over its speech) and how typical the clip is of the
+    reader's training windows, by clip key; (NaN, NaN) with too little speech."""
     name = {it.key: it.key.replace("/", "|") for it in items}  # (a cache entry's name cannot hold "/")
     rows = read_streams({name[it.key]: [it.path] for it in items}, cache, window_s=None)
-    return {k: float(reader.read_pooled(rows[n])[0]) if len(rows[n]) else float("nan") for k, n in name.items()}
+    nan = (float("nan"), float("nan"))
+    return {
+        k: (float(reader.read_pooled(rows[n])[0]), float(reader.typicality_pooled(rows[n])[0])) if len(rows[n]) else nan
+        for k, n in name.items()
+    }
 
 
 def balanced(rows: Windows) -> Windows:
@@ -151,8 +159,14 @@ def balanced(rows: Windows) -> Windows:
 
 
 def fit(rows: Windows, alpha: float, meta: dict[str, Any] | None = None) -> VoiceReader:
-    """Ridge on standardised features, sides balanced (training/ridge_reader.py): r = w . (v - mu) / sigma + b."""
-    return VoiceReader(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
+    """Ridge on standardised features, sides balanced (training/ridge_reader.py): r = w . (v - mu) / sigma + b;
+    with its typicality (models/typicality.py) where ``rows`` hold train and validation speakers."""
+    reader = VoiceReader(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
+    train, held_out = rows.split == "train", rows.split == "valid"
+    if train.any() and held_out.any():
+        z = reader.standardised(rows.x)
+        reader.typicality = Typicality.fit(z, z[train], z[held_out])
+    return reader
 
 
 def speaker_relative(r: np.ndarray, speaker: np.ndarray) -> np.ndarray:
@@ -172,12 +186,14 @@ class Scores:
     neutral_mean: float | None
     neutral_std: float | None
     per_emotion: dict[str, float] = field(default_factory=dict)
+    typicality: float = 1.0  # mean typicality of the windows (models/typicality.py): how familiar they sound
 
     def line(self) -> str:
         f = lambda v: "-" if v is None else f"{v:.3f}"  # noqa: E731
         return (
             f"AUROC {f(self.auroc)} (speaker-relative {f(self.auroc_speaker)}), MAE {self.mae:.3f}, "
-            f"neutral {f(self.neutral_mean)} +- {f(self.neutral_std)} ({self.windows} windows)"
+            f"neutral {f(self.neutral_mean)} +- {f(self.neutral_std)}, typicality {self.typicality:.2f} "
+            f"({self.windows} windows)"
         )
 
 
@@ -195,6 +211,7 @@ def score(reader: VoiceReader, rows: Windows) -> Scores:
         neutral_mean=float(r[neutral].mean()) if neutral.any() else None,
         neutral_std=float(r[neutral].std()) if neutral.any() else None,
         per_emotion={e: float(r[rows.emotion == e].mean()) for e in sorted(set(rows.emotion.tolist()))},
+        typicality=float(reader.typicality_pooled(rows.x).mean()),
     )
 
 

@@ -58,3 +58,15 @@ def test_contributions_are_what_each_present_modality_adds_to_the_models_reading
     alone = engine.run(collate([without(x, "text")], spec))
     assert contrib["text"][0] == pytest.approx(float(out.intensity[0] - alone.intensity[0]), abs=1e-5)
     assert contrib["vision"][0] == 0.0
+
+
+def test_a_speakers_typicality_is_the_mean_over_their_speech_not_one_windows():
+    """``VoiceBaseline.typicality``: a speaker's sound (language, microphone, room) is familiar or not as a whole;
+    one strongly emotional window that sounds less typical does not make the voice count less."""
+    b = VoiceBaseline()
+    assert b.typicality() == 1.0  # nothing heard yet (familiarity is 0 then anyway)
+    for typical in (1.0, 1.0, 1.0, 0.2):
+        b.update(0.0, 0.0, 1.0, typical=typical)
+    assert b.typicality() == pytest.approx(0.8)
+    b.update(0.0, 0.0, 0.0, typical=0.0)  # a window without speech changes nothing
+    assert b.typicality() == pytest.approx(0.8)

@@ -28,7 +28,7 @@ def test_the_shipped_reader_reads_plainly_worded_sentences_by_their_sentiment():
     pos, neg = reader.read(POSITIVE), reader.read(NEGATIVE)
     assert (pos > 0.5).all() and (neg < -0.5).all(), (pos, neg)
     assert np.isnan(reader.read(["   "])[0])  # no words, no reading
-    assert default_path().stat().st_size < 10e6
+    assert default_path().stat().st_size < 16e6  # three fine-tuned layers, half precision (about 3.5 MB each)
 
 
 def test_a_reader_stores_only_its_top_layers_and_reads_the_same_after_loading(encoder, tmp_path):

@@ -1,6 +1,7 @@
 """The voice reader (models/voice_reader.py): the shipped one reads an unseen actor's happy voice above the same
 actor's angry voice, window by window as the monitor cuts them; a window with too little speech has no reading; a
-reader file refuses Whisper weights it was not fitted over."""
+reader file refuses Whisper weights it was not fitted over; a voice unlike the reader's training voices counts as
+unfamiliar (its typicality)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,11 @@ def reader() -> VoiceReader:
 
 def window_readings(reader: VoiceReader, audio: np.ndarray) -> np.ndarray:
     """The reader over 4-s windows every second, each pooled over its speech states (as the monitor reads)."""
+    return reader.read(speech_windows(audio))
+
+
+def speech_windows(audio: np.ndarray) -> list[np.ndarray]:
+    """The speech states of 4-s windows every second (as the monitor cuts them)."""
     states, speech = VoiceStates().extract(audio), VoiceActivity().detect(audio)
     windows = []
     for t in np.arange(0.0, len(audio) / 16000 - 4.0 + 1e-9, 1.0):
@@ -37,7 +43,7 @@ def window_readings(reader: VoiceReader, audio: np.ndarray) -> np.ndarray:
         windows.append(
             speech_states(states.times[s], states.values[s], speech.times[v], speech.values[v, 0], threshold)
         )
-    return reader.read(windows)
+    return windows
 
 
 @pytest.mark.data
@@ -65,7 +71,8 @@ def test_a_reader_reads_the_same_after_saving_and_refuses_other_whisper_weights(
     again = VoiceReader.load(path, encoder)
     x = np.random.default_rng(1).normal(size=(3, 768))
     np.testing.assert_allclose(again.read_pooled(x), reader.read_pooled(x), atol=1e-4)
-    assert again.meta == reader.meta
+    np.testing.assert_allclose(again.typicality_pooled(x), reader.typicality_pooled(x), atol=1e-3)
+    assert again.meta == reader.meta and again.typicality is not None
 
     with np.load(path) as z:
         parts = {k: z[k] for k in z.files}
@@ -85,6 +92,20 @@ def test_a_reader_reads_the_same_after_saving_and_refuses_other_whisper_weights(
 
 
 def test_the_shipped_reader_is_small_and_says_how_it_was_fitted(reader):
-    assert default_path().stat().st_size < 100_000
+    assert default_path().stat().st_size < 200_000  # the ridge and its typicality's 32 directions
     assert reader.meta["command"] == ".venv/bin/python scripts/train_voice_reader.py"
     assert set(reader.meta["alphas"]) and reader.meta["test"]["auroc"] > 0.5
+
+
+@pytest.mark.data
+def test_an_unseen_actor_sounds_typical_and_another_recording_set_up_does_not(reader, shared_data):
+    """Typicality (models/typicality.py): held-out RAVDESS actor 24 sounds like the reader's training voices;
+    GRID's talkers (another microphone and room, a few clips of them in training) do not, so the monitor counts
+    their voice little."""
+    actor = np.concatenate(
+        [decode_audio_file(shared_data / "ravdess" / "audio" / ACTOR / f"{n}.flac") for n in HAPPY + ANGRY]
+    )
+    grid = np.concatenate([decode_audio_file(p) for p in sorted((shared_data / "grid").glob("*.mpg"))[:6]])
+    known, other = (reader.typicality_of(speech_windows(a)) for a in (actor, grid))
+    assert np.nanmean(known) > 0.8, known
+    assert np.nanmean(other) < 0.35 and np.nanmin(other) >= 0.1, other

@@ -86,11 +86,15 @@ def one_actor(shared_data, tmp_path_factory):
     return path, spans
 
 
+@pytest.fixture(scope="module")
+def actor_readings(components, one_actor) -> list[dict]:
+    return readings_of(replay_messages(one_actor[0], components=components).messages)
+
+
 @pytest.mark.data
-def test_a_voice_reads_higher_while_happy_than_while_angry(components, one_actor):
+def test_a_voice_reads_higher_while_happy_than_while_angry(actor_readings, one_actor):
     """The voice reading is the voice reader's (models/voice_reader.py) against the speaker's running baseline."""
-    path, spans = one_actor
-    rs = readings_of(replay_messages(path, components=components).messages)
+    rs, spans = actor_readings, one_actor[1]
 
     def voice(name: str) -> list[float]:
         a, b = spans[name]
@@ -100,6 +104,20 @@ def test_a_voice_reads_higher_while_happy_than_while_angry(components, one_actor
     happy, angry = voice("happy"), voice("angry")
     assert len(happy) >= 4 and len(angry) >= 4
     assert sum(happy) / len(happy) > sum(angry) / len(angry) + 0.5, (happy, angry)
+
+
+@pytest.mark.data
+def test_a_voice_unlike_the_readers_training_voices_counts_less(actor_readings, grid_readings):
+    """The voice's confidence is speech x familiarity x typicality (models/typicality.py): a held-out RAVDESS actor
+    sounds like the voices the reader learned from, a GRID talker (another microphone and room) does not, so at the
+    same point of each stream (the same familiarity) the GRID voice counts several times less, and still counts."""
+
+    def first_voiced(rs: list[dict]) -> list[float]:
+        return [r["modalities"]["audio"]["confidence"] for r in rs if r["modalities"]["audio"]["present"]][:2]
+
+    actor, grid = first_voiced(actor_readings), first_voiced(grid_readings)  # (a 3-s GRID clip: two voiced windows)
+    assert len(actor) == len(grid) == 2 and all(g > 0.0 for g in grid)
+    assert sum(grid) < sum(actor) / 3, (actor, grid)
 
 
 @pytest.fixture(scope="module")

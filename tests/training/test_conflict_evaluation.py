@@ -27,6 +27,7 @@ from streammsa.training.evaluation.conflict import (
     measure,
     odd_modality,
     ravdess_statement_targets,
+    speaker_mean,
     speaker_relative,
 )
 from streammsa.training.evaluation.forward import load_cpu
@@ -78,6 +79,15 @@ def test_a_voice_is_read_against_its_speakers_mean_as_the_monitor_shows_it():
     np.testing.assert_allclose(rel, [0.0, -1.0, 1.0, -1.0, 1.0, 9.0])
 
 
+def test_a_speakers_typicality_is_the_mean_over_their_windows():
+    typical = np.array([1.0, 0.4, np.nan, 0.2, 0.2, 0.9])
+    present = np.array([True, True, True, True, True, False])
+    out = speaker_mean(typical, present, ["a", "a", "a", "b", "b", "b"])
+    # an unread window (NaN) takes its speaker's mean; an absent voice has none
+    np.testing.assert_allclose(out[:5], [0.7, 0.7, 0.7, 0.2, 0.2])
+    assert np.isnan(out[5])
+
+
 @pytest.fixture(scope="module")
 def composed(shared_data: Path, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("conflict_eval")
@@ -103,6 +113,25 @@ def test_windows_carry_the_compositions_targets(composed: Path, splits):
     statements = w.out["kind"] == "ravdess_statement"
     assert statements.any() and (w.emotion[statements] >= 0).all()
     assert (w.steps[:, 0] == [int(r["text_steps"]) for r in rows.values()]).all()
+
+
+@pytest.mark.data
+def test_a_composed_voice_counts_by_its_speakers_typicality_as_in_the_monitor(composed: Path):
+    from streammsa.models.voice_reader import load_voice_reader
+
+    model, meta = load_cpu(CHECKPOINT)
+    w = load_windows(model, meta, composed, "valid", voice_reader=load_voice_reader())
+    rows = {r["id"]: r for r in read_composition(composed / "composition" / "valid.csv")}
+    speakers = np.asarray([r["audio_group"] for r in rows.values()])
+    voiced = np.asarray(w.out["present"])[:, 1] & np.isfinite(w.voice_typicality)
+    assert voiced.sum() > 50
+    t = w.voice_typicality[voiced]
+    assert ((0.1 <= t) & (t <= 1.0)).all() and t.max() > 0.5  # held-out actors of the reader's corpora sound familiar
+    for s in set(speakers[voiced].tolist()):  # one value per speaker
+        assert np.ptp(w.voice_typicality[voiced & (speakers == s)]) == 0.0
+    c = w.with_confidence(HEADLINE_RULE)["confidence"]
+    np.testing.assert_allclose(c[voiced, 1], t)
+    assert (w.with_confidence("presence")["confidence"][voiced, 1] == 1.0).all()
 
 
 @pytest.mark.data

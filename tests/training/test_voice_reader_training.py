@@ -51,3 +51,28 @@ def test_clips_join_into_one_stream_per_speaker_and_label(shared_data):
     # RAVDESS: 2 statements x 2 repetitions per actor, emotion and intensity (surprise: 0 at both intensities)
     assert {len(its) for its in groups.values()} == {4, 8}
     assert sum(len(its) for its in groups.values()) == len(items)
+
+
+def test_a_reader_fitted_on_train_and_valid_speakers_finds_another_corpus_unfamiliar():
+    """Typicality (models/typicality.py): windows of held-out speakers of the fitted corpus read typical, windows of
+    a corpus whose features vary along other directions read unfamiliar; a reader fitted on train speakers alone
+    (as when choosing the ridge strength) has no typicality and counts every window as typical."""
+    rng = np.random.default_rng(0)
+    d, k = 40, 5
+    seen, other = np.linalg.qr(rng.normal(size=(d, d)))[0][:, :k].T, np.linalg.qr(rng.normal(size=(d, d)))[0][:, :k].T
+
+    def corpus(n: int, directions: np.ndarray) -> np.ndarray:  # most variance along a few directions, a little noise
+        return rng.normal(size=(n, k)) @ directions * 3.0 + rng.normal(size=(n, d)) * 0.3
+
+    x = corpus(900, seen)
+    label = rng.choice([-2.0, 0.0, 2.0], size=900)
+    rows = windows(x, label, ["neutral"] * 900)
+    rows.split[:] = np.where(np.arange(900) < 600, "train", "valid")
+    reader = fit(rows, alpha=10.0)
+    assert reader.typicality is not None
+    held_out, foreign = reader.typicality_pooled(corpus(300, seen)), reader.typicality_pooled(corpus(300, other))
+    assert held_out.mean() > 0.6 and foreign.mean() < 0.15, (held_out.mean(), foreign.mean())
+    assert np.all((0.1 <= held_out) & (held_out <= 1.0)) and foreign.min() == pytest.approx(0.1)
+
+    train_only = fit(rows.where(rows.split == "train"), alpha=10.0)
+    assert train_only.typicality is None and np.all(train_only.typicality_pooled(corpus(5, other)) == 1.0)

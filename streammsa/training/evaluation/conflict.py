@@ -22,10 +22,12 @@ windows (the test split; the validation split only fits the polarity calibration
 
 Confidence. Composed windows have no VAD track and no record of analysed frames, so the monitor's own
 fallback applies (``engine/windowing.slice_window``: no track -> confidence unknown -> counted as 1),
-except for the words, whose rule needs no track: ``evidence`` = text min(1, tokens / 6), voice and face
-1 (used for the headline and the thresholds). ``speech_seconds`` also reads the voice's evidence rule
-as if every audio frame of the window were speech (seconds / 2, none below 0.3 s), and ``presence``
-counts every present modality as 1. The voice is read as the monitor shows it once its speaker has been
+except for the words, whose rule needs no track: ``evidence`` = text min(1, tokens / 6), voice its
+speaker's typicality (how like the voice reader's training windows the speaker's clips sound, their mean over the
+split's windows of that speaker, ``models/typicality.py``, as the monitor counts it), face 1 (used for the
+headline and the thresholds). ``speech_seconds`` also reads the voice's evidence rule as if every audio frame of
+the window were speech (seconds / 2, none below 0.3 s), times the typicality, and ``presence`` counts every
+present modality as 1. The voice is read as the monitor shows it once its speaker has been
 heard for a while (``engine/voice_baseline.py``): minus that speaker's mean voice reading, here over the
 split's windows with that speaker's voice (``speaker_relative``); its familiarity (the confidence of a voice
 heard only briefly) is not applied.
@@ -59,8 +61,10 @@ CALM = ("neutral", "calm")
 CONFIDENCE_RULES = ("evidence", "speech_seconds", "presence")
 HEADLINE_RULE = "evidence"
 RULE_TEXT = {
-    "evidence": "text min(1, tokens/6) (the monitor's rule); voice and face 1 (no VAD / face-check track)",
-    "speech_seconds": "text min(1, tokens/6); voice seconds of audio / 2 (all frames taken as speech); face 1",
+    "evidence": "text min(1, tokens/6) (the monitor's rule); voice its speaker's typicality to the voice reader "
+    "(mean over the speaker's clips; no VAD track); face 1 (no face-check track)",
+    "speech_seconds": "text min(1, tokens/6); voice seconds of audio / 2 (all frames taken as speech) x typicality; "
+    "face 1",
     "presence": "1 for every present modality",
 }
 
@@ -76,12 +80,14 @@ class SplitWindows:
     audio_rate_hz: float
     replay: np.ndarray | None = None  # (N,) "" / "start" / "late_text": how the window imitates replay
     unimodal: np.ndarray | None = None  # (N, 3) readings with only that modality present (a diagnostic)
+    voice_typicality: np.ndarray | None = None  # (N,) the voice's speaker's mean typicality (NaN: unread)
 
     def with_confidence(self, rule: str) -> WindowOutputs:
-        return {
-            **self.out,
-            "confidence": confidence(self.steps, np.asarray(self.out["present"]), rule, self.audio_rate_hz),
-        }
+        c = confidence(self.steps, np.asarray(self.out["present"]), rule, self.audio_rate_hz)
+        if self.voice_typicality is not None and rule != "presence":  # as the monitor counts the voice
+            j = MODALITIES.index("audio")
+            c[:, j] *= np.where(np.isfinite(self.voice_typicality), self.voice_typicality, 1.0)
+        return {**self.out, "confidence": c}
 
 
 def confidence(steps: np.ndarray, present: np.ndarray, rule: str, audio_rate_hz: float) -> np.ndarray:
@@ -158,6 +164,9 @@ def load_windows(
         audio_rate_hz=float(meta["spec"]["audio"].rate_hz),
         replay=np.asarray([rows[s.id].get("replay", "") or "" for s in samples]),
         unimodal=unimodal_readings(model, samples, present) if unimodal else None,
+        voice_typicality=None
+        if voice_reader is None
+        else speaker_mean(voice_typicality(voice_reader, samples, rows, Path(data)), present[:, j], speakers),
     )
 
 
@@ -169,6 +178,18 @@ def speaker_relative(readings: np.ndarray, present: np.ndarray, speakers: list[s
     for speaker in set(who[present].tolist()):
         sel = present & (who == speaker)
         out[sel] -= out[sel].mean()
+    return out
+
+
+def speaker_mean(values: np.ndarray, present: np.ndarray, speakers: list[str]) -> np.ndarray:
+    """Each present window's value replaced by the mean over its speaker's windows (NaN values left out): the
+    steady state of a running mean the monitor keeps per speaker (``VoiceBaseline.typicality``)."""
+    out = np.full(len(values), np.nan)
+    who = np.asarray(speakers)
+    for speaker in set(who[present].tolist()):
+        sel = present & (who == speaker)
+        known = values[sel][np.isfinite(values[sel])]
+        out[sel] = known.mean() if len(known) else np.nan
     return out
 
 
@@ -190,10 +211,21 @@ def text_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, sp
 
 def voice_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
     """The voice reader on the speech of the clip each window's audio was cut from (NaN: too little speech)."""
+    return voice_reads(reader, samples, rows, data)[:, 0]
+
+
+def voice_typicality(reader: Any, samples: list[Sample], rows: dict, data: Path) -> np.ndarray:
+    """How typical of the voice reader's training windows the clip each window's audio was cut from is (NaN: too
+    little speech); the monitor multiplies it into the voice's confidence."""
+    return voice_reads(reader, samples, rows, data)[:, 1]
+
+
+def voice_reads(reader: Any, samples: list[Sample], rows: dict, data: Path) -> np.ndarray:
+    """(N, 2): the voice reader's reading and typicality of each window's source clip (NaN: too little speech)."""
     root, cache = _manifest(data)
     keys = [rows[s.id]["audio_source"] for s in samples]
     clips = voice_clip_readings(reader, root, cache, set(keys))
-    return np.asarray([clips.get(k, np.nan) for k in keys], dtype=np.float64)
+    return np.asarray([clips.get(k, (np.nan, np.nan)) for k in keys], dtype=np.float64).reshape(-1, 2)
 
 
 def face_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
@@ -204,8 +236,11 @@ def face_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, sp
 READINGS = {"text": text_readings, "audio": voice_readings, "vision": face_readings}
 
 
-def voice_clip_readings(voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]) -> dict[str, float]:
-    """The voice reader's reading of the clips ``keys`` (composed windows' audio sources), by clip key."""
+def voice_clip_readings(
+    voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]
+) -> dict[str, tuple[float, float]]:
+    """The voice reader's reading and typicality of the clips ``keys`` (composed windows' audio sources), by clip
+    key."""
     from streammsa.datasets.items import list_items
     from streammsa.training.voice_reader import CORPORA, clip_readings
 
