@@ -141,16 +141,18 @@ def window_rows(items: Sequence[PoolItem], cache: Path, log: Callable[[str], Non
     return Windows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Windows.__dataclass_fields__))
 
 
-def clip_readings(reader: VoiceReader, items: Sequence[PoolItem], cache: Path) -> dict[str, tuple[float, float]]:
-    """The reader's reading of each whole clip (pooled over its speech) and how typical the clip is of the
-    reader's training windows, by clip key; (NaN, NaN) with too little speech."""
+def clip_readings(reader: VoiceReader, items: Sequence[PoolItem], cache: Path) -> dict[str, float]:
+    """The reader's reading of each whole clip (pooled over its speech; NaN with too little), by clip key."""
     name = {it.key: it.key.replace("/", "|") for it in items}  # (a cache entry's name cannot hold "/")
     rows = read_streams({name[it.key]: [it.path] for it in items}, cache, window_s=None)
-    nan = (float("nan"), float("nan"))
-    return {
-        k: (float(reader.read_pooled(rows[n])[0]), float(reader.typicality_pooled(rows[n])[0])) if len(rows[n]) else nan
-        for k, n in name.items()
-    }
+    return {k: float(reader.read_pooled(rows[n])[0]) if len(rows[n]) else float("nan") for k, n in name.items()}
+
+
+def speaker_typicality(reader: VoiceReader, rows: Windows) -> dict[str, float]:
+    """Each speaker's mean typicality over their windows: what the monitor's running mean of it settles at for a
+    speaker heard for a while (``VoiceBaseline.typicality``)."""
+    t = reader.typicality_pooled(rows.x)
+    return {s: float(t[rows.speaker == s].mean()) for s in sorted(set(rows.speaker.tolist()))}
 
 
 def balanced(rows: Windows) -> Windows:

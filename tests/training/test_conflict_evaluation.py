@@ -27,7 +27,6 @@ from streammsa.training.evaluation.conflict import (
     measure,
     odd_modality,
     ravdess_statement_targets,
-    speaker_mean,
     speaker_relative,
 )
 from streammsa.training.evaluation.forward import load_cpu
@@ -79,15 +78,6 @@ def test_a_voice_is_read_against_its_speakers_mean_as_the_monitor_shows_it():
     np.testing.assert_allclose(rel, [0.0, -1.0, 1.0, -1.0, 1.0, 9.0])
 
 
-def test_a_speakers_typicality_is_the_mean_over_their_windows():
-    typical = np.array([1.0, 0.4, np.nan, 0.2, 0.2, 0.9])
-    present = np.array([True, True, True, True, True, False])
-    out = speaker_mean(typical, present, ["a", "a", "a", "b", "b", "b"])
-    # an unread window (NaN) takes its speaker's mean; an absent voice has none
-    np.testing.assert_allclose(out[:5], [0.7, 0.7, 0.7, 0.2, 0.2])
-    assert np.isnan(out[5])
-
-
 @pytest.fixture(scope="module")
 def composed(shared_data: Path, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("conflict_eval")
@@ -127,7 +117,7 @@ def test_a_composed_voice_counts_by_its_speakers_typicality_as_in_the_monitor(co
     assert voiced.sum() > 50
     t = w.voice_typicality[voiced]
     assert ((0.1 <= t) & (t <= 1.0)).all() and t.max() > 0.5  # held-out actors of the reader's corpora sound familiar
-    for s in set(speakers[voiced].tolist()):  # one value per speaker
+    for s in set(speakers[voiced].tolist()):  # one value per speaker: the mean over the monitor's windows of them
         assert np.ptp(w.voice_typicality[voiced & (speakers == s)]) == 0.0
     c = w.with_confidence(HEADLINE_RULE)["confidence"]
     np.testing.assert_allclose(c[voiced, 1], t)

@@ -23,11 +23,11 @@ windows (the test split; the validation split only fits the polarity calibration
 Confidence. Composed windows have no VAD track and no record of analysed frames, so the monitor's own
 fallback applies (``engine/windowing.slice_window``: no track -> confidence unknown -> counted as 1),
 except for the words, whose rule needs no track: ``evidence`` = text min(1, tokens / 6), voice its
-speaker's typicality (how like the voice reader's training windows the speaker's clips sound, their mean over the
-split's windows of that speaker, ``models/typicality.py``, as the monitor counts it), face 1 (used for the
-headline and the thresholds). ``speech_seconds`` also reads the voice's evidence rule as if every audio frame of
-the window were speech (seconds / 2, none below 0.3 s), times the typicality, and ``presence`` counts every
-present modality as 1. The voice is read as the monitor shows it once its speaker has been
+speaker's typicality (how like the voice reader's training windows the speaker sounds: the mean over the monitor's
+windows of a stream of their speech, ``models/typicality.py``, where the monitor's running mean settles), face 1
+(used for the headline and the thresholds). ``speech_seconds`` also reads the voice's evidence rule as if every
+audio frame of the window were speech (seconds / 2, none below 0.3 s), times the typicality, and ``presence``
+counts every present modality as 1. The voice is read as the monitor shows it once its speaker has been
 heard for a while (``engine/voice_baseline.py``): minus that speaker's mean voice reading, here over the
 split's windows with that speaker's voice (``speaker_relative``); its familiarity (the confidence of a voice
 heard only briefly) is not applied.
@@ -62,7 +62,7 @@ CONFIDENCE_RULES = ("evidence", "speech_seconds", "presence")
 HEADLINE_RULE = "evidence"
 RULE_TEXT = {
     "evidence": "text min(1, tokens/6) (the monitor's rule); voice its speaker's typicality to the voice reader "
-    "(mean over the speaker's clips; no VAD track); face 1 (no face-check track)",
+    "(mean over the monitor's windows of the speaker's speech; no VAD track); face 1 (no face-check track)",
     "speech_seconds": "text min(1, tokens/6); voice seconds of audio / 2 (all frames taken as speech) x typicality; "
     "face 1",
     "presence": "1 for every present modality",
@@ -166,7 +166,7 @@ def load_windows(
         unimodal=unimodal_readings(model, samples, present) if unimodal else None,
         voice_typicality=None
         if voice_reader is None
-        else speaker_mean(voice_typicality(voice_reader, samples, rows, Path(data)), present[:, j], speakers),
+        else voice_typicality(voice_reader, speakers, present[:, j], Path(data)),
     )
 
 
@@ -178,18 +178,6 @@ def speaker_relative(readings: np.ndarray, present: np.ndarray, speakers: list[s
     for speaker in set(who[present].tolist()):
         sel = present & (who == speaker)
         out[sel] -= out[sel].mean()
-    return out
-
-
-def speaker_mean(values: np.ndarray, present: np.ndarray, speakers: list[str]) -> np.ndarray:
-    """Each present window's value replaced by the mean over its speaker's windows (NaN values left out): the
-    steady state of a running mean the monitor keeps per speaker (``VoiceBaseline.typicality``)."""
-    out = np.full(len(values), np.nan)
-    who = np.asarray(speakers)
-    for speaker in set(who[present].tolist()):
-        sel = present & (who == speaker)
-        known = values[sel][np.isfinite(values[sel])]
-        out[sel] = known.mean() if len(known) else np.nan
     return out
 
 
@@ -211,21 +199,18 @@ def text_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, sp
 
 def voice_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
     """The voice reader on the speech of the clip each window's audio was cut from (NaN: too little speech)."""
-    return voice_reads(reader, samples, rows, data)[:, 0]
-
-
-def voice_typicality(reader: Any, samples: list[Sample], rows: dict, data: Path) -> np.ndarray:
-    """How typical of the voice reader's training windows the clip each window's audio was cut from is (NaN: too
-    little speech); the monitor multiplies it into the voice's confidence."""
-    return voice_reads(reader, samples, rows, data)[:, 1]
-
-
-def voice_reads(reader: Any, samples: list[Sample], rows: dict, data: Path) -> np.ndarray:
-    """(N, 2): the voice reader's reading and typicality of each window's source clip (NaN: too little speech)."""
     root, cache = _manifest(data)
     keys = [rows[s.id]["audio_source"] for s in samples]
     clips = voice_clip_readings(reader, root, cache, set(keys))
-    return np.asarray([clips.get(k, (np.nan, np.nan)) for k in keys], dtype=np.float64).reshape(-1, 2)
+    return np.asarray([clips.get(k, np.nan) for k in keys], dtype=np.float64)
+
+
+def voice_typicality(reader: Any, speakers: list[str], present: np.ndarray, data: Path) -> np.ndarray:
+    """(N,) each window's voice counted by its speaker's typicality as the monitor settles at it: the mean over the
+    speaker's windows as the monitor cuts a stream of their speech (``voice_speaker_typicality``); NaN where absent."""
+    root, cache = _manifest(data)
+    of = voice_speaker_typicality(reader, root, cache, {s for s, p in zip(speakers, present) if p})
+    return np.asarray([of.get(s, np.nan) if p else np.nan for s, p in zip(speakers, present)], dtype=np.float64)
 
 
 def face_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, spec: Any) -> np.ndarray:
@@ -236,16 +221,31 @@ def face_readings(reader: Any, samples: list[Sample], rows: dict, data: Path, sp
 READINGS = {"text": text_readings, "audio": voice_readings, "vision": face_readings}
 
 
-def voice_clip_readings(
-    voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]
-) -> dict[str, tuple[float, float]]:
-    """The voice reader's reading and typicality of the clips ``keys`` (composed windows' audio sources), by clip
-    key."""
+def voice_clip_readings(voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]) -> dict[str, float]:
+    """The voice reader's reading of the clips ``keys`` (composed windows' audio sources), by clip key."""
     from streammsa.datasets.items import list_items
     from streammsa.training.voice_reader import CORPORA, clip_readings
 
     items = [it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"]) if it.key in keys]
     return clip_readings(voice_reader, items, feature_cache.expanduser().parent / "voice_reader" / "clip-speech.npz")
+
+
+def voice_speaker_typicality(
+    voice_reader: Any, data_root: Path, feature_cache: Path, speakers: set[str]
+) -> dict[str, float]:
+    """The voice reader's typicality of each speaker (corpus-qualified, e.g. ``emodb:speaker16``): the mean over the
+    monitor's windows of their speech, their clips joined per label into streams as the reader's own windows are
+    (``training/voice_reader.window_rows``; cached beside its clip readings). A single short clip pooled whole sounds
+    less typical than the monitor's windows of a stream (EmoDB's test speakers: 0.51 against 0.87), so whole clips
+    would understate it."""
+    from streammsa.datasets.items import list_items
+    from streammsa.training.voice_reader import CORPORA, speaker_typicality, window_rows
+
+    items = [
+        it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"]) if it.group in speakers
+    ]
+    cache = feature_cache.expanduser().parent / "voice_reader" / "window-speech-states.npz"
+    return speaker_typicality(voice_reader, window_rows(items, cache, log=lambda _: None)) if items else {}
 
 
 def unimodal_readings(model: Any, samples: list[Sample], present: np.ndarray) -> np.ndarray:

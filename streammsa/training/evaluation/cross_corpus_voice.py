@@ -21,8 +21,8 @@ The voice is shown against its speaker's baseline (``conflict.speaker_relative``
 baseline settles). Its confidence is read two ways: 1 (``confidence_1``: composed windows have no VAD track, and the
 familiarity that lowers a new voice's confidence in the monitor is left out, so the voice weighs as much as it ever
 can), and that times the reader's typicality of the speaker (``typicality``: how like the reader's training windows the
-speaker's clips sound, their mean over the speaker's windows, ``models/typicality.py``), as the monitor counts it
-since session 16. As in the monitor
+speaker sounds, the mean over the monitor's windows of a stream of their speech, ``models/typicality.py``), as the
+monitor counts it since session 16. As in the monitor
 (``engine/confidence_fusion.py``) the confidence scales the voice's contribution to the model's reading too:
 y_model = y(without voice) + c (y(with voice) - y(without voice)). The change against ``without_voice`` comes with a
 paired bootstrap interval (the same windows resampled for both arms).
@@ -39,15 +39,10 @@ import numpy as np
 from streammsa import MODALITIES
 from streammsa.engine.overall_reading import of_checkpoint, window_terms
 from streammsa.training.dataset import Sample
-from streammsa.training.evaluation.conflict import (
-    HEADLINE_RULE,
-    load_windows,
-    speaker_mean,
-    speaker_relative,
-    voice_reads,
-)
+from streammsa.training.evaluation.conflict import HEADLINE_RULE, load_windows, speaker_relative, voice_readings
 from streammsa.training.evaluation.forward import composed_windows, load_cpu, run_model
 from streammsa.training.evaluation.scoring import polarity_auroc
+from streammsa.training.voice_reader import speaker_typicality
 
 DIRECTIONS = (("ravdess", "emodb"), ("emodb", "ravdess"))
 ARMS = ("without_voice", "reader_only", "with_voice", "shipped")
@@ -56,15 +51,17 @@ BOOTSTRAP = 1000
 AUDIO = MODALITIES.index("audio")
 
 
-def cross_corpus_readers(shared: Path, cache: Path, alpha: float, log: Any = print) -> dict[str, Any]:
+def cross_corpus_readers(shared: Path, cache: Path, alpha: float, log: Any = print) -> tuple[dict[str, Any], Any]:
     """Per source corpus, a voice reader fitted on that corpus's train + validation speakers only (the card's
-    cross-corpus readers); ``cache``: the window states ``scripts/train_voice_reader.py`` caches."""
+    cross-corpus readers), and the windows they were fitted from (``training/voice_reader.Windows``); ``cache``: the
+    window states ``scripts/train_voice_reader.py`` caches."""
     from streammsa.datasets.items import list_items
     from streammsa.training.voice_reader import fit, window_rows
 
     items = [it for c in ("ravdess", "emodb") for it in list_items(shared, corpora=[c], modalities=["audio"])]
     rows = window_rows(items, cache, log=log)
-    return {src: fit(rows.where((rows.corpus == src) & (rows.split != "test")), alpha) for src, _ in DIRECTIONS}
+    readers = {src: fit(rows.where((rows.corpus == src) & (rows.split != "test")), alpha) for src, _ in DIRECTIONS}
+    return readers, rows
 
 
 def without_voice(samples: list[Sample]) -> list[Sample]:
@@ -125,7 +122,7 @@ def evaluate(checkpoint: str, data: Path, shared: Path, cache: Path, readers: di
         y_model = model_without + scale * (model_with - model_without)  # engine/confidence_fusion.py
         return overall.combine_all(y_model, rr, cc)
 
-    cross = cross_corpus_readers(shared, cache, float(shipped.meta["alpha"]))
+    cross, voice_windows = cross_corpus_readers(shared, cache, float(shipped.meta["alpha"]))
     head = np.asarray(out["voice_head"], dtype=np.float64)
     ones = np.ones(len(label))
     res: dict[str, Any] = {
@@ -139,8 +136,9 @@ def evaluate(checkpoint: str, data: Path, shared: Path, cache: Path, readers: di
         "directions": {},
     }
     for src, dst in DIRECTIONS:
-        reads = voice_reads(cross[src], samples, rows, data)
-        raw, typical_cross = reads[:, 0], _typical(speaker_mean(reads[:, 1], present[:, AUDIO], speakers))
+        raw = voice_readings(cross[src], samples, rows, data, meta["spec"])
+        of_speaker = speaker_typicality(cross[src], voice_windows.where(voice_windows.corpus == dst))
+        typical_cross = np.asarray([of_speaker.get(s, 1.0) for s in speakers])
         shown = speaker_relative(np.where(np.isfinite(raw), raw, head), present[:, AUDIO], speakers)
         arms = {
             "confidence_1": {

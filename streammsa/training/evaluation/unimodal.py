@@ -87,7 +87,7 @@ def eval_unimodal(
             from streammsa.training.evaluation.conflict import voice_clip_readings
 
             clips = voice_clip_readings(voice_reader, shared, cache, {e.item.key for e in entries})
-            r = np.asarray([clips.get(e.item.key, (np.nan,))[0] for e in entries], dtype=np.float64)
+            r = np.asarray([clips.get(e.item.key, np.nan) for e in entries], dtype=np.float64)
             heard = np.isfinite(r)
             row["voice_reader"] = _with_auroc(r[heard], labels[heard])
         if m == "vision":
