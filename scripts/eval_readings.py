@@ -105,14 +105,14 @@ def main(argv: list[str] | None = None) -> int:
             from streammsa.datasets.build import DEFAULT_OUT
             from streammsa.training.evaluation.cross_corpus_voice import evaluate
 
+            if components.voice_reader is None:
+                raise UsageError("--cross-corpus refits the voice reader: it needs one (not --voice-reader head)")
             readers = {
                 "text_reader": components.text_reader,
                 "voice_reader": components.voice_reader,
                 "face_reader": components.face_reader,
                 "face_shown": components.face_shown,
             }
-            if components.voice_reader is None:
-                raise UsageError("--cross-corpus refits the voice reader: it needs one (not --voice-reader head)")
             ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
             cache = DEFAULT_CACHE.expanduser().parent / "voice_reader" / "window-speech-states.npz"
             res["cross_corpus_voice"] = evaluate(ckpt, DEFAULT_OUT.expanduser(), args.shared, cache, readers)

@@ -82,11 +82,12 @@ windows read from -2 to +2 as the clips run on): read the voice over several win
 "speaker-relative": each reading minus its speaker's mean reading over their windows, the offline counterpart of
 the monitor's running voice baseline (`engine/voice_baseline.py`). Across corpora the voice carries valence
 only partly (acted English vs acted German emotion); the monitor counts a voice by its confidence: the speech
-heard, times how much of that speaker it has heard, times the window's **typicality** (`models/typicality.py`):
-how far the window's pooled states lie outside the {meta["typicality_directions"]} leading directions of the
-training windows (standardised), 1 up to the median of held-out validation speakers' windows
-({meta["typicality_range"][0]:.1f}), 0.1 from their 99th percentile ({meta["typicality_range"][1]:.1f}) on. The
-last column is its mean: a corpus the reader never heard sounds unfamiliar to it, so its voice counts little
+heard, times how much of that speaker it has heard, times the speaker's **typicality** (`models/typicality.py`;
+the mean over the speaker's windows so far). A window's typicality: how far its pooled states lie outside the
+{meta["typicality_directions"]} leading directions of the training windows (standardised), 1 up to the median of
+held-out validation speakers' windows ({meta["typicality_range"][0]:.1f}), 0.1 from their 99th percentile
+({meta["typicality_range"][1]:.1f}) on. The last column is its mean over the windows: a corpus the reader never
+heard sounds unfamiliar to it, so its voice counts little
 there (`scripts/eval_cross_corpus_voice.py` measures what that does to the overall reading).
 
 Licences: RAVDESS CC BY-NC-SA 4.0, EmoDB and GRID research use (see ../shared/data/*/README.md); the fitted

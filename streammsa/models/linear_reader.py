@@ -40,9 +40,10 @@ class LinearReader:
         """One reading per window of rows; NaN for a window with fewer than ``MIN_ROWS``."""
         return self._per_window(windows, self.read_pooled)
 
-    def _per_window(self, windows: Sequence[np.ndarray], of_pooled: Any) -> np.ndarray:
-        """``of_pooled`` of each window's pooled rows; NaN for a window with fewer than ``MIN_ROWS``."""
-        out = np.full(len(windows), np.nan)
+    def _per_window(self, windows: Sequence[np.ndarray], of_pooled: Any, width: int | None = None) -> np.ndarray:
+        """``of_pooled`` of each window's pooled rows ((N,), or (N, width)); NaN for a window with fewer than
+        ``MIN_ROWS``."""
+        out = np.full(len(windows) if width is None else (len(windows), width), np.nan)
         keep = [i for i, rows in enumerate(windows) if len(rows) >= self.MIN_ROWS]
         if keep:
             out[keep] = of_pooled(np.stack([self.pool(windows[i]) for i in keep]))
@@ -91,6 +92,11 @@ class LinearReader:
     def typicality_of(self, windows: Sequence[np.ndarray]) -> np.ndarray:
         """``read``'s windows -> their typicality (NaN where ``read`` reads NaN)."""
         return self._per_window(windows, self.typicality_pooled)
+
+    def read_with_typicality(self, windows: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """``read`` and ``typicality_of`` of the same windows, each window pooled once (the monitor's path)."""
+        both = self._per_window(windows, lambda v: np.c_[self.read_pooled(v), self.typicality_pooled(v)], width=2)
+        return both[:, 0], both[:, 1]
 
     def reading(self, z: np.ndarray) -> np.ndarray:
         """(N, D) standardised vectors -> (N,) readings."""

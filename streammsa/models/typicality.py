@@ -32,7 +32,7 @@ class Typicality:
     basis: np.ndarray  # (K, D) principal directions of the standardised training vectors
     centre: np.ndarray  # (D,) their mean
     typical: float  # e_typ: residual of a typical held-out window (t = 1 below it)
-    limit: float  # e_max: residual at which t reaches 0
+    limit: float  # e_max: residual at which t reaches FLOOR
 
     def residual(self, z: np.ndarray) -> np.ndarray:
         """(N, D) standardised vectors -> (N,) the norm of their part outside the training directions."""

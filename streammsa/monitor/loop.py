@@ -447,8 +447,8 @@ class EngineLoop:
             # a voice is present from 0.3 s of speech (engine/evidence.py), the reader pools from 0.5 s: between
             # the two it reads the whole window, so a present voice is always read on the reader's scale
             rows.append(heard if len(heard) >= MIN_STATES else values)
-        readings = [None if np.isnan(r) else float(r) for r in reader.read(rows)]
-        return readings, [1.0 if np.isnan(t) else float(t) for t in reader.typicality_of(rows)]
+        read, typical = reader.read_with_typicality(rows)
+        return [None if np.isnan(r) else float(r) for r in read], [1.0 if np.isnan(t) else float(t) for t in typical]
 
     def _face_readings(self, windows: list[Window], inputs: list[WindowInputs]) -> list[float | None]:
         """The face reader's reading of each window with a face (None: no reader, no face)."""

@@ -111,7 +111,7 @@ def evaluate(checkpoint: str, data: Path, shared: Path, cache: Path, readers: di
     model_with = np.clip(np.asarray(out["intensity"], dtype=np.float64), -3.0, 3.0)
     model_without = np.clip(run_model(model, without_voice(samples))["intensity"].astype(np.float64), -3.0, 3.0)
     r, c = window_terms(np.asarray(out["modality"], dtype=np.float64), present, out.get("confidence"))
-    typical_shipped = _typical(w.voice_typicality)
+    typical_shipped = np.where(np.isfinite(w.voice_typicality), w.voice_typicality, 1.0)  # unread: as the monitor
 
     def read(voice: np.ndarray | None, conf: np.ndarray, model_voice: bool = True) -> np.ndarray:
         """The overall reading with the voice read as ``voice`` at confidence ``conf`` (None: no voice)."""
@@ -131,7 +131,8 @@ def evaluate(checkpoint: str, data: Path, shared: Path, cache: Path, readers: di
         "overall_fit": overall.to_record(),
         "confidences": {
             "confidence_1": "1 (composed windows: no VAD track; familiarity left out): the most a voice can weigh",
-            "typicality": "the reader's typicality of the window's clip (models/typicality.py), as the monitor",
+            "typicality": "the reader's typicality of the speaker: its mean over the monitor's windows of their speech "
+            "(models/typicality.py), where the monitor's running mean settles",
         },
         "directions": {},
     }
@@ -177,11 +178,6 @@ def evaluate(checkpoint: str, data: Path, shared: Path, cache: Path, readers: di
                     )
         res["directions"][f"{src}->{dst}"] = d
     return res
-
-
-def _typical(t: np.ndarray | None) -> np.ndarray:
-    """Typicality with unread windows (NaN, or no reader) counted as typical, as the monitor counts them."""
-    return np.ones(0) if t is None else np.where(np.isfinite(t), t, 1.0)
 
 
 def report_lines(res: dict[str, Any]) -> list[str]:
