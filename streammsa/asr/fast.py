@@ -31,6 +31,7 @@ from streammsa.capture.packets import SAMPLE_RATE
 class BatchConfig:
     chunk_s: float = 60.0  # decode once this much audio is buffered
     max_buffer_s: float = 28.0  # below Whisper's 30 s window: force a commit inside one long segment
+    hold_s: float = 2.0  # a full buffer with (almost) no words: audio kept at its end, where a word may begin
     prompt_chars: int = 200
     beam_size: int = 5  # each sample is decoded about once here, so beam search is affordable
 
@@ -75,10 +76,15 @@ class BatchASRProcessor(BufferedRecogniser):
             if len(result.segment_ends) > 1:
                 # Hold back the last segment: the chunk boundary may have cut it.
                 cut = self.buffer_offset + result.segment_ends[-2]
-            elif len(self.audio) < self.config.max_buffer_s * SAMPLE_RATE or len(words) < 3:
+            elif len(self.audio) < self.config.max_buffer_s * SAMPLE_RATE:
                 return []  # one unfinished segment: wait for more audio
-            else:
+            elif len(words) >= 3:
                 cut = words[-3].end  # one very long segment: commit all but its last words
+            else:
+                # (almost) no words in a full buffer (a long silence): keep only its end, or every later chunk
+                # would decode the whole, growing buffer again (a minute of silence cost 470 decodes)
+                cut = self.audio_end - self.config.hold_s
+                cut = min([cut] + [w.start for w in words if w.end > cut])
             words = [w for w in words if w.end <= cut + 1e-6]
         fresh = [w for w in words if not self.committed or w.start >= self.committed[-1].end - 0.05]
         out = commit_words(fresh, self.clock, self.audio_end)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,6 +41,10 @@ TRUNCATION_SLACK_S = 0.5
 # How far the streams may drift apart in demux order before packets are released anyway:
 # bounds memory when one stream ends early (a short soundtrack under a long video).
 REORDER_WINDOW_S = 2.0
+# ``apart()``: how far one part of a file may run ahead of the other. The monitor keeps 600 s of features
+# (graph.CACHE_HORIZON_S) and a window waits for every modality: a bounded lead keeps the features of the part
+# that runs ahead (the audio beside a slow face stage, the video beside a slow recogniser) until they are read.
+PART_LEAD_S = 120.0
 
 
 def _fmt_av_error(exc: BaseException) -> str:
@@ -60,7 +65,9 @@ class MediaFileSource(Source):
         frame_filter: Callable[[float], bool] | None = None,
         options: dict[str, str] | None = None,
         timeout_s: float | None = None,
+        t0: float | None = None,
     ) -> None:
+        """``t0``: the media time that is stream time 0 (default: the earliest start of the chosen streams)."""
         super().__init__()
         # a URL is one connection of a network stream (capture/network.py reconnects it): FFmpeg
         # ``options`` and a ``timeout_s`` for opening and for each read apply to it
@@ -98,7 +105,7 @@ class MediaFileSource(Source):
             )
         self._use_audio = audio and self.has_audio
         self._use_video = video and self.has_video
-        self.t0 = self._start_time()
+        self.t0 = self._start_time() if t0 is None else float(t0)
         self.duration = self._duration()
         self.fps = (
             float(self._video_stream.average_rate) if self.has_video and self._video_stream.average_rate else None
@@ -109,6 +116,25 @@ class MediaFileSource(Source):
         self._closed = False
         self.delivered_until = 0.0  # stream time reached by the packets delivered so far
         self.max_pending = 0  # most packets held for reordering at once (memory check)
+        self._paced_by: MediaFileSource | None = None  # apart(): the other part, which this one stays near
+
+    def apart(self) -> list[MediaFileSource]:
+        """The audio and the video of this file as two sources on one clock, or ``[self]`` when it has not both.
+
+        For a replay as fast as it decodes (``--fast``): the audio stages then need not wait for the video's
+        decoding, so speech recognition runs beside the face stage instead of after it. Neither part runs more
+        than ``PART_LEAD_S`` ahead of the other while the other goes on. This source is closed; use the parts.
+        """
+        if self.url is not None or not (self._use_audio and self._use_video):
+            return [self]
+        audio = MediaFileSource(self.path, video=False, t0=self.t0)
+        video = MediaFileSource(
+            self.path, audio=False, max_fps=self.max_fps, frame_filter=self.frame_filter, t0=self.t0
+        )
+        audio.has_video, video.has_audio = False, False  # each part says what it delivers
+        audio._paced_by, video._paced_by = video, audio
+        self.close()
+        return [audio, video]
 
     def _chosen(self) -> list[av.stream.Stream]:
         out = []
@@ -157,6 +183,9 @@ class MediaFileSource(Source):
         self._check_truncated()
 
     def _deliver(self, pkt: Packet) -> Packet:
+        other = self._paced_by
+        while other is not None and not other._closed and pkt.t > other.delivered_until + PART_LEAD_S:
+            time.sleep(0.05)  # the other part's capture closes it when it ends or stops
         end = pkt.t_end if isinstance(pkt, AudioChunk) else pkt.t
         self.delivered_until = max(self.delivered_until, end)
         return pkt

@@ -37,6 +37,11 @@ class Source:
     def __iter__(self) -> Iterator[Packet]:
         return self.packets()
 
+    def apart(self) -> list[Source]:
+        """This source's streams on sources of their own, where that lets a fast replay overlap their work
+        (``MediaFileSource``: audio and video); by default itself."""
+        return [self]
+
     def close(self) -> None:
         """Release the device or file; safe to call twice."""
 

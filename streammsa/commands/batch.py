@@ -82,6 +82,7 @@ def monitor_config_from_args(args: argparse.Namespace):  # -> MonitorConfig (imp
         text_reader=reader_choice(args.text_reader),
         voice_reader=reader_choice(args.voice_reader),
         face_reader=reader_choice(args.face_reader),
+        face_stride=args.face_stride,
         speed=None,
         progress=False,
         engine=EngineConfig(model=args.model, checkpoint=args.checkpoint, untrained=args.untrained, device=args.device),

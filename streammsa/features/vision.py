@@ -34,6 +34,9 @@ from streammsa.features.spec import ModalitySpec
 
 EXTRACTOR = "face_blendshapes_fer"
 DEFAULT_FPS = 10.0
+# The monitor analyses one of every DEFAULT_FACE_STRIDE slots of a model's face rate (``--face-stride``): faces
+# change slowly against a 4-s window, and 5 analysed frames a second read as 10 do (docs/benchmarks.md, session 17)
+DEFAULT_FACE_STRIDE = 2
 CROP_SCALE = 1.2
 FER_SIZE = 64
 
@@ -103,6 +106,11 @@ class RateGate:
         self._next_due += k * self.period
         return True
 
+    @property
+    def next_due(self) -> float | None:
+        """The earliest time the gate will pass a frame again (None before the first frame)."""
+        return self._next_due
+
     def reset(self) -> None:
         """A new stream whose clock restarts: the next frame opens a new grid."""
         self._next_due = None
@@ -156,7 +164,9 @@ class FaceFeatureExtractor:
         return default_vision_spec(self.fps)
 
     @classmethod
-    def from_spec(cls, spec: ModalitySpec, **kw: Any) -> "FaceFeatureExtractor":
+    def from_spec(cls, spec: ModalitySpec, stride: int = 1, **kw: Any) -> "FaceFeatureExtractor":
+        """The extractor of ``spec``'s features, analysing one of every ``stride`` slots of its rate (a monitor
+        lets each analysed frame stand for the slots up to the next: ``monitor/workers.VisionFeatureWorker``)."""
         if spec.extractor != EXTRACTOR:
             raise InputError(f"vision extractor {spec.extractor!r} is not {EXTRACTOR!r}")
         fps = analysed_fps(spec)
@@ -166,7 +176,7 @@ class FaceFeatureExtractor:
                 f"vision spec (dim {spec.dim}, {spec.params}) differs from this streammsa's {EXTRACTOR} "
                 f"(dim {ours.dim}, {ours.params}); retrain or use a matching version"
             )
-        return cls(fps=fps, **kw)
+        return cls(fps=fps / face_stride(stride), **kw)
 
     # ---- lifecycle --------------------------------------------------------------------------
 
@@ -190,6 +200,11 @@ class FaceFeatureExtractor:
         slot is analysed, so a 25 fps camera gives 10 analysed frames per second at fps=10.
         """
         return self._gate(t)
+
+    @property
+    def next_due(self) -> float | None:
+        """When ``due`` will next say True at the earliest (the frame after the one analysed last)."""
+        return self._gate.next_due
 
     def rate_gate(self) -> RateGate:
         """A fresh gate deciding as ``due`` does: a source may skip (not even convert) the frames it refuses,
@@ -271,6 +286,12 @@ class FaceFeatureExtractor:
 def analysed_fps(spec: ModalitySpec) -> float:
     """Frames analysed per second under a vision spec."""
     return float(spec.params.get("fps", spec.rate_hz or DEFAULT_FPS))
+
+
+def face_stride(stride: int) -> int:
+    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
+        raise InputError(f"the face stride must be a whole number of slots >= 1, got {stride!r}")
+    return stride
 
 
 def head_pose(matrix: np.ndarray) -> tuple[float, float, float]:

@@ -104,7 +104,7 @@ class Components:
         from streammsa.features.audio import AudioFeatureExtractor
         from streammsa.features.defaults import check_extractable
         from streammsa.features.text import TextEncoder
-        from streammsa.features.vision import FaceFeatureExtractor, analysed_fps
+        from streammsa.features.vision import FaceFeatureExtractor, analysed_fps, face_stride
         from streammsa.features.voice_activity import VoiceActivity
 
         resolve_checkpoint(config.engine)  # a missing checkpoint is one line before anything loads
@@ -113,7 +113,10 @@ class Components:
         spec = engine.spec
         check_extractable(spec)  # a model trained on dataset-only features cannot run on media
         # what the first reading needs, side by side, while its first second of stream plays
-        face = LoadingFace(analysed_fps(spec.vision), lambda: FaceFeatureExtractor.from_spec(spec.vision))
+        stride = 1 if config.participants is not None else face_stride(config.face_stride)
+        face = LoadingFace(
+            analysed_fps(spec.vision) / stride, lambda: FaceFeatureExtractor.from_spec(spec.vision, stride)
+        )
         voice = Loading("voice activity", VoiceActivity)
         audio = Loading("audio extractor", lambda: AudioFeatureExtractor.from_spec(spec.audio))
         first_reading: tuple[Loading, ...] = (face, voice, audio)
@@ -147,7 +150,9 @@ class Components:
         return cls(
             engine=engine,
             audio_extractor=audio,
-            face_extractor_factory=FirstThenFresh(lambda: FaceFeatureExtractor.from_spec(spec.vision), first=face),
+            face_extractor_factory=FirstThenFresh(
+                lambda: FaceFeatureExtractor.from_spec(spec.vision, stride), first=face
+            ),
             asr_backend=decoders,
             voice_activity=voice,
             text_encoder=text,

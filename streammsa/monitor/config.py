@@ -13,6 +13,7 @@ from streammsa.asr.engines import StreamingConfig
 from streammsa.asr.whisper_backend import WhisperConfig
 from streammsa.engine.alerts import AlertConfig
 from streammsa.engine.inference import EngineConfig
+from streammsa.features.vision import DEFAULT_FACE_STRIDE
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,9 @@ class WorkerConfig:
     """How the capture -> features path is buffered and how long readings wait for words."""
 
     queue_packets: int = 256  # per worker; a paced/fast replay blocks when full, live drops the oldest video
+    # --fast: audio packets queued per audio worker (about 2 min of audio), so a file's audio is decoded well
+    # ahead of the slowest audio stage and the recogniser starts at once (MediaFileSource.apart)
+    fast_audio_queue_packets: int = 2048
     # live/paced: how long a window may wait for words still being decided. LocalAgreement commits a
     # word ~1.5-2.5 s after it is spoken; waiting for that would put every reading seconds behind.
     # 0 = readings on time (latency goal p50 <= 150 ms); a word committed later revises the readings
@@ -78,6 +82,10 @@ class MonitorConfig:
     # expression classifier does and reads neutral faces near 0 (the head read a quarter of them below -1:
     # docs/live-results.md, session 12); the conflict signal reads the reader and the head together either way
     face_reader: Path | Literal["head"] | None = None
+    # faces analysed in one of every ``face_stride`` slots of the model's face rate, each analysed frame's features
+    # standing for the slots up to the next: 2 = 5 per second for the 10-fps checkpoints, which read as at 10
+    # (docs/benchmarks.md, session 17) at half the face stage's cost. Meetings (participants) analyse every slot.
+    face_stride: int = DEFAULT_FACE_STRIDE
 
     @property
     def fast(self) -> bool:

@@ -23,6 +23,7 @@ from streammsa.capture.packets import AudioChunk, Packet, VideoFrame
 from streammsa.capture.source import Source
 from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.cache import FeatureCache, TextSegmentCache
+from streammsa.features.vision import analysed_fps
 from streammsa.features.voice_activity import VoiceActivity
 from streammsa.features.voice_states import DIM as VOICE_STATES_DIM
 from streammsa.monitor.components import Components
@@ -76,6 +77,16 @@ class Graph:
     def face_shown(self) -> bool:
         """The face reader's reading is shown (--face-reader), not the fusion model's face head."""
         return self.shown_sources.get("vision") == "reader"
+
+    def workers_fed_by(self, kind: str) -> list[QueueWorker]:
+        """The workers fed by the captures' ``kind`` ("audio" or "video") packets."""
+        audio = (self.audio_worker, self.speech_worker, self.voice_states_worker, self.asr_worker, self.speakers_worker)
+        video = (self.vision_worker, self.faces_worker)
+        return [w for w in (audio if kind == "audio" else video) if w is not None]
+
+    @staticmethod
+    def delivers(capture: CaptureThread, kind: str) -> bool:
+        return bool(capture.source.has_audio if kind == "audio" else capture.source.has_video)
 
     @property
     def workers(self) -> list[QueueWorker]:
@@ -187,16 +198,17 @@ def wire(
         capture.on_packet, capture.on_status = graph.route, on_status
         graph.captures.append(capture)
 
+    audio_queue = wc.fast_audio_queue_packets if config.fast else wc.queue_packets
     if has_audio:
         # audio -> per-hop voice features
         graph.caches["audio"] = FeatureCache(spec.audio.dim, CACHE_HORIZON_S, name="audio")
         graph.audio_worker = AudioFeatureWorker(
-            components.audio_extractor, graph.caches["audio"], scheduler, wc.queue_packets
+            components.audio_extractor, graph.caches["audio"], scheduler, audio_queue
         )
         # audio -> speech probability per 32 ms: a voice is read only where someone speaks
         graph.caches["speech"] = FeatureCache(1, CACHE_HORIZON_S, name="speech")
         vad = components.voice_activity or VoiceActivity()
-        graph.speech_worker = VoiceActivityWorker(vad, graph.caches["speech"], scheduler, wc.queue_packets)
+        graph.speech_worker = VoiceActivityWorker(vad, graph.caches["speech"], scheduler, audio_queue)
         if reads_voice:
             # audio -> Whisper encoder states every 20 ms: what the voice reading reads
             graph.caches["voice_states"] = FeatureCache(VOICE_STATES_DIM, CACHE_HORIZON_S, name="voice_states")
@@ -204,7 +216,7 @@ def wire(
                 components.voice_states,
                 graph.caches["voice_states"],
                 scheduler,
-                wc.queue_packets,
+                audio_queue,
                 hold_s=FAST_VOICE_STATES_HOLD_S if config.fast else 0.0,
             )
         # audio -> recogniser -> committed words -> token features (each segment encoded once)
@@ -217,7 +229,7 @@ def wire(
             emit,
             config.stream,
             wc.text_max_lag_s,
-            wc.queue_packets,
+            audio_queue,
             streaming=not config.fast,
         )
     if meeting and (has_audio or has_video):
@@ -238,6 +250,7 @@ def wire(
         face = components.face_extractor_factory()
         for capture in graph.captures:
             capture.filter_frames(face.rate_gate())  # a file converts only the frames the extractor will analyse
+        model_fps = analysed_fps(spec.vision)
         graph.vision_worker = VisionFeatureWorker(
             face,
             graph.caches["vision"],
@@ -245,6 +258,8 @@ def wire(
             wc.queue_packets,
             live=config.live,
             checks=graph.caches["face_checks"],
+            slots=max(1, round(model_fps / face.fps)),  # --face-stride
+            slot_s=1.0 / model_fps,
         )
     return graph
 

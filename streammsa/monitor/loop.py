@@ -149,15 +149,19 @@ class EngineLoop:
         """Until the stream has ended and every window is out; raises a worker's or capture's failure."""
         g = self.graph
         poll = g.config.workers.poll_s
+        inputs_left = {"audio", "video"}  # what some capture may still deliver
         workers_ended = False
         while True:
             if stop.is_set():
                 raise StopRequested()
             self.check_failures()
-            if not workers_ended and all(c.finished.is_set() for c in g.captures):
-                for w in g.workers:
-                    w.end()
-                workers_ended = True
+            for kind in list(inputs_left):
+                # a stage ends once every capture of its input has ended (--fast's audio long before its video)
+                if all(c.finished.is_set() for c in g.captures if g.delivers(c, kind)):
+                    for w in g.workers_fed_by(kind):
+                        w.end()
+                    inputs_left.discard(kind)
+            workers_ended = not inputs_left
             if workers_ended and not g.scheduler.ended and all(w.done.is_set() for w in g.workers):
                 self.check_failures()
                 g.scheduler.end(g.stream_end())

@@ -44,7 +44,9 @@ def participant_workers(
             diarizer: DeferredDiarizer | OnlineDiarizer = DeferredDiarizer(cfg.diarization, num_speakers=expected)
         else:
             diarizer = OnlineDiarizer(cfg.diarization)
-        speakers = SpeakersWorker(diarizer, meeting, scheduler, emit, config.workers.queue_packets)
+        wc = config.workers
+        queue = wc.fast_audio_queue_packets if config.fast else wc.queue_packets
+        speakers = SpeakersWorker(diarizer, meeting, scheduler, emit, queue)
         meeting.speakers_done = speakers.done
     else:
         meeting.speakers_done.set()  # nobody to hear: faces are paired with no voice

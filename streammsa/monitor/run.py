@@ -67,7 +67,8 @@ class Monitor:
     ) -> None:
         """``captures``: capture threads already playing some of ``sources``, started held while the components
         loaded (``CaptureThread.start(held=True)``); ``run`` hands over what they kept."""
-        self.sources = list(sources)
+        # --fast: a file's audio and video decoded on captures of their own, so speech is read beside the face
+        self.sources = [part for s in sources for part in s.apart()] if config.fast else list(sources)
         self.captures = list(captures)
         self.source_name = source_name or (self.sources[0].name if self.sources else "stream")
         self.components = components or Components.build(config)

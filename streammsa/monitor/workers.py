@@ -153,6 +153,9 @@ class VisionFeatureWorker(QueueWorker):
     A frame with no face adds nothing: the window sees no vision steps and marks vision absent.
     ``checks`` (optional) records every analysed frame, 1 with a face and 0 without, so a window knows
     in how many of its frames a face was found (the face's evidence, ``engine/evidence.py``).
+    ``slots``: how many slots of the model's face rate (``slot_s`` apart) each analysed frame stands for, when the
+    extractor analyses one of every ``slots`` (``--face-stride``): its features fill them, so a window holds as
+    many face steps as the model was trained on.
     Live, the queue holds ``maxsize`` frames and drops the oldest under load; a replay queues up to
     ``max_bytes`` of frames and then blocks its capture.
     """
@@ -166,8 +169,11 @@ class VisionFeatureWorker(QueueWorker):
         live: bool,
         checks: FeatureCache | None = None,
         max_bytes: int = REPLAY_FRAME_BYTES,
+        slots: int = 1,
+        slot_s: float = 0.0,
     ) -> None:
         super().__init__("vision", maxsize if live else 0, drop_when_full=live)
+        self.offsets = np.arange(max(1, int(slots))) * float(slot_s)  # where an analysed frame's features stand
         self.max_bytes = max_bytes
         self._queued_bytes = 0
         self._room = threading.Condition()
@@ -204,11 +210,14 @@ class VisionFeatureWorker(QueueWorker):
         if self.extractor.due(frame.t):
             self.analysed += 1
             vec = self.extractor.process(frame.image, frame.t)
+            # the slots up to the next analysed frame (which the gate never passes before next_due)
+            times = frame.t + self.offsets
+            times = times[times < (self.extractor.next_due or float("inf")) - 1e-6] if len(times) > 1 else times
             if vec is not None:
-                self.cache.append(frame.t, np.asarray(vec, dtype=np.float32))
+                self.cache.append_many(times, np.repeat(np.asarray(vec, dtype=np.float32)[None], len(times), 0))
                 self.faces += 1
             if self.checks is not None:
-                self.checks.append(frame.t, np.array([0.0 if vec is None else 1.0], dtype=np.float32))
+                self.checks.append_many(times, np.full((len(times), 1), 0.0 if vec is None else 1.0, np.float32))
         # frames arrive in time order: every frame before this one has been processed
         self.scheduler.advance("vision", frame.t)
 

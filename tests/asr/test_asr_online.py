@@ -118,3 +118,13 @@ def test_fast_path_gives_the_same_words_with_far_fewer_decodes(backend, speech):
     # Same event types as streaming, so the pipeline does not care which path ran.
     evs = step_events(type(steps[0])(committed=words), stream="main")
     assert evs[0].kind == "committed" and evs[0].words[0]["w"] == words[0].text.strip()
+
+
+def test_fast_path_reads_a_long_silence_once_and_the_words_after_it(backend, speech):
+    rng = np.random.default_rng(0)
+    on_hold = (rng.standard_normal(90 * SAMPLE_RATE) * 0.001).astype(np.float32)  # a call on hold: 90 s of hiss
+    fast = BatchASRProcessor(backend, BatchConfig())
+    words, _ = stream(fast, np.concatenate([on_hold, speech]), chunk_s=1.0)
+    assert fast.decodes <= 3  # the silence once, then the rest (before: a decode per chunk past 60 s)
+    assert similarity(keys(words), EXPECTED) >= 0.9
+    assert all(w.start >= 89.0 for w in words)

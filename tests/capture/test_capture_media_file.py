@@ -153,3 +153,56 @@ def test_short_soundtrack_under_long_video_does_not_hold_frames_back(tmp_path):
     assert [p.t for p in packets] == sorted(p.t for p in packets)
     # Frames were released ~2 s behind the newest one, not all kept until the end of the file.
     assert src.max_pending < 80
+
+
+@pytest.mark.data
+def test_apart_gives_the_same_audio_and_frames_on_two_sources_of_one_clock(grid_clip):
+    with MediaFileSource(grid_clip) as whole:
+        audio, video = split(list(whole))
+    parts = MediaFileSource(grid_clip).apart()
+    assert len(parts) == 2
+    apart_audio, apart_video = (list(p) for p in parts)
+    assert [(p.has_audio, p.has_video) for p in parts] == [(True, False), (False, True)]
+    assert all(isinstance(p, AudioChunk) for p in apart_audio) and all(isinstance(p, VideoFrame) for p in apart_video)
+    assert [a.t for a in apart_audio] == [a.t for a in audio]
+    assert np.array_equal(np.concatenate([a.samples for a in apart_audio]), np.concatenate([a.samples for a in audio]))
+    assert [f.t for f in apart_video] == [f.t for f in video]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(apart_video, video))
+
+
+@pytest.mark.data
+def test_a_file_with_one_stream_is_not_taken_apart(shared_data):
+    src = MediaFileSource(sorted((shared_data / "ravdess" / "audio" / "Actor_01").glob("*.flac"))[0])
+    assert src.apart() == [src]
+    src.close()
+
+
+@pytest.mark.data
+@pytest.mark.parametrize("ahead", ["audio", "video"])
+def test_a_part_waits_for_the_other_beyond_its_lead_and_not_after_the_other_ends(grid_clip, monkeypatch, ahead):
+    import threading
+    import time
+
+    from streammsa.capture import media_file
+
+    monkeypatch.setattr(media_file, "PART_LEAD_S", 1.0)
+    parts = dict(zip(("audio", "video"), MediaFileSource(grid_clip).apart()))
+    first, second = parts[ahead], parts["video" if ahead == "audio" else "audio"]
+    got: list = []
+    reader = threading.Thread(target=lambda: got.extend(first), daemon=True)
+    reader.start()
+    time.sleep(1.0)  # the other part has not delivered anything: this one stops about 1 s in
+    assert got and max(p.t for p in got) <= 1.0 + 1e-6
+    assert reader.is_alive()
+    for pkt in second:  # as the other goes on, so does this one, at most 1 s ahead of it
+        assert max(p.t for p in got) <= second.delivered_until + 1.0 + 1e-6
+        if pkt.t > 1.5:
+            break
+    second.close()  # the other part has ended: this one runs to its end
+    reader.join(10)
+    assert not reader.is_alive()
+    if ahead == "audio":
+        assert sum(len(a.samples) for a in got) == len(read_audio(grid_clip))
+    else:
+        assert 70 <= len(got) <= 76  # every frame of the 3-s clip
+    first.close()

@@ -128,13 +128,20 @@ def test_demo_runs_headless(tmp_path):
     assert "deadline" in " ".join(r["transcript"] for r in rs).lower()
 
 
-@pytest.mark.parametrize("value", ["0", "9", "two", ""])
-def test_participants_outside_1_to_8_or_auto_is_one_line_usage_error(grid_clip, value, capsys):
+PARTICIPANTS = "--participants takes a number of people from 1 to 8, or auto"
+STRIDE = "--face-stride takes a whole number of slots >= 1"
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "message"),
+    [("--participants", v, PARTICIPANTS) for v in ("0", "9", "two", "")]
+    + [("--face-stride", v, STRIDE) for v in ("0", "-1", "1.5", "two")],
+)
+def test_a_count_out_of_range_is_one_line_usage_error(grid_clip, flag, value, message, capsys):
     with pytest.raises(SystemExit) as exc:
-        main(["replay", str(grid_clip), "--fast", "--no-dashboard", "--participants", value])
+        main(["replay", str(grid_clip), "--fast", "--no-dashboard", flag, value])
     assert exc.value.code == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "--participants takes a number of people from 1 to 8, or auto" in err
+    assert message in capsys.readouterr().err.strip().splitlines()[-1]
 
 
 @pytest.mark.data
