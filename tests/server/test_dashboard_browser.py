@@ -282,6 +282,15 @@ def chart_points(page) -> list[dict]:
     return page.evaluate("window.streammsa.state.streams.get('meeting').series.points()")
 
 
+def wait_until(page, expression: str, timeout_s: float = 5.0) -> None:
+    """Poll ``expression`` through ``page.evaluate``: the dashboard's content security policy forbids the in-page
+    eval that ``wait_for_function`` polls with whenever its first check comes back false (a slow page)."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout_s} s: {expression}"
+        page.wait_for_timeout(50)
+
+
 def test_a_revision_replaces_the_earlier_reading_on_the_page(page, server, browser):
     server.set_hello(hello(trained=True))
     _open(page, server)
@@ -299,7 +308,7 @@ def test_a_revision_replaces_the_earlier_reading_on_the_page(page, server, brows
     # an older window's revision changes its point in the chart, not the cards
     server.publish(revised(pending(1), 1, final=True, text=0.91))
     expect(page.get_by_test_id("modality-text-intensity")).to_have_text("−1.8")
-    page.wait_for_function("window.streammsa.state.streams.get('meeting').series.points()[1].text === 0.91")
+    wait_until(page, "window.streammsa.state.streams.get('meeting').series.points()[1].text === 0.91")
     pts = chart_points(page)
     assert [p["seq"] for p in pts] == [0, 1, 2, 3]
     assert [p["text"] for p in pts] == [None, 0.91, None, -1.84] and pts[3]["overall"] == -1.23
