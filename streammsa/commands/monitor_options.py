@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Literal
 
 from streammsa.engine.alerts import AlertConfig
 from streammsa.engine.inference import EngineConfig
-from streammsa.errors import UsageError
-from streammsa.features.vision import DEFAULT_FACE_STRIDE
+from streammsa.errors import InputError, UsageError
+from streammsa.features.vision import DEFAULT_FACE_STRIDE, face_stride
 
 if TYPE_CHECKING:
     from streammsa.monitor.config import MonitorConfig
@@ -148,12 +148,9 @@ def participants_option(value: str) -> int:
 
 def _face_stride(value: str) -> int:
     try:
-        n = int(value)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"--face-stride takes a whole number of slots >= 1, got {value!r}")
-    return n
+        return face_stride(int(value))
+    except (ValueError, InputError):
+        raise argparse.ArgumentTypeError(f"--face-stride takes a whole number of slots >= 1, got {value!r}") from None
 
 
 def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float | None, live: bool) -> MonitorConfig:

@@ -40,6 +40,10 @@ class WorkerConfig:
     text_max_lag_s: float = 0.0
     poll_s: float = 0.02  # how often the engine loop looks for ready windows
 
+    def audio_queue_packets(self, fast: bool) -> int:
+        """Packets queued per audio worker: ``fast_audio_queue_packets`` in a --fast run, else ``queue_packets``."""
+        return self.fast_audio_queue_packets if fast else self.queue_packets
+
 
 @dataclass(frozen=True)
 class AlertThresholds:

@@ -90,16 +90,7 @@ class Graph:
 
     @property
     def workers(self) -> list[QueueWorker]:
-        workers = (
-            self.audio_worker,
-            self.speech_worker,
-            self.voice_states_worker,
-            self.asr_worker,
-            self.vision_worker,
-            self.speakers_worker,
-            self.faces_worker,
-        )
-        return [w for w in workers if w is not None]
+        return self.workers_fed_by("audio") + self.workers_fed_by("video")
 
     @property
     def face_worker(self) -> VisionFeatureWorker | None:
@@ -198,7 +189,7 @@ def wire(
         capture.on_packet, capture.on_status = graph.route, on_status
         graph.captures.append(capture)
 
-    audio_queue = wc.fast_audio_queue_packets if config.fast else wc.queue_packets
+    audio_queue = wc.audio_queue_packets(config.fast)
     if has_audio:
         # audio -> per-hop voice features
         graph.caches["audio"] = FeatureCache(spec.audio.dim, CACHE_HORIZON_S, name="audio")

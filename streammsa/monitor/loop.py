@@ -86,14 +86,24 @@ class TextReadings:
         if self.reader is None or not pieces:
             return None
         got = {p.text: self._seen[p.text] for p in pieces if p.text in self._seen}
-        new = list(dict.fromkeys(p.text for p in pieces if p.text not in got))
-        if new:
-            got.update(zip(new, (float(r) for r in self.reader.read(new))))
-            for text in new:
-                if len(self._seen) >= self.KEEP:
-                    self._seen.pop(next(iter(self._seen)))
-                self._seen[text] = got[text]
+        got.update(self._read_new([p.text for p in pieces if p.text not in got]))
         return pieces_reading(pieces, got)
+
+    def prefetch(self, windows: Sequence[Sequence[SentencePiece]]) -> None:
+        """Read the new pieces of many windows in one batch (windows read together: a --fast block, a revision of
+        many windows), so that ``of`` then finds them read: the 34 texts of a 33-s clip's windows cost 0.17-0.20
+        CPU-s in one batch against 0.39-0.45 one by one (one torch thread)."""
+        if self.reader is not None:
+            self._read_new([p.text for pieces in windows for p in pieces if p.text.strip()][: self.KEEP])
+
+    def _read_new(self, texts: Sequence[str]) -> dict[str, float]:
+        new = [t for t in dict.fromkeys(texts) if t not in self._seen]
+        got = dict(zip(new, (float(r) for r in self.reader.read(new)))) if new else {}
+        for text, r in got.items():
+            if len(self._seen) >= self.KEEP:
+                self._seen.pop(next(iter(self._seen)))
+            self._seen[text] = r
+        return got
 
 
 class StopRequested(Exception):
@@ -211,13 +221,13 @@ class EngineLoop:
         read = self._read(windows, first=True)
         self.model_s += time.perf_counter() - t0
         words = g.asr_worker.committed_words() if g.asr_worker is not None else []
+        pieces = self._read_texts(read, windows, words)
         now = time.monotonic()
         for i, w in enumerate(windows):
             transcript = self._transcript(w, words)
             latency = g.latency.latency_ms(w.t_end, now)
             reading = self._reading(
-                read, i, w, self.seq, transcript, latency, final=(w.stream, w.index) not in steps,
-                words_read=self._words_read(w, words),
+                read, i, w, self.seq, transcript, latency, final=(w.stream, w.index) not in steps, words_read=pieces[i]
             )  # fmt: skip
             self.seq += 1
             events = self._decide_alerts(reading)
@@ -295,6 +305,7 @@ class EngineLoop:
             t0 = time.perf_counter()
             read = self._read([o.window for o, *_ in to_run], first=False)
             self.model_s += time.perf_counter() - t0
+            pieces = self._read_texts(read, [o.window for o, *_ in to_run], words)
             now = time.monotonic()
             for i, (o, final, steps, transcript) in enumerate(to_run):
                 w, first = o.window, o.reading
@@ -309,7 +320,7 @@ class EngineLoop:
                     revision=first.revision + 1,
                     final=final,
                     update_latency_ms=g.latency.latency_ms(w.t_end, now),
-                    words_read=self._words_read(w, words),
+                    words_read=pieces[i],
                 )
                 events = self._decide_alerts(reading) if final and self.meeting is not None else []
                 self.emit(reading)
@@ -372,6 +383,16 @@ class EngineLoop:
 
     def _transcript(self, w: Window, words: list) -> str:
         return words_in_window(self._words_of(w, words), w.t_start, w.t_end)
+
+    def _read_texts(self, read: WindowsRead, windows: list[Window], words: list) -> list[list[SentencePiece]]:
+        """Each window's sentence pieces (``_words_read``), those of windows whose text is present read now in
+        one batch."""
+        pieces = [self._words_read(w, words) for w in windows]
+        t0 = time.perf_counter()
+        text = MODALITIES.index("text")
+        self.text_readings.prefetch([p for i, p in enumerate(pieces) if read.out.present[i, text]])
+        self.model_s += time.perf_counter() - t0  # the text reader is part of reading a window
+        return pieces
 
     def _words_read(self, w: Window, words: list) -> list[SentencePiece]:
         """What the text reader reads for the window: its words by sentence, with the start of the first one."""

@@ -44,9 +44,7 @@ def participant_workers(
             diarizer: DeferredDiarizer | OnlineDiarizer = DeferredDiarizer(cfg.diarization, num_speakers=expected)
         else:
             diarizer = OnlineDiarizer(cfg.diarization)
-        wc = config.workers
-        queue = wc.fast_audio_queue_packets if config.fast else wc.queue_packets
-        speakers = SpeakersWorker(diarizer, meeting, scheduler, emit, queue)
+        speakers = SpeakersWorker(diarizer, meeting, scheduler, emit, config.workers.audio_queue_packets(config.fast))
         meeting.speakers_done = speakers.done
     else:
         meeting.speakers_done.set()  # nobody to hear: faces are paired with no voice

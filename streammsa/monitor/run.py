@@ -121,7 +121,7 @@ class Monitor:
 
             self.sinks.append(TimelineWriter(Path(cfg.out_dir) / TIMELINE_NAME))
             if cfg.write_report:
-                self.report_sink = ReportSink(Path(cfg.out_dir), self._run_info)
+                self.report_sink = ReportSink(Path(cfg.out_dir), self._run_info, prepare=cfg.fast)
                 self.sinks.append(self.report_sink)
         if cfg.dashboard.enabled:
             d = cfg.dashboard

@@ -212,7 +212,7 @@ class VisionFeatureWorker(QueueWorker):
             vec = self.extractor.process(frame.image, frame.t)
             # the slots up to the next analysed frame (which the gate never passes before next_due)
             times = frame.t + self.offsets
-            times = times[times < (self.extractor.next_due or float("inf")) - 1e-6] if len(times) > 1 else times
+            times = times[times < (self.extractor.next_due or float("inf")) - 1e-6]
             if vec is not None:
                 self.cache.append_many(times, np.repeat(np.asarray(vec, dtype=np.float32)[None], len(times), 0))
                 self.faces += 1

@@ -178,6 +178,17 @@ def _snippets(transcripts: list[dict[str, Any]], span_s: float = 4.0) -> list[tu
     return out
 
 
+def import_plotting() -> Any:
+    """matplotlib's pyplot on its file-only backend (its import costs about 0.5 CPU-s: a --fast run starts it early,
+    ``monitor/sinks.ReportSink``, so that the report does not wait for it at the end)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def intensity_figure(
     readings: list[dict[str, Any]],
     alerts: list[dict[str, Any]],
@@ -188,11 +199,7 @@ def intensity_figure(
     """report.png's matplotlib figure (the caller closes it). ``names``: stream -> participant name in a
     ``--participants`` run: one overall line per participant, labelled with the name (their modalities
     would be 4 lines a person); None: the overall and each modality of the one stream."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = import_plotting()
     fig, ax = plt.subplots(figsize=(11, 4.5), dpi=100)
     t = [r["t_end"] for r in readings]
     ax.axhline(0.0, color="#999", lw=0.8)
@@ -258,8 +265,7 @@ def _plot(
     trained: bool,
     names: dict[str, str] | None = None,
 ) -> None:
-    import matplotlib.pyplot as plt
-
+    plt = import_plotting()
     fig = intensity_figure(readings, alerts, transcripts, trained, names)
     fig.savefig(path)
     plt.close(fig)
