@@ -33,15 +33,15 @@ import numpy as np
 
 from streammsa.paths import demo_clip, shared_data
 
+DIGITS = "zero one two three four five six seven eight nine".split()
 GRID_WORDS = (
     {"b": "bin", "l": "lay", "p": "place", "s": "set"},
     {"b": "blue", "g": "green", "r": "red", "w": "white"},
     {"a": "at", "b": "by", "i": "in", "w": "with"},
     None,  # the letter itself
-    {"z": "zero", **{str(d): w for d, w in enumerate("zero one two three four five six seven eight nine".split())}},
+    {"z": "zero", **{str(d): w for d, w in enumerate(DIGITS)}},
     {"a": "again", "n": "now", "p": "please", "s": "soon"},
 )
-DIGITS = "zero one two three four five six seven eight nine".split()
 RAVDESS_STATEMENTS = {"01": "kids are talking by the door", "02": "dogs are sitting by the door"}
 
 
