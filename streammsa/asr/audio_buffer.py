@@ -12,19 +12,31 @@ from streammsa.capture.packets import SAMPLE_RATE
 
 class AudioBuffer:
     """Samples from stream time ``offset`` on. The first chunk with a time anchors it; later chunks are
-    placed by their times (a gap becomes silence, an overlap is cut), so word times stay true."""
+    placed by their times (a gap becomes silence, an overlap is cut), so word times stay true.
+
+    Chunks are joined when the samples are read, not at each insert: a --fast replay inserts a minute of
+    40-ms chunks before its first decode, and joining at each insert copied the whole buffer every time."""
 
     def __init__(self, t: float | None = None) -> None:
-        self.samples = np.zeros(0, dtype=np.float32)
+        self._joined = np.zeros(0, dtype=np.float32)
+        self._chunks: list[np.ndarray] = []  # inserted since the last join
+        self._len = 0
         self.offset = 0.0 if t is None else float(t)
         self.anchored = t is not None
 
     def __len__(self) -> int:
-        return len(self.samples)
+        return self._len
+
+    @property
+    def samples(self) -> np.ndarray:
+        if self._chunks:
+            self._joined = np.concatenate([self._joined, *self._chunks])
+            self._chunks = []
+        return self._joined
 
     @property
     def duration(self) -> float:
-        return len(self.samples) / SAMPLE_RATE
+        return self._len / SAMPLE_RATE
 
     @property
     def end(self) -> float:
@@ -38,15 +50,17 @@ class AudioBuffer:
         elif t is not None:
             x = align_chunk(x, t, self.end)
         self.anchored = True
-        self.samples = np.concatenate([self.samples, x])
+        self._chunks.append(x)
+        self._len += len(x)
         return len(x)
 
     def cut(self, t: float) -> bool:
         """Drop the audio before stream time ``t``; True when something was dropped."""
-        n = min(int(round((t - self.offset) * SAMPLE_RATE)), len(self.samples))
+        n = min(int(round((t - self.offset) * SAMPLE_RATE)), self._len)
         if n <= 0:
             return False
-        self.samples = self.samples[n:]
+        self._joined = self.samples[n:]
+        self._len -= n
         self.offset += n / SAMPLE_RATE
         return True
 

@@ -55,11 +55,11 @@ class BatchASRProcessor(BufferedRecogniser):
 
     @property
     def ready(self) -> bool:
-        return len(self.audio) >= self.config.chunk_s * SAMPLE_RATE
+        return len(self.buffer) >= self.config.chunk_s * SAMPLE_RATE
 
     @property
     def pending_from(self) -> float | None:
-        return self.buffer_offset if len(self.audio) else None
+        return self.buffer_offset if len(self.buffer) else None
 
     def keep_up(self, behind_s: float, decode_s: float = 0.0) -> str:
         return ""  # --fast is not paced: being behind the audio is what it does
@@ -76,7 +76,7 @@ class BatchASRProcessor(BufferedRecogniser):
             if len(result.segment_ends) > 1:
                 # Hold back the last segment: the chunk boundary may have cut it.
                 cut = self.buffer_offset + result.segment_ends[-2]
-            elif len(self.audio) < self.config.max_buffer_s * SAMPLE_RATE:
+            elif len(self.buffer) < self.config.max_buffer_s * SAMPLE_RATE:
                 return []  # one unfinished segment: wait for more audio
             elif len(words) >= 3:
                 cut = words[-3].end  # one very long segment: commit all but its last words
@@ -93,9 +93,9 @@ class BatchASRProcessor(BufferedRecogniser):
         return out
 
     def process_iter(self, force: bool = False) -> ASRStep:
-        if not len(self.audio) or not (force or self.ready):
+        if not len(self.buffer) or not (force or self.ready):
             return ASRStep()
         return ASRStep(committed=self._decode(final=False))
 
     def finish(self) -> list[CommittedWord]:
-        return self._decode(final=True) if len(self.audio) else []
+        return self._decode(final=True) if len(self.buffer) else []

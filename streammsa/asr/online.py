@@ -127,7 +127,7 @@ class OnlineASRProcessor(BufferedRecogniser):
 
     def process_iter(self, force: bool = False) -> ASRStep:
         """Decode the buffer once if ``min_chunk_s`` of new audio arrived (or ``force``)."""
-        if not len(self.audio) or (not force and not self.ready):
+        if not len(self.buffer) or (not force and not self.ready):
             return ASRStep(partial=self.hyp.complete())
         self._unprocessed = 0
         result = self.backend.transcribe(self.audio, init_prompt=self.prompt())
@@ -141,7 +141,7 @@ class OnlineASRProcessor(BufferedRecogniser):
 
     def _trim(self, result: Transcript) -> None:
         cfg = self.config
-        if len(self.audio) / SAMPLE_RATE > cfg.buffer_trimming_s:
+        if self.buffer.duration > cfg.buffer_trimming_s:
             if not result.words:
                 # Nothing heard in a long buffer: keep just enough to catch a word starting now.
                 self._cut(self.audio_end - cfg.silence_keep_s)
@@ -151,7 +151,7 @@ class OnlineASRProcessor(BufferedRecogniser):
                 ends = [self.buffer_offset + e for e in result.segment_ends]
                 done = [e for e in ends[:-1] if e <= last_committed]
                 self._cut(done[-1] if done else last_committed)
-        if len(self.audio) / SAMPLE_RATE > cfg.max_buffer_s:
+        if self.buffer.duration > cfg.max_buffer_s:
             # Runaway (hypotheses never agree, e.g. noisy speech): Whisper cannot see past 30 s,
             # so finalise the pending words that fall before the cut rather than lose them.
             cut = self.audio_end - cfg.buffer_trimming_s
@@ -173,7 +173,7 @@ class OnlineASRProcessor(BufferedRecogniser):
     def finish(self) -> list[CommittedWord]:
         """End of input: decode anything not yet decoded, then commit all pending words."""
         out: list[CommittedWord] = []
-        if self._unprocessed and len(self.audio):
+        if self._unprocessed and len(self.buffer):
             out.extend(self.process_iter(force=True).committed)
         pending = self.hyp.complete()
         self.hyp.previous = []

@@ -1,7 +1,9 @@
 """Pipeline speed, measured side by side in one process on one clip:
 
 - ``replay --fast`` throughput as a multiple of real time (stream seconds / wall seconds of the run;
-  model loading is reported separately, once, because a long-running monitor pays it once);
+  model loading is reported separately, once, because a long-running monitor pays it once; so are the
+  first calls, timed apart as a ``warmup`` --fast run of the same clip before the others:
+  torch's and CTranslate2's first passes and the report's plotting import, 0.9-1.7 CPU-s on 2 cores);
 - paced replay (speed 1.0): end-of-window-to-reading latency p50/p95 (from each reading's
   ``latency_ms``) and word commit latency (committed-at minus word end on the stream clock);
 - peak RSS of each run, per-stage busy seconds, encoder-call counts (each frame and each committed
@@ -81,8 +83,10 @@ class PipelineBench:
     startup_s: float | None = None  # launch of `streammsa replay FILE` -> its first reading
     startup_window_end_s: float | None = None  # stream time the first reading's window ends at
     participants: int | None = None  # None: one stream; 0: a meeting, people found automatically; N: N expected
+    warmup: RunFigures | None = None  # a --fast run before the timed ones: what a process's first run costs
 
     def to_dict(self) -> dict[str, Any]:
+        w = self.warmup
         return {
             "file": self.file,
             "participants": self.participants,
@@ -94,6 +98,9 @@ class PipelineBench:
             "startup_window_end_s": self.startup_window_end_s,
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "runs": {r.mode: r.to_dict() for r in self.runs},
+            "warmup": None
+            if w is None
+            else {"x_real_time": round(w.x_real_time, 2), "wall_s": round(w.wall_s, 3), "cpu_s": round(w.cpu_s, 3)},
         }
 
 
@@ -156,6 +163,9 @@ def measure(
     components.asr_backend.preload(fast=False)
     load_s = time.perf_counter() - t0
     load_peak = peak_rss_mb()  # each run resets the peak: keep loading's
+    # a process's first run also pays first calls (torch's and CTranslate2's first passes, the report's plotting
+    # import): a long-running monitor or an archive pays them once, so they are timed apart, as loading is
+    warmup = _run(path, components, cfg, None)
     runs = [_run(path, components, cfg, None)]
     if paced:
         runs.append(_run(path, components, cfg, 1.0))
@@ -166,8 +176,9 @@ def measure(
         device=str(components.engine.device),
         load_s=load_s,
         runs=runs,
-        peak_rss_mb=max([load_peak] + [r.peak_rss_mb for r in runs]),
+        peak_rss_mb=max([load_peak, warmup.peak_rss_mb] + [r.peak_rss_mb for r in runs]),
         participants=participants,
+        warmup=warmup,
     )
     if startup:
         # a separate process: this one has every library imported and every model loaded already
@@ -188,7 +199,13 @@ def to_markdown(b: PipelineBench) -> str:
     )
     lines = [
         f"Clip: `{Path(b.file).name}`; model {b.model} ({'trained' if b.trained else 'UNTRAINED'}) on {b.device}; "
-        f"components loaded once in {b.load_s:.1f} s; {startup}; peak RSS {b.peak_rss_mb:,.0f} MB.",
+        f"components loaded once in {b.load_s:.1f} s; {startup}; peak RSS {b.peak_rss_mb:,.0f} MB."
+        + (
+            f" A first --fast run (first calls included, not in the table): {b.warmup.x_real_time:.1f}x real time, "
+            f"{b.warmup.cpu_s:.2f} CPU-s."
+            if b.warmup
+            else ""
+        ),
         "",
         "| run | stream (s) | wall (s) | CPU (s) | x real time | readings | latency p50 / p95 (ms) "
         "| final reading p50 / p95 (ms) | word commit p50 / p95 (s) | peak RSS (MB) |",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from streammsa.engine.alerts import AlertConfig
 from streammsa.engine.inference import EngineConfig
 from streammsa.errors import InputError, UsageError
-from streammsa.features.vision import DEFAULT_FACE_STRIDE, face_stride
+from streammsa.features.vision import DEFAULT_FACE_STRIDE, FAST_FACE_STRIDE, face_stride
 
 if TYPE_CHECKING:
     from streammsa.monitor.config import MonitorConfig
@@ -63,10 +63,11 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         "--face-stride",
         metavar="N",
         type=_face_stride,
-        default=DEFAULT_FACE_STRIDE,
-        help="analyse the face in one of every N slots of the model's face rate, each analysed frame standing for "
-        "the slots up to the next (default 2: 5 frames a second for the 10-fps models, which read the same as 10 "
-        "at half the cost; 1 = every slot; meetings analyse every slot)",
+        default=None,
+        help=f"analyse the face in one of every N slots of the model's face rate, each analysed frame standing for "
+        f"the slots up to the next (default {DEFAULT_FACE_STRIDE}: 5 frames a second for the 10-fps models, which "
+        f"read the same as 10 at half the cost; {FAST_FACE_STRIDE} with --fast; 1 = every slot; meetings analyse "
+        "every slot)",
     )
     g.add_argument(
         "--device",
@@ -170,7 +171,7 @@ def config_from_args(args: argparse.Namespace, *, source_name: str, speed: float
         text_reader=reader_choice(getattr(args, "text_reader", None)),
         voice_reader=reader_choice(getattr(args, "voice_reader", None)),
         face_reader=reader_choice(getattr(args, "face_reader", None)),
-        face_stride=getattr(args, "face_stride", DEFAULT_FACE_STRIDE),
+        face_stride=getattr(args, "face_stride", None),
         out_dir=Path(out),
         speed=speed,
         live=live,

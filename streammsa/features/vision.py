@@ -37,6 +37,9 @@ DEFAULT_FPS = 10.0
 # The monitor analyses one of every DEFAULT_FACE_STRIDE slots of a model's face rate (``--face-stride``): faces
 # change slowly against a 4-s window, and 5 analysed frames a second read as 10 do (docs/benchmarks.md, session 17)
 DEFAULT_FACE_STRIDE = 2
+# A --fast replay analyses one of every FAST_FACE_STRIDE: a 4-s window still holds 10 analysed faces, whose reading
+# differs from 40's by 0.03 on average (docs/benchmarks.md, session 19), and the face stage, the largest, halves again
+FAST_FACE_STRIDE = 4
 CROP_SCALE = 1.2
 FER_SIZE = 64
 
@@ -164,9 +167,9 @@ class FaceFeatureExtractor:
         return default_vision_spec(self.fps)
 
     @classmethod
-    def from_spec(cls, spec: ModalitySpec, stride: int = 1, **kw: Any) -> "FaceFeatureExtractor":
-        """The extractor of ``spec``'s features, analysing one of every ``stride`` slots of its rate (a monitor
-        lets each analysed frame stand for the slots up to the next: ``monitor/workers.VisionFeatureWorker``)."""
+    def from_spec(cls, spec: ModalitySpec, **kw: Any) -> "FaceFeatureExtractor":
+        """The extractor of ``spec``'s features at its rate (a monitor may analyse fewer frames and let each stand for
+        the slots up to the next: ``monitor/workers.VisionFeatureWorker``)."""
         if spec.extractor != EXTRACTOR:
             raise InputError(f"vision extractor {spec.extractor!r} is not {EXTRACTOR!r}")
         fps = analysed_fps(spec)
@@ -176,7 +179,7 @@ class FaceFeatureExtractor:
                 f"vision spec (dim {spec.dim}, {spec.params}) differs from this streammsa's {EXTRACTOR} "
                 f"(dim {ours.dim}, {ours.params}); retrain or use a matching version"
             )
-        return cls(fps=fps / face_stride(stride), **kw)
+        return cls(fps=fps, **kw)
 
     # ---- lifecycle --------------------------------------------------------------------------
 

@@ -50,7 +50,6 @@ from streammsa.errors import InputError
 FIRST_READING_WAIT_S = 3.0
 
 if TYPE_CHECKING:
-    from streammsa.features.vision import RateGate
     from streammsa.monitor.config import MonitorConfig
 
 
@@ -104,7 +103,7 @@ class Components:
         from streammsa.features.audio import AudioFeatureExtractor
         from streammsa.features.defaults import check_extractable
         from streammsa.features.text import TextEncoder
-        from streammsa.features.vision import FaceFeatureExtractor, analysed_fps, face_stride
+        from streammsa.features.vision import FaceFeatureExtractor, analysed_fps
         from streammsa.features.voice_activity import VoiceActivity
 
         resolve_checkpoint(config.engine)  # a missing checkpoint is one line before anything loads
@@ -113,10 +112,8 @@ class Components:
         spec = engine.spec
         check_extractable(spec)  # a model trained on dataset-only features cannot run on media
         # what the first reading needs, side by side, while its first second of stream plays
-        stride = 1 if config.participants is not None else face_stride(config.face_stride)
-        face = LoadingFace(
-            analysed_fps(spec.vision) / stride, lambda: FaceFeatureExtractor.from_spec(spec.vision, stride)
-        )
+        # at the model's face rate: a run analyses one of every --face-stride slots of it (monitor/graph.py)
+        face = LoadingFace(analysed_fps(spec.vision), lambda: FaceFeatureExtractor.from_spec(spec.vision))
         voice = Loading("voice activity", VoiceActivity)
         audio = Loading("audio extractor", lambda: AudioFeatureExtractor.from_spec(spec.audio))
         first_reading: tuple[Loading, ...] = (face, voice, audio)
@@ -150,9 +147,7 @@ class Components:
         return cls(
             engine=engine,
             audio_extractor=audio,
-            face_extractor_factory=FirstThenFresh(
-                lambda: FaceFeatureExtractor.from_spec(spec.vision, stride), first=face
-            ),
+            face_extractor_factory=FirstThenFresh(lambda: FaceFeatureExtractor.from_spec(spec.vision), first=face),
             asr_backend=decoders,
             voice_activity=voice,
             text_encoder=text,
@@ -256,17 +251,12 @@ class Loading:
 
 
 class LoadingFace(Loading):
-    """The face extractor while it loads: ``fps`` and ``rate_gate()`` answer at once (they need only the spec's
-    rate), so a run sets its file's frame filter and starts capturing; analysing a frame waits for the model."""
+    """The face extractor while it loads: ``fps`` answers at once (it needs only the spec's rate), so a run sets its
+    file's frame filter and starts capturing; analysing a frame waits for the model."""
 
     def __init__(self, fps: float, load: Callable[[], Any]) -> None:
         super().__init__("face landmarker", load)
         self.fps = fps
-
-    def rate_gate(self) -> RateGate:
-        from streammsa.features.vision import RateGate
-
-        return RateGate(self.fps)
 
     def close(self) -> None:
         try:

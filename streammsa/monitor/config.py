@@ -13,7 +13,7 @@ from streammsa.asr.engines import StreamingConfig
 from streammsa.asr.whisper_backend import WhisperConfig
 from streammsa.engine.alerts import AlertConfig
 from streammsa.engine.inference import EngineConfig
-from streammsa.features.vision import DEFAULT_FACE_STRIDE
+from streammsa.features.vision import DEFAULT_FACE_STRIDE, FAST_FACE_STRIDE, face_stride
 
 
 @dataclass(frozen=True)
@@ -87,13 +87,21 @@ class MonitorConfig:
     # docs/live-results.md, session 12); the conflict signal reads the reader and the head together either way
     face_reader: Path | Literal["head"] | None = None
     # faces analysed in one of every ``face_stride`` slots of the model's face rate, each analysed frame's features
-    # standing for the slots up to the next: 2 = 5 per second for the 10-fps checkpoints, which read as at 10
-    # (docs/benchmarks.md, session 17) at half the face stage's cost. Meetings (participants) analyse every slot.
-    face_stride: int = DEFAULT_FACE_STRIDE
+    # standing for the slots up to the next; None = the run's default (``analysed_face_stride``)
+    face_stride: int | None = None
 
     @property
     def fast(self) -> bool:
         return self.speed is None
+
+    @property
+    def analysed_face_stride(self) -> int:
+        """The run's face stride: as given, else 2 (5 faces a second for the 10-fps checkpoints, which read as at
+        10: docs/benchmarks.md, session 17) and 4 in --fast (2.5 a second: session 19). A meeting's face tracks
+        analyse every slot whatever it says (they link faces frame to frame: ``monitor/participants_setup.py``)."""
+        if self.face_stride is not None:
+            return face_stride(self.face_stride)
+        return FAST_FACE_STRIDE if self.fast else DEFAULT_FACE_STRIDE
 
     @property
     def mode(self) -> str:

@@ -23,7 +23,7 @@ from streammsa.capture.packets import AudioChunk, Packet, VideoFrame
 from streammsa.capture.source import Source
 from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.cache import FeatureCache, TextSegmentCache
-from streammsa.features.vision import analysed_fps
+from streammsa.features.vision import RateGate, analysed_fps
 from streammsa.features.voice_activity import VoiceActivity
 from streammsa.features.voice_states import DIM as VOICE_STATES_DIM
 from streammsa.monitor.components import Components
@@ -239,9 +239,9 @@ def wire(
         # (and whether each analysed frame had a face: the face's evidence in a window)
         graph.caches["face_checks"] = FeatureCache(1, CACHE_HORIZON_S, name="face_checks")
         face = components.face_extractor_factory()
+        model_fps, stride = analysed_fps(spec.vision), config.analysed_face_stride
         for capture in graph.captures:
-            capture.filter_frames(face.rate_gate())  # a file converts only the frames the extractor will analyse
-        model_fps = analysed_fps(spec.vision)
+            capture.filter_frames(RateGate(model_fps / stride))  # a file converts only the frames the run analyses
         graph.vision_worker = VisionFeatureWorker(
             face,
             graph.caches["vision"],
@@ -249,7 +249,7 @@ def wire(
             wc.queue_packets,
             live=config.live,
             checks=graph.caches["face_checks"],
-            slots=max(1, round(model_fps / face.fps)),  # --face-stride
+            slots=stride,
             slot_s=1.0 / model_fps,
         )
     return graph

@@ -22,6 +22,7 @@ from streammsa.capture.packets import SAMPLE_RATE, AudioChunk, VideoFrame
 from streammsa.engine.transcripts import step_events
 from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.cache import FeatureCache, TextSegmentCache
+from streammsa.features.vision import RateGate
 from streammsa.protocol import Message, StatusEvent
 
 logger = log.get("monitor.workers")
@@ -148,14 +149,14 @@ REPLAY_FRAME_BYTES = 256 * 2**20
 
 
 class VisionFeatureWorker(QueueWorker):
-    """Video frames -> face features at the extractor's rate (its ``due`` gate) -> vision cache.
+    """Video frames -> face features at the run's rate (``gate``) -> vision cache.
 
     A frame with no face adds nothing: the window sees no vision steps and marks vision absent.
     ``checks`` (optional) records every analysed frame, 1 with a face and 0 without, so a window knows
     in how many of its frames a face was found (the face's evidence, ``engine/evidence.py``).
-    ``slots``: how many slots of the model's face rate (``slot_s`` apart) each analysed frame stands for, when the
-    extractor analyses one of every ``slots`` (``--face-stride``): its features fill them, so a window holds as
-    many face steps as the model was trained on.
+    ``slots``: the run analyses one of every ``slots`` slots of the model's face rate (``slot_s`` apart, default the
+    extractor's rate; ``--face-stride``), and each analysed frame's features fill the slots up to the next, so a
+    window holds as many face steps as the model was trained on.
     Live, the queue holds ``maxsize`` frames and drops the oldest under load; a replay queues up to
     ``max_bytes`` of frames and then blocks its capture.
     """
@@ -170,10 +171,14 @@ class VisionFeatureWorker(QueueWorker):
         checks: FeatureCache | None = None,
         max_bytes: int = REPLAY_FRAME_BYTES,
         slots: int = 1,
-        slot_s: float = 0.0,
+        slot_s: float | None = None,
     ) -> None:
         super().__init__("vision", maxsize if live else 0, drop_when_full=live)
-        self.offsets = np.arange(max(1, int(slots))) * float(slot_s)  # where an analysed frame's features stand
+        if slot_s is None and extractor is not None:
+            slot_s = 1.0 / extractor.fps
+        # which frames the run analyses (a FacesWorker gates with its face tracker and passes no extractor)
+        self.gate = None if slot_s is None else RateGate(1.0 / (max(1, int(slots)) * slot_s))
+        self.offsets = np.arange(max(1, int(slots))) * (slot_s or 0.0)  # where an analysed frame's features stand
         self.max_bytes = max_bytes
         self._queued_bytes = 0
         self._room = threading.Condition()
@@ -207,12 +212,12 @@ class VisionFeatureWorker(QueueWorker):
 
     def _analyse(self, frame: VideoFrame) -> None:
         self.frames_seen += 1
-        if self.extractor.due(frame.t):
+        if self.gate is not None and self.gate(frame.t):
             self.analysed += 1
             vec = self.extractor.process(frame.image, frame.t)
             # the slots up to the next analysed frame (which the gate never passes before next_due)
             times = frame.t + self.offsets
-            times = times[times < (self.extractor.next_due or float("inf")) - 1e-6]
+            times = times[times < (self.gate.next_due or float("inf")) - 1e-6]
             if vec is not None:
                 self.cache.append_many(times, np.repeat(np.asarray(vec, dtype=np.float32)[None], len(times), 0))
                 self.faces += 1

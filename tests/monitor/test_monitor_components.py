@@ -94,12 +94,10 @@ def test_a_part_loads_only_after_the_parts_named_before_it_even_when_one_of_them
         a.get()  # its error stays its own, raised where it is used
 
 
-def test_a_face_extractor_still_loading_gives_its_rate_gate_at_once_and_analyses_once_loaded():
+def test_a_face_extractor_still_loading_gives_its_rate_at_once_and_analyses_once_loaded():
     gate = threading.Event()
     face = LoadingFace(10.0, lambda: gate.wait(10) and FaceFeatureExtractor(fps=10.0))
-    gate_now = face.rate_gate()  # a file source's frame filter, set before capture starts
-    assert not face.finished and face.fps == 10.0
-    assert [gate_now(t) for t in (0.0, 0.04, 0.1, 0.12, 0.2)] == [True, False, True, False, True]
+    assert not face.finished and face.fps == 10.0  # what a run's frame filter needs, before capture starts
     gate.set()
     assert face.due(0.0) and face.process(np.zeros((64, 64, 3), dtype=np.uint8), 0.0) is None  # no face here
     face.close()
