@@ -1,5 +1,5 @@
 """Word error rate and CPU seconds of the ``--fast`` recogniser (``asr/fast.py``: Whisper tiny.en on long blocks)
-at several beam sizes (``BatchConfig.beam_size``; 5 in a replay), on real speech with known words:
+at several beam sizes (``BatchASRConfig.beam_size``; 5 in a replay), on real speech with known words:
 
 - RAVDESS: per actor, ten of their clips (every sixth file: both statements, several emotions) back to back with
   0.5 s of silence, about 42 s a stream (23 streams; the statements are "Kids are talking by the door" and "Dogs
@@ -91,7 +91,7 @@ def streams(data: Path) -> dict[str, list[tuple[np.ndarray, list[str]]]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from streammsa.asr.fast import BatchASRProcessor, BatchConfig
+    from streammsa.asr.fast import BatchASRConfig, BatchASRProcessor
     from streammsa.asr.whisper_backend import WhisperBackend
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
             errs = n = 0
             cpu = 0.0
             for audio, ref in items:
-                asr = BatchASRProcessor(backend, BatchConfig(beam_size=beam))
+                asr = BatchASRProcessor(backend, BatchASRConfig(beam_size=beam))
                 c0 = time.process_time()
                 asr.insert_audio_chunk(audio)
                 words = asr.finish()

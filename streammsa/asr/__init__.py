@@ -24,7 +24,7 @@ streammsa.asr.fast for the trade-off. Turning steps into protocol messages is th
 """
 
 from streammsa.asr.engines import ENGINES, AsrBackends, StreamingConfig
-from streammsa.asr.fast import BatchASRProcessor, BatchConfig
+from streammsa.asr.fast import BatchASRConfig, BatchASRProcessor
 from streammsa.asr.hypothesis import HypothesisBuffer
 from streammsa.asr.moonshine_backend import MoonshineBackend, MoonshineConfig
 from streammsa.asr.online import OnlineASRProcessor, OnlineConfig
@@ -38,7 +38,7 @@ __all__ = [
     "ASRStep",
     "AsrBackends",
     "BatchASRProcessor",
-    "BatchConfig",
+    "BatchASRConfig",
     "CommittedWord",
     "HypothesisBuffer",
     "MoonshineBackend",

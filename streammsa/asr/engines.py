@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from streammsa.asr.fast import BatchASRProcessor, BatchConfig
+from streammsa.asr.fast import BatchASRConfig, BatchASRProcessor
 from streammsa.asr.moonshine_backend import MoonshineBackend, MoonshineConfig
 from streammsa.asr.online import OnlineASRProcessor, OnlineConfig
 from streammsa.asr.recogniser import Recogniser, TranscribeBackend
@@ -111,7 +111,7 @@ class AsrBackends:
             once = dataclasses.replace(cfg.segments, partials=False)
             return SegmentedRecogniser(self.decoder(chosen.decoder), once)
         if fast:
-            return BatchASRProcessor(self.whisper, BatchConfig())
+            return BatchASRProcessor(self.whisper, BatchASRConfig())
         chosen = engine(cfg.engine)
         if chosen.decoder == "moonshine" and cfg.moonshine != self.streaming_config.moonshine:
             return chosen.recogniser(MoonshineBackend(cfg.moonshine), cfg)

@@ -28,7 +28,7 @@ from streammsa.capture.packets import SAMPLE_RATE
 
 
 @dataclass
-class BatchConfig:
+class BatchASRConfig:
     chunk_s: float = 60.0  # decode once this much audio is buffered
     max_buffer_s: float = 28.0  # below Whisper's 30 s window: force a commit inside one long segment
     hold_s: float = 2.0  # a full buffer with (almost) no words: audio kept at its end, where a word may begin
@@ -40,11 +40,11 @@ class BatchASRProcessor(BufferedRecogniser):
     def __init__(
         self,
         backend: TranscribeBackend,
-        config: BatchConfig | None = None,
+        config: BatchASRConfig | None = None,
         clock: Callable[[], float | None] | None = None,
     ) -> None:
         self.backend = backend
-        self.config = config or BatchConfig()
+        self.config = config or BatchASRConfig()
         self.clock = clock
         self.buffer = AudioBuffer()
         self.committed: list[CommittedWord] = []

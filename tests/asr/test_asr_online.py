@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from support.speech import EXPECTED, assert_clean_word_stream, keys, similarity
 
-from streammsa.asr.fast import BatchASRProcessor, BatchConfig
+from streammsa.asr.fast import BatchASRConfig, BatchASRProcessor
 from streammsa.asr.online import OnlineASRProcessor, OnlineConfig
 from streammsa.capture.media_file import MediaFileSource
 from streammsa.capture.packets import SAMPLE_RATE, AudioChunk
@@ -109,7 +109,7 @@ def test_decodes_longer_than_a_chunk_halve_the_decode_rate_though_the_backlog_is
 def test_fast_path_gives_the_same_words_with_far_fewer_decodes(backend, speech):
     pause = np.zeros(int(0.6 * SAMPLE_RATE), np.float32)
     audio = np.concatenate([speech, pause, speech])
-    fast = BatchASRProcessor(backend, BatchConfig(chunk_s=10.0))
+    fast = BatchASRProcessor(backend, BatchASRConfig(chunk_s=10.0))
     words, steps = stream(fast, audio, chunk_s=1.0)
     assert similarity(keys(words), EXPECTED * 2) >= 0.9
     assert_clean_word_stream(words, len(audio) / SAMPLE_RATE)
@@ -123,7 +123,7 @@ def test_fast_path_gives_the_same_words_with_far_fewer_decodes(backend, speech):
 def test_fast_path_reads_a_long_silence_once_and_the_words_after_it(backend, speech):
     rng = np.random.default_rng(0)
     on_hold = (rng.standard_normal(90 * SAMPLE_RATE) * 0.001).astype(np.float32)  # a call on hold: 90 s of hiss
-    fast = BatchASRProcessor(backend, BatchConfig())
+    fast = BatchASRProcessor(backend, BatchASRConfig())
     words, _ = stream(fast, np.concatenate([on_hold, speech]), chunk_s=1.0)
     assert fast.decodes <= 3  # the silence once, then the rest (before: a decode per chunk past 60 s)
     assert similarity(keys(words), EXPECTED) >= 0.9
