@@ -154,9 +154,9 @@ class VisionFeatureWorker(QueueWorker):
     A frame with no face adds nothing: the window sees no vision steps and marks vision absent.
     ``checks`` (optional) records every analysed frame, 1 with a face and 0 without, so a window knows
     in how many of its frames a face was found (the face's evidence, ``engine/evidence.py``).
-    ``slots``: the run analyses one of every ``slots`` slots of the model's face rate (``slot_s`` apart, default the
-    extractor's rate; ``--face-stride``), and each analysed frame's features fill the slots up to the next, so a
-    window holds as many face steps as the model was trained on.
+    ``slots``: the run analyses one of every ``slots`` slots of the model's face rate (``slot_s`` apart;
+    ``--face-stride``), and each analysed frame's features fill the slots up to the next, so a window holds as many
+    face steps as the model was trained on. No ``slot_s``: a subclass that gates frames itself (``FacesWorker``).
     Live, the queue holds ``maxsize`` frames and drops the oldest under load; a replay queues up to
     ``max_bytes`` of frames and then blocks its capture.
     """
@@ -174,10 +174,7 @@ class VisionFeatureWorker(QueueWorker):
         slot_s: float | None = None,
     ) -> None:
         super().__init__("vision", maxsize if live else 0, drop_when_full=live)
-        if slot_s is None and extractor is not None:
-            slot_s = 1.0 / extractor.fps
-        # which frames the run analyses (a FacesWorker gates with its face tracker and passes no extractor)
-        self.gate = None if slot_s is None else RateGate(1.0 / (max(1, int(slots)) * slot_s))
+        self.gate = None if slot_s is None else RateGate(1.0 / (max(1, int(slots)) * slot_s))  # frames analysed
         self.offsets = np.arange(max(1, int(slots))) * (slot_s or 0.0)  # where an analysed frame's features stand
         self.max_bytes = max_bytes
         self._queued_bytes = 0
