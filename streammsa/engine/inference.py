@@ -45,9 +45,10 @@ class EngineConfig:
     max_batch: int = 32
     amp: Literal["auto", "off", "fp16", "bf16"] = "auto"
     seed: int = 0  # untrained weights are seeded so two untrained runs print the same numbers
-    # torch's CPU threads, process-wide (None: torch's default, one per core). One: a window's forward pass is small,
-    # and on a busy 2-core machine two OpenMP threads made it 20-50x slower (0.5-2 s instead of 20-40 ms, the first
-    # reading's included; measured, issue #12)
+    # torch's CPU threads and numpy's BLAS threads, process-wide (None: the libraries' defaults, one per core). One: a
+    # window's forward pass is small, and on a busy 2-core machine two OpenMP threads made it 20-50x slower (0.5-2 s
+    # instead of 20-40 ms, the first reading's included); numpy's matrix products in the feature stages are small too,
+    # and OpenBLAS's second thread spun waiting for them (0.5 CPU-s of a 33-s --fast replay; measured, issue #12)
     cpu_threads: int | None = 1
 
 
@@ -187,7 +188,9 @@ class InferenceEngine:
 
 def _set_cpu_threads(n: int) -> None:
     import torch
+    from threadpoolctl import threadpool_limits
 
+    threadpool_limits(n, user_api="blas")  # numpy's OpenBLAS (torch's own BLAS follows torch's threads)
     if torch.get_num_threads() == n:
         return
     # torch's OpenMP runtime starts first, with its default threads: CTranslate2 (Whisper) shares it, and setting one

@@ -25,6 +25,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,7 @@ class TextReadings:
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self._seen: dict[str, float] = {}
+        self._thread: ThreadPoolExecutor | None = None  # prefetch_async's, made on first use
 
     def of(self, pieces: Sequence[SentencePiece]) -> float | None:
         """The window's text reading: its sentence pieces' readings weighted by their words inside the window."""
@@ -95,6 +97,20 @@ class TextReadings:
         CPU-s in one batch against 0.39-0.45 one by one (one torch thread)."""
         if self.reader is not None:
             self._read_new([p.text for pieces in windows for p in pieces if p.text.strip()][: self.KEEP])
+
+    def prefetch_async(self, windows: Sequence[Sequence[SentencePiece]]) -> Future[None] | None:
+        """``prefetch`` on the reader's own thread (None when there is nothing to read); ``of`` may be called once
+        the future is done."""
+        if self.reader is None or not any(p.text.strip() for pieces in windows for p in pieces):
+            return None
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-reader")
+        return self._thread.submit(self.prefetch, windows)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
 
     def _read_new(self, texts: Sequence[str]) -> dict[str, float]:
         new = [t for t in dict.fromkeys(texts) if t not in self._seen]
@@ -157,6 +173,12 @@ class EngineLoop:
 
     def run(self, stop: threading.Event) -> None:
         """Until the stream has ended and every window is out; raises a worker's or capture's failure."""
+        try:
+            self._run(stop)
+        finally:
+            self.text_readings.close()
+
+    def _run(self, stop: threading.Event) -> None:
         g = self.graph
         poll = g.config.workers.poll_s
         inputs_left = {"audio", "video"}  # what some capture may still deliver
@@ -217,11 +239,8 @@ class EngineLoop:
         steps = {
             (w.stream, w.index): self._signature(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9
         }
-        t0 = time.perf_counter()
-        read = self._read(windows, first=True)
-        self.model_s += time.perf_counter() - t0
         words = g.asr_worker.committed_words() if g.asr_worker is not None else []
-        pieces = self._read_texts(read, windows, words)
+        read, pieces = self._read_with_texts(windows, words, first=True)
         now = time.monotonic()
         for i, w in enumerate(windows):
             transcript = self._transcript(w, words)
@@ -302,10 +321,7 @@ class EngineLoop:
                 to_confirm.append(o)
         now = time.monotonic()
         if to_run:
-            t0 = time.perf_counter()
-            read = self._read([o.window for o, *_ in to_run], first=False)
-            self.model_s += time.perf_counter() - t0
-            pieces = self._read_texts(read, [o.window for o, *_ in to_run], words)
+            read, pieces = self._read_with_texts([o.window for o, *_ in to_run], words, first=False)
             now = time.monotonic()
             for i, (o, final, steps, transcript) in enumerate(to_run):
                 w, first = o.window, o.reading
@@ -384,15 +400,22 @@ class EngineLoop:
     def _transcript(self, w: Window, words: list) -> str:
         return words_in_window(self._words_of(w, words), w.t_start, w.t_end)
 
-    def _read_texts(self, read: WindowsRead, windows: list[Window], words: list) -> list[list[SentencePiece]]:
-        """Each window's sentence pieces (``_words_read``), those of windows whose text is present read now in
-        one batch."""
-        pieces = [self._words_read(w, words) for w in windows]
+    def _read_with_texts(
+        self, windows: list[Window], words: list, first: bool
+    ) -> tuple[WindowsRead, list[list[SentencePiece]]]:
+        """``_read`` of the windows, and each window's sentence pieces (``_words_read``); the pieces of windows whose
+        text is present are read by the text reader on its own thread while the model runs on this one (two
+        models side by side: at the end of a --fast replay nothing else is left to use the second core)."""
         t0 = time.perf_counter()
-        text = MODALITIES.index("text")
-        self.text_readings.prefetch([p for i, p in enumerate(pieces) if read.out.present[i, text]])
+        pieces = [self._words_read(w, words) for w in windows]
+        inputs = [self._slice(w) for w in windows]
+        with_text = [p for p, x in zip(pieces, inputs) if x.present["text"]]
+        reading = self.text_readings.prefetch_async(with_text)
+        read = self._read(windows, inputs, first)
+        if reading is not None:
+            reading.result()
         self.model_s += time.perf_counter() - t0  # the text reader is part of reading a window
-        return pieces
+        return read, pieces
 
     def _words_read(self, w: Window, words: list) -> list[SentencePiece]:
         """What the text reader reads for the window: its words by sentence, with the start of the first one."""
@@ -415,10 +438,9 @@ class EngineLoop:
     def _slice(self, window: Window) -> WindowInputs:
         return slice_window(window, self._caches(window), self.engine.spec)
 
-    def _read(self, windows: list[Window], first: bool) -> WindowsRead:
-        """Slice the windows and run the model, each modality counting by its confidence (engine/confidence_fusion.py)
-        and the voice read against its speaker's baseline (engine/voice_baseline.py)."""
-        inputs = [self._slice(w) for w in windows]
+    def _read(self, windows: list[Window], inputs: list[WindowInputs], first: bool) -> WindowsRead:
+        """Run the model on the windows' sliced inputs, each modality counting by its confidence
+        (engine/confidence_fusion.py) and the voice read against its speaker's baseline (engine/voice_baseline.py)."""
         (voice, typical), face = self._voice_readings(windows, inputs), self._face_readings(windows, inputs)
         # a contribution is needed only where it changes the reading: a modality counted below full
         # confidence, and the voice (read against its speaker's baseline)

@@ -100,3 +100,25 @@ def test_bad_checkpoint_and_device_choices_are_one_line_errors(tmp_path):
         with pytest.raises(UsageError):
             resolve_device("cuda")
     assert resolve_device("cpu").type == "cpu"
+
+
+CPU_THREADS = """
+import sys
+from threadpoolctl import threadpool_info
+import torch
+from streammsa.engine.inference import EngineConfig, InferenceEngine
+InferenceEngine.from_config(EngineConfig(untrained=True, device="cpu", cpu_threads=int(sys.argv[1])))
+print(torch.get_num_threads(), *sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}))
+"""
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_engines_cpu_threads_set_torchs_and_numpys_blas_threads(threads):
+    # numpy's OpenBLAS kept one thread per core beside the monitor's stages, and its spare thread spun waiting for
+    # their small matrix products (0.5 CPU-s of a 33-s --fast replay): the engine's setting holds for both libraries
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", CPU_THREADS, str(threads)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(threads), str(threads)]

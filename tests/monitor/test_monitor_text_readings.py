@@ -3,6 +3,8 @@ one batch of the real text reader, and each window then reads as it would alone.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from streammsa.engine.readings import SentencePiece
@@ -14,10 +16,11 @@ class CountingReader:
     """The shipped reader, counting the texts of each call."""
 
     def __init__(self, reader) -> None:
-        self.reader, self.calls = reader, []
+        self.reader, self.calls, self.threads = reader, [], []
 
     def read(self, texts):
         self.calls.append(list(texts))
+        self.threads.append(threading.current_thread().name)
         return self.reader.read(texts)
 
 
@@ -54,4 +57,21 @@ def test_many_windows_pieces_are_read_in_one_batch_and_each_window_reads_as_alon
 def test_no_reader_reads_nothing():
     texts = TextReadings(None)
     texts.prefetch(WINDOWS)
+    assert texts.prefetch_async(WINDOWS) is None
     assert texts.of(WINDOWS[0]) is None
+
+
+def test_pieces_read_on_the_readers_thread_are_found_by_the_windows(reader):
+    # the loop reads the texts while the model runs on its own thread (the end of a --fast replay: 0.21 s of wall)
+    alone = TextReadings(reader)
+    expected = [alone.of(w) for w in WINDOWS]
+    texts = TextReadings(CountingReader(reader))
+    texts.prefetch_async(WINDOWS).result()
+    assert (
+        texts.reader.threads[0].startswith("text-reader") and texts.reader.threads[0] != threading.current_thread().name
+    )
+    assert [texts.of(w) for w in WINDOWS] == pytest.approx(expected, abs=1e-5, nan_ok=True)
+    assert len(texts.reader.calls) == 1  # every window found its pieces read
+    assert texts.prefetch_async([[], [SentencePiece("  ", 1)]]) is None  # no words: nothing to wait for
+    texts.close()
+    assert not any(t.name.startswith("text-reader") for t in threading.enumerate())
