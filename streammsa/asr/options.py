@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help=f"CPU threads of the decoder (default {WhisperConfig.cpu_threads} for Whisper, "
+        help="CPU threads of the decoder (default for Whisper: 1 on a machine of 2 cores or fewer, else 2; "
         f"{MoonshineConfig.cpu_threads} for Moonshine)",
     )
     g.add_argument("--asr-beam", type=int, default=1, metavar="N", help="beam size (default 1, greedy)")

@@ -3,7 +3,7 @@
 ``WhisperConfig.model``: None -> the bundled offline tiny.en (streammsa.assets); a
 folder -> a CTranslate2 model there; a name ("small.en", ...) -> that model from the local
 Hugging Face cache only (nothing is downloaded at run time). ``device="auto"`` uses CUDA
-with float16 when CTranslate2 sees a GPU, else CPU int8 with ``cpu_threads``.
+with float16 when CTranslate2 sees a GPU, else CPU int8 with ``cpu_threads`` (``default_cpu_threads()`` when None).
 
 Decoding is deterministic (temperature 0 only, no sampling fallback) so that replaying the
 same audio gives the same words. ``vad`` runs faster-whisper's bundled Silero VAD
@@ -35,7 +35,7 @@ class WhisperConfig:
     model: str | None = None  # None: bundled tiny.en; or a folder, or a faster-whisper model name
     device: str = "auto"  # "auto" | "cpu" | "cuda"
     compute_type: str | None = None  # None: float16 on CUDA, int8 on CPU
-    cpu_threads: int = 2
+    cpu_threads: int | None = None  # None: default_cpu_threads()
     language: str | None = "en"  # None: detect (multilingual models only)
     vad: bool = True
     # Greedy: streaming re-decodes the buffer every min_chunk_s, and beam search (5) costs
@@ -48,6 +48,15 @@ class WhisperConfig:
 class Transcript:
     words: list[TimedWord]
     segment_ends: list[float]
+
+
+def default_cpu_threads() -> int:
+    """Whisper's CPU threads when none are asked for: one on a machine of two cores or fewer, two on a larger one.
+    The monitor runs its stages side by side, so on two cores the second is taken: there, two decoder threads cost a
+    33-s --fast replay 0.36 CPU-s and 0.16 s more than one, 0.73 CPU-s and 0.38 s without video (measured, issue
+    #12: OpenMP's threads wait on each other while the other stages hold the cores)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return 1 if cores <= 2 else 2
 
 
 def _cuda_available() -> bool:
@@ -86,10 +95,11 @@ class WhisperBackend:
             device = "cuda" if _cuda_available() else "cpu"
         compute = cfg.compute_type or ("float16" if device == "cuda" else "int8")
         self.device, self.compute_type = device, compute
+        self.cpu_threads = cfg.cpu_threads or default_cpu_threads()
         self.model_ref = resolve_model(cfg.model)
         try:
             self.model = WhisperModel(
-                self.model_ref, device=device, compute_type=compute, cpu_threads=cfg.cpu_threads, local_files_only=True
+                self.model_ref, device=device, compute_type=compute, cpu_threads=self.cpu_threads, local_files_only=True
             )
         except Exception as exc:  # noqa: BLE001 - HF hub / CTranslate2 raise many kinds
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -98,7 +108,7 @@ class WhisperBackend:
                 "faster-whisper model folder with --asr-model, or leave it out for the bundled tiny.en"
             ) from exc
         self._lock = threading.Lock()  # one CTranslate2 model, one decode at a time
-        log.debug("whisper %s on %s/%s", self.model_ref, device, compute)
+        log.debug("whisper %s on %s/%s, %d CPU threads", self.model_ref, device, compute, self.cpu_threads)
 
     def transcribe(self, audio: np.ndarray, init_prompt: str = "", beam_size: int | None = None) -> Transcript:
         """``beam_size`` overrides the config for one call (the batch path affords beam search)."""

@@ -84,3 +84,15 @@ def test_model_name_not_in_the_local_cache_fails_without_downloading(monkeypatch
     with pytest.raises(InputError, match="cannot load ASR model 'base.en'"):
         WhisperBackend(WhisperConfig(model="base.en"))
     assert not any(tmp_path.rglob("model.bin"))
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(1, 1), (2, 1), (4, 2), (16, 2)])
+def test_whisper_decodes_on_one_thread_on_two_cores_and_two_on_more(monkeypatch, cores, threads):
+    # on two cores the monitor's other stages hold the second core: two OpenMP decoder threads waited on each other
+    # there (a --fast replay 0.36 CPU-s slower, 0.73 without video; measured, issue #12)
+    from streammsa.asr import whisper_backend
+
+    monkeypatch.setattr(whisper_backend.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert whisper_backend.default_cpu_threads() == threads
+    assert WhisperBackend(WhisperConfig(device="cpu")).cpu_threads == threads
+    assert WhisperBackend(WhisperConfig(device="cpu", cpu_threads=3)).cpu_threads == 3  # --asr-threads decides
