@@ -239,8 +239,9 @@ class EngineLoop:
         steps = {
             (w.stream, w.index): self._signature(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9
         }
-        words = g.asr_worker.committed_words() if g.asr_worker is not None else []
-        read, pieces = self._read_with_texts(windows, words, first=True)
+        inputs = [self._slice(w) for w in windows]
+        words = g.asr_worker.committed_words() if g.asr_worker is not None else []  # every word the inputs hold
+        read, pieces = self._read_with_texts(windows, inputs, words, first=True)
         now = time.monotonic()
         for i, w in enumerate(windows):
             transcript = self._transcript(w, words)
@@ -321,7 +322,8 @@ class EngineLoop:
                 to_confirm.append(o)
         now = time.monotonic()
         if to_run:
-            read, pieces = self._read_with_texts([o.window for o, *_ in to_run], words, first=False)
+            windows = [o.window for o, *_ in to_run]
+            read, pieces = self._read_with_texts(windows, [self._slice(w) for w in windows], words, first=False)
             now = time.monotonic()
             for i, (o, final, steps, transcript) in enumerate(to_run):
                 w, first = o.window, o.reading
@@ -401,14 +403,13 @@ class EngineLoop:
         return words_in_window(self._words_of(w, words), w.t_start, w.t_end)
 
     def _read_with_texts(
-        self, windows: list[Window], words: list, first: bool
+        self, windows: list[Window], inputs: list[WindowInputs], words: list, first: bool
     ) -> tuple[WindowsRead, list[list[SentencePiece]]]:
-        """``_read`` of the windows, and each window's sentence pieces (``_words_read``); the pieces of windows whose
-        text is present are read by the text reader on its own thread while the model runs on this one (two
-        models side by side: at the end of a --fast replay nothing else is left to use the second core)."""
+        """``_read`` of the windows' sliced inputs, and each window's sentence pieces (``_words_read``); the pieces of
+        windows whose text is present are read by the text reader on its own thread while the model runs on this one
+        (two models side by side: at the end of a --fast replay nothing else is left to use the second core)."""
         t0 = time.perf_counter()
         pieces = [self._words_read(w, words) for w in windows]
-        inputs = [self._slice(w) for w in windows]
         with_text = [p for p, x in zip(pieces, inputs) if x.present["text"]]
         reading = self.text_readings.prefetch_async(with_text)
         read = self._read(windows, inputs, first)
