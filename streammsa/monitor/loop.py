@@ -80,7 +80,7 @@ class TextReadings:
     def __init__(self, reader: Any) -> None:
         self.reader = reader
         self._seen: dict[str, float] = {}
-        self._thread: ThreadPoolExecutor | None = None  # prefetch_async's, made on first use
+        self._executor: ThreadPoolExecutor | None = None  # prefetch_async's, made on first use
 
     def of(self, pieces: Sequence[SentencePiece]) -> float | None:
         """The window's text reading: its sentence pieces' readings weighted by their words inside the window."""
@@ -103,14 +103,14 @@ class TextReadings:
         the future is done."""
         if self.reader is None or not any(p.text.strip() for pieces in windows for p in pieces):
             return None
-        if self._thread is None:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-reader")
-        return self._thread.submit(self.prefetch, windows)
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="text-reader")
+        return self._executor.submit(self.prefetch, windows)
 
     def close(self) -> None:
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-            self._thread = None
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
     def _read_new(self, texts: Sequence[str]) -> dict[str, float]:
         new = [t for t in dict.fromkeys(texts) if t not in self._seen]
@@ -239,7 +239,7 @@ class EngineLoop:
         steps = {
             (w.stream, w.index): self._signature(w) for w in windows if self.revisable and w.t_end > text_final + 1e-9
         }
-        inputs = [self._slice(w) for w in windows]
+        inputs = self._slice_all(windows)
         words = g.asr_worker.committed_words() if g.asr_worker is not None else []  # every word the inputs hold
         read, pieces = self._read_with_texts(windows, inputs, words, first=True)
         now = time.monotonic()
@@ -323,7 +323,7 @@ class EngineLoop:
         now = time.monotonic()
         if to_run:
             windows = [o.window for o, *_ in to_run]
-            read, pieces = self._read_with_texts(windows, [self._slice(w) for w in windows], words, first=False)
+            read, pieces = self._read_with_texts(windows, self._slice_all(windows), words, first=False)
             now = time.monotonic()
             for i, (o, final, steps, transcript) in enumerate(to_run):
                 w, first = o.window, o.reading
@@ -438,6 +438,12 @@ class EngineLoop:
 
     def _slice(self, window: Window) -> WindowInputs:
         return slice_window(window, self._caches(window), self.engine.spec)
+
+    def _slice_all(self, windows: list[Window]) -> list[WindowInputs]:
+        t0 = time.perf_counter()
+        inputs = [self._slice(w) for w in windows]
+        self.model_s += time.perf_counter() - t0  # windowing is part of the stage's busy seconds
+        return inputs
 
     def _read(self, windows: list[Window], inputs: list[WindowInputs], first: bool) -> WindowsRead:
         """Run the model on the windows' sliced inputs, each modality counting by its confidence
