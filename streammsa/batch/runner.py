@@ -9,8 +9,10 @@ from pathlib import Path
 
 from streammsa.batch.backends import BackendOptions, make_backend
 from streammsa.batch.inputs import BatchJob, find_jobs
+from streammsa.batch.processor import batch_monitor_config
 from streammsa.batch.progress import BatchProgress
 from streammsa.batch.results import FileResult
+from streammsa.batch.settings import result_settings, settle
 from streammsa.batch.store import BatchStore
 from streammsa.engine.inference import resolve_checkpoint
 from streammsa.errors import UsageError
@@ -59,6 +61,11 @@ def run_batch(config: BatchConfig) -> BatchReport:
     jobs = find_jobs(config.inputs, exclude=out_dir)
     resolve_checkpoint(config.monitor.engine)  # a missing checkpoint is one line now, not one per worker
     store = BatchStore(out_dir)
+    try:
+        settle(out_dir, result_settings(batch_monitor_config(config.monitor)))  # one folder, one kind of reading
+    except Exception:
+        store.close()
+        raise
     report = BatchReport(out_dir=out_dir, summary_csv=store.summary.path, total=len(jobs))
     todo: list[BatchJob] = [j for j in jobs if not store.is_done(j, config.retry_failed)]
     report.skipped = len(jobs) - len(todo)

@@ -83,3 +83,32 @@ def test_the_summary_has_one_row_per_file_with_the_reading_means(two_workers, re
 def test_two_workers_shared_the_files(two_workers):
     _, report = two_workers
     assert len({r.worker for r in report.results}) == 2
+
+
+def test_a_batch_with_other_settings_stops_before_any_file_and_the_same_ones_resume(two_workers, archive, capsys):
+    # resuming skips the files a folder holds: a batch with another face stride (or model, reader, threshold) would
+    # otherwise skip them too and leave one summary mixing two kinds of reading
+    from streammsa.batch.settings import SETTINGS_NAME
+    from streammsa.cli import main
+    from streammsa.file_hash import file_sha256
+    from streammsa.paths import models_dir
+
+    out, _ = two_workers
+    recorded = json.loads((out / SETTINGS_NAME).read_text())
+    assert recorded["model"] == {
+        "checkpoint": "cacr_monitor.pt",
+        "sha256": file_sha256(models_dir() / "cacr_monitor.pt"),
+    }
+    assert recorded["face_stride"] == 4 and recorded["readers"]["text"] == "shipped"
+    before = {p: p.read_bytes() for p in out.glob("*/batch.json")}
+    capsys.readouterr()
+
+    assert main(["batch", str(archive), "--out", str(out), "--face-stride", "2", "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "other settings (face_stride differ)" in err, err
+    assert {p: p.read_bytes() for p in out.glob("*/batch.json")} == before  # nothing touched
+    assert json.loads((out / SETTINGS_NAME).read_text()) == recorded
+
+    assert main(["batch", str(archive), "--out", str(out), "-q"]) == 1  # the same settings: resumed (1: broken file)
+    assert f"{len(before)} done earlier" in capsys.readouterr().out
+    assert {p: p.read_bytes() for p in out.glob("*/batch.json")} == before

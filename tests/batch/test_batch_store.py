@@ -100,3 +100,16 @@ def test_out_must_be_a_folder(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(InputError, match="is a file"):
         BatchStore(tmp_path / "file")
+
+
+def test_a_folder_keeps_the_settings_of_its_first_batch(tmp_path):
+    from streammsa.batch.settings import SETTINGS_NAME, settle
+
+    first = {"model": {"checkpoint": "cacr_monitor.pt", "sha256": "ab"}, "face_stride": 4, "participants": None}
+    settle(tmp_path, first)  # a folder without settings (new, or written before they were recorded) takes them
+    settle(tmp_path, dict(first))
+    with pytest.raises(InputError, match=r"other settings \(face_stride, model differ\)"):
+        settle(tmp_path, {**first, "face_stride": 2, "model": {"checkpoint": "dbr_monitor.pt", "sha256": "cd"}})
+    (tmp_path / SETTINGS_NAME).write_text("{not json")
+    with pytest.raises(InputError, match="cannot read"):
+        settle(tmp_path, first)
