@@ -50,8 +50,10 @@ def result_settings(config: MonitorConfig) -> dict[str, Any]:
 
 
 def _reader(choice: Path | str | None) -> Any:
-    if choice is None or choice == "head":
-        return choice or "shipped"
+    if choice is None:
+        return "shipped"
+    if choice == "head":
+        return "head"
     return {"file": Path(choice).name, "sha256": file_sha256(choice)}
 
 

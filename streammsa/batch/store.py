@@ -5,6 +5,7 @@ Layout of ``--out DIR``::
     DIR/summary.csv            one row per file (duration, readings, mean intensity per modality, alerts, status)
     DIR/<name>/                one finished file: timeline.jsonl, timeline.csv, summary.json, report.png,
                                report.html, utterances.csv, transcript.srt/.vtt, batch.json (its FileResult)
+    DIR/settings.json          what the files were read with (``batch/settings.py``): a batch with others stops
     DIR/.incomplete/           files being committed; whatever is left here after a crash is removed
     DIR/.lock                  held while a batch writes here (one batch per folder at a time)
 
