@@ -27,7 +27,9 @@ from streammsa.training.evaluation.conflict import (
     measure,
     odd_modality,
     ravdess_statement_targets,
+    signal_one_label,
     speaker_relative,
+    with_label_reading,
 )
 from streammsa.training.evaluation.forward import load_cpu
 
@@ -134,6 +136,27 @@ def test_the_signal_finds_known_conflicts_above_chance(splits):
     assert c["roc_auc"] > 0.6
     assert c["mean_score"]["conflict"] > c["mean_score"]["no_conflict"]
     assert res["naming"]["n"] > 0 and res["naming"]["accuracy"] > 1 / 3  # better than naming at random
+
+
+@pytest.mark.data
+def test_a_modality_read_by_its_label_alone_shows_how_far_its_reading_limits_the_signal(splits):
+    w = splits["valid"]
+    out = w.with_confidence(HEADLINE_RULE)
+    present = np.asarray(out["present"], dtype=bool)
+    voice = with_label_reading(w, out, "audio")
+    np.testing.assert_array_equal(voice["modality"][present[:, 1], 1], w.modality_labels[present[:, 1], 1])
+    assert (voice["confidence"][present[:, 1], 1] == 1.0).all()
+    for k in ("modality", "confidence"):  # the words and the face as they were
+        np.testing.assert_array_equal(voice[k][:, [0, 2]], out[k][:, [0, 2]])
+    res = signal_one_label(splits["valid"], splits["test"], HEADLINE_RULE, "valid split")
+    base = measure(w, out, fit_polarity(out, "valid split"))
+    for j, m in enumerate(("text", "audio", "vision")):
+        odd = res[m]["valid"]["naming"]["by_modality"][m]
+        assert odd["n"] == base["naming"]["by_modality"][m]["n"] > 5
+        # read perfectly, a modality that is the odd one out is named at least as often as read by the monitor
+        assert odd["accuracy"] >= base["naming"]["by_modality"][m]["accuracy"]
+    strength = base["naming"]["by_label_strength"]
+    assert strength["clear"]["n"] + strength["weak"]["n"] == base["naming"]["n"]
 
 
 @pytest.mark.data

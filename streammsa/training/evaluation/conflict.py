@@ -10,7 +10,10 @@ windows (the test split; the validation split only fits the polarity calibration
   (a present modality labelled positive and another negative), over windows with >= 2 modalities;
   CACR's C_m and the spread of the heads, the old signals, beside it;
 * ``naming``: windows with all three present where one modality's label polarity is opposite to the
-  other two, which agree: how often the odd one out (largest d_m) is that modality;
+  other two, which agree: how often the odd one out (largest d_m) is that modality (also by the odd modality,
+  and by the labels' strength: a label in [0.5, 1), such as a calm voice, is a weak polarity);
+* ``signal_one_label_reading``: the same with one modality at a time read by its label, the others as the
+  monitor reads them: which modality's reading limits the signal, and how far a perfect reading of it would go;
 * ``ravdess_statements``: real conflict, ``ravdess_statement`` windows (a held-out actor's voice with
   the neutral sentence that actor spoke): ROC AUC of the score for a clearly emotional voice
   (|valence| >= 0.5: happiness, sadness, anger, fear, disgust) against a neutral or calm one;
@@ -56,6 +59,7 @@ from streammsa.training.evaluation.scoring import polarity_auroc, roc_auc, score
 from streammsa.training.evaluation.window_words import window_pieces
 
 POLARITY_BAND = 0.5  # the composed dataset's polarity bins (compose.py)
+CLEAR_BAND = 1.0  # MOSI's "weakly" anchor: labels in [0.5, 1) (e.g. a calm voice, +0.6 / +0.9) are weak polarities
 EMOTIONAL = ("happiness", "sadness", "anger", "fear", "disgust")  # |valence| >= 0.5 (datasets/labels.py)
 CALM = ("neutral", "calm")
 CONFIDENCE_RULES = ("evidence", "speech_seconds", "presence")
@@ -319,6 +323,11 @@ def measure(w: SplitWindows, out: WindowOutputs, polarity: PolarityCalibration) 
         m: {"n": int((three & (odd == j)).sum()), "accuracy": _mean(named[three & (odd == j)])}
         for j, m in enumerate(MODALITIES)
     }
+    clear = (np.abs(np.nan_to_num(w.modality_labels)) >= CLEAR_BAND).all(axis=1)
+    res["naming"]["by_label_strength"] = {
+        k: {"n": int((three & sel).sum()), "accuracy": _mean(named[three & sel])}
+        for k, sel in (("clear", clear), ("weak", ~clear))
+    }
     sel, emotional = ravdess_statement_targets(out["kind"], w.emotion)
     res["ravdess_statements"] = _auc(sig.score[sel], emotional[sel])
     res["ravdess_statements"]["mean_score_by_emotion"] = {
@@ -474,6 +483,32 @@ def _mean(x: np.ndarray) -> float | None:
 TARGETS = {"composed_roc_auc": 0.85, "naming_accuracy": 0.80}
 
 
+def with_label_reading(w: SplitWindows, out: WindowOutputs, modality: str) -> WindowOutputs:
+    """``out`` with one modality read by its label (confidence 1, no reader or head beside it): what the signal
+    would do if that modality were read perfectly and the others as they are."""
+    j = MODALITIES.index(modality)
+    present = np.asarray(out["present"], dtype=bool)[:, j]
+    r = np.asarray(out["modality"], dtype=np.float64).copy()
+    r[:, j] = np.nan_to_num(w.modality_labels[:, j])
+    c = np.asarray(out["confidence"], dtype=np.float64).copy()
+    c[:, j] = np.where(present, 1.0, np.nan)
+    sources = {k: np.asarray(v, dtype=np.float64).copy() for k, v in out.get("sources", {}).items()}
+    for v in sources.values():
+        v[:, j] = np.nan  # the calibration then reads the label alone
+    return {**out, "modality": r, "confidence": c, "sources": sources}
+
+
+def signal_one_label(valid: SplitWindows, test: SplitWindows, rule: str, fitted_on: str) -> dict[str, Any]:
+    """``measure`` with each modality in turn read by its label (``with_label_reading``): which modality's reading
+    limits the signal, and how far a perfect reading of it alone would take it."""
+    res = {}
+    for m in MODALITIES:
+        outs = [with_label_reading(w, w.with_confidence(rule), m) for w in (valid, test)]
+        polarity = fit_polarity(outs[0], fitted_on)
+        res[m] = {sp: measure(w, out, polarity) for sp, w, out in (("valid", valid, outs[0]), ("test", test, outs[1]))}
+    return res
+
+
 def evaluate_conflict(
     checkpoint: str,
     data: Path,
@@ -515,6 +550,7 @@ def evaluate_conflict(
     res["signal_label_readings"] = signal_on(
         valid, test, HEADLINE_RULE, fitted_on, valid.modality_labels, test.modality_labels
     )
+    res["signal_one_label_reading"] = signal_one_label(valid, test, HEADLINE_RULE, fitted_on)
     res["head_polarity"] = {"valid": head_polarity(valid), "test": head_polarity(test)}
     for m, key in HEAD_KEY.items():  # the model's own head beside a reader, on the same windows
         if key in test.out:
@@ -572,13 +608,20 @@ def markdown(res: dict[str, Any]) -> str:
         "| naming accuracy (n) | RAVDESS statements ROC AUC (n, emotional) |",
         "|---|---|---|---|---|",
     ]
-    rows = [(f"the monitor's readings / {r}", sig[r]) for r in sig] + [
-        (
-            f"model heads with only that modality present / {res['headline_confidence']}",
-            res["signal_unimodal_readings"],
-        ),
-        (f"labels as readings (the signal's ceiling) / {res['headline_confidence']}", res["signal_label_readings"]),
-    ]
+    rows = (
+        [(f"the monitor's readings / {r}", sig[r]) for r in sig]
+        + [
+            (
+                f"model heads with only that modality present / {res['headline_confidence']}",
+                res["signal_unimodal_readings"],
+            ),
+            (f"labels as readings (the signal's ceiling) / {res['headline_confidence']}", res["signal_label_readings"]),
+        ]
+        + [
+            (f"the monitor's readings, the {m} read by its label / {res['headline_confidence']}", by_split)
+            for m, by_split in res.get("signal_one_label_reading", {}).items()
+        ]
+    )
     for label, by_split in rows:
         for sp in ("test", "valid"):
             m = by_split[sp]
@@ -613,6 +656,14 @@ def markdown(res: dict[str, Any]) -> str:
         + ", ".join(
             f"{m} {_f(v['accuracy'])} (n={v['n']})"
             for m, v in sig[res["headline_confidence"]]["test"]["naming"]["by_modality"].items()
+        )
+        + ".",
+        "",
+        "Naming by the labels' strength (test, headline; clear: every modality's |label| >= "
+        f"{CLEAR_BAND:g}, weak: one or more in [{POLARITY_BAND:g}, {CLEAR_BAND:g})): "
+        + ", ".join(
+            f"{k} {_f(v['accuracy'])} (n={v['n']})"
+            for k, v in sig[res["headline_confidence"]]["test"]["naming"].get("by_label_strength", {}).items()
         )
         + ".",
         "",
