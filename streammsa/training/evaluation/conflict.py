@@ -353,6 +353,13 @@ def signal_on(
         if r is not None:
             outs[i] = {k: v for k, v in outs[i].items() if k != "sources"}  # these readings alone
             outs[i]["modality"] = np.where(np.isnan(r), 0.0, r)
+    return _fitted_and_measured(valid, test, outs, fitted_on)
+
+
+def _fitted_and_measured(
+    valid: SplitWindows, test: SplitWindows, outs: list[WindowOutputs], fitted_on: str
+) -> dict[str, Any]:
+    """The polarity calibration fitted on the validation outputs, then ``measure`` on both splits."""
     polarity = fit_polarity(outs[0], fitted_on)
     return {sp: measure(w, out, polarity) for sp, w, out in (("valid", valid, outs[0]), ("test", test, outs[1]))}
 
@@ -504,8 +511,7 @@ def signal_one_label(valid: SplitWindows, test: SplitWindows, rule: str, fitted_
     res = {}
     for m in MODALITIES:
         outs = [with_label_reading(w, w.with_confidence(rule), m) for w in (valid, test)]
-        polarity = fit_polarity(outs[0], fitted_on)
-        res[m] = {sp: measure(w, out, polarity) for sp, w, out in (("valid", valid, outs[0]), ("test", test, outs[1]))}
+        res[m] = _fitted_and_measured(valid, test, outs, fitted_on)
     return res
 
 
