@@ -32,12 +32,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--compare", nargs="*", default=[], help="other checkpoints for the fused vs late fusion table")
     p.add_argument("--json-out", type=Path, help="write the full result here")
     p.add_argument("--md-out", type=Path, help="write a markdown section here")
+    p.add_argument(
+        "--reading-quality",
+        action="store_true",
+        help="also measure the signal with readings of known quality (labels plus noise; about 2 more minutes)",
+    )
     add_reader_options(p)
     args = p.parse_args(argv)
     command = "python scripts/eval_conflict.py " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
         readers = load_readers(args)
-        res = clean(evaluate_conflict(args.checkpoint, args.data, args.fpr, tuple(args.compare), command, **readers))
+        res = clean(
+            evaluate_conflict(
+                args.checkpoint,
+                args.data,
+                args.fpr,
+                tuple(args.compare),
+                command,
+                **readers,
+                reading_quality=args.reading_quality,
+            )
+        )
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -27,9 +27,11 @@ from streammsa.training.evaluation.conflict import (
     measure,
     odd_modality,
     ravdess_statement_targets,
+    reading_quality_curve,
     signal_one_label,
     speaker_relative,
     with_label_reading,
+    with_noisy_label_reading,
 )
 from streammsa.training.evaluation.forward import load_cpu
 
@@ -157,6 +159,38 @@ def test_a_modality_read_by_its_label_alone_shows_how_far_its_reading_limits_the
         assert odd["accuracy"] >= base["naming"]["by_modality"][m]["accuracy"]
     strength = base["naming"]["by_label_strength"]
     assert strength["clear"]["n"] + strength["weak"]["n"] == base["naming"]["n"]
+
+
+@pytest.mark.data
+def test_readings_of_known_quality_show_how_good_each_must_be_for_naming(splits):
+    valid = splits["valid"]
+    out = valid.with_confidence(HEADLINE_RULE)
+    exact = with_label_reading(valid, out, "audio")
+    np.testing.assert_array_equal(
+        with_noisy_label_reading(valid, out, "audio", 0.0, np.random.default_rng(0))["modality"], exact["modality"]
+    )
+    noisy = with_noisy_label_reading(valid, out, "audio", 1.0, np.random.default_rng(0))
+    np.testing.assert_array_equal(noisy["modality"][:, [0, 2]], out["modality"][:, [0, 2]])  # the others untouched
+    assert np.abs(noisy["modality"][:, 1] - exact["modality"][:, 1]).mean() > 0.5
+
+    # scored on the validation windows: the small test split here has no window with one modality odd
+    curve = reading_quality_curve(valid, valid, HEADLINE_RULE, "valid split", noise=(0.0, 0.5, 3.0), seeds=(0,))
+    shipped = measure(valid, out, fit_polarity(out, "valid split"))
+    ranked = 0
+    for group, points in curve.items():
+        for m in ("text", "audio", "vision"):
+            auc = [q["polarity_roc_auc"][m] for q in points]
+            if shipped["polarity_roc_auc"][m] is None:  # the small split holds one polarity of this modality
+                assert auc == [None] * 3
+                continue
+            ranked += m in group
+            if m in group:  # a label read exactly ranks its polarity perfectly; noise makes it worse
+                assert auc[0] == 1.0 and auc[0] >= auc[1] > auc[2]
+            else:  # a modality outside the group is read and calibrated as the monitor does
+                assert auc == [pytest.approx(shipped["polarity_roc_auc"][m])] * 3
+    assert ranked >= 3  # the words and the voice alone, and with the face
+    every = [q["naming"]["test"] for q in curve["text+audio+vision"]]
+    assert every[0] == 1.0 and every[2] < every[1]
 
 
 @pytest.mark.data

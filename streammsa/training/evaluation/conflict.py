@@ -328,6 +328,7 @@ def measure(w: SplitWindows, out: WindowOutputs, polarity: PolarityCalibration) 
         k: {"n": int((three & sel).sum()), "accuracy": _mean(named[three & sel])}
         for k, sel in (("clear", clear), ("weak", ~clear))
     }
+    res["polarity_roc_auc"] = calibrated_polarity(out, polarity)
     sel, emotional = ravdess_statement_targets(out["kind"], w.emotion)
     res["ravdess_statements"] = _auc(sig.score[sel], emotional[sel])
     res["ravdess_statements"]["mean_score_by_emotion"] = {
@@ -335,6 +336,25 @@ def measure(w: SplitWindows, out: WindowOutputs, polarity: PolarityCalibration) 
         for e in sorted(set(w.emotion[np.asarray(out["kind"]) == "ravdess_statement"].tolist()))
         if e >= 0
     }
+    return res
+
+
+def calibrated_polarity(out: WindowOutputs, polarity: PolarityCalibration) -> dict[str, float | None]:
+    """Each modality's ROC AUC, positive vs negative label, of P(positive) - P(negative) under ``polarity``: how
+    well the signal's input ranks that modality's polarity (its reader and head read together, as the monitor)."""
+    present = np.asarray(out["present"], dtype=bool)
+    readings = np.asarray(out["modality"], dtype=np.float64)
+    sources = out.get("sources") or {}
+    res = {}
+    for j, m in enumerate(MODALITIES):
+        y = out["modality_labels"][:, j]
+        sel = np.flatnonzero(present[:, j] & np.isfinite(y))
+        score = np.empty(len(sel))
+        for k, i in enumerate(sel):
+            by_source = {s: float(v[i, j]) for s, v in sources.items() if np.isfinite(v[i, j])}
+            p = polarity.probabilities(m, float(readings[i, j]), by_source)
+            score[k] = p[2] - p[0]
+        res[m] = polarity_auroc(score, y[sel], POLARITY_BAND) if len(sel) else None
     return res
 
 
@@ -515,6 +535,72 @@ def signal_one_label(valid: SplitWindows, test: SplitWindows, rule: str, fitted_
     return res
 
 
+QUALITY_NOISE = (0.5, 1.0, 1.25, 1.5, 2.0)  # sd of the noise on a label read as the reading (intensity units)
+QUALITY_SEEDS = (0, 1, 2)
+QUALITY_GROUPS = (("audio",), ("text",), ("vision",), MODALITIES)
+
+
+def _mean_of(values: list[float | None]) -> float | None:
+    """The mean, or None where a run had none (a split without both polarities of a modality)."""
+    return None if any(v is None for v in values) else float(np.mean(values))
+
+
+def with_noisy_label_reading(
+    w: SplitWindows, out: WindowOutputs, modality: str, noise_sd: float, rng: np.random.Generator
+) -> WindowOutputs:
+    """``with_label_reading`` plus Gaussian noise: a reader of known quality that errs at random, which real
+    readers do not (theirs follow the emotion, the speaker, the corpus)."""
+    out = with_label_reading(w, out, modality)
+    j = MODALITIES.index(modality)
+    r = out["modality"].copy()
+    r[:, j] += noise_sd * rng.standard_normal(len(r))
+    return {**out, "modality": r}
+
+
+def reading_quality_curve(
+    valid: SplitWindows,
+    test: SplitWindows,
+    rule: str,
+    fitted_on: str,
+    noise: tuple[float, ...] = QUALITY_NOISE,
+    seeds: tuple[int, ...] = QUALITY_SEEDS,
+) -> dict[str, list[dict[str, Any]]]:
+    """How good the readings must be for a figure of the signal: per group of modalities (each alone, then all
+    three), each read by its label plus noise of each sd (``with_noisy_label_reading``; the others as the
+    monitor reads them), the calibration refitted on validation; per sd, the mean over ``seeds`` of each
+    modality's calibrated polarity ROC AUC on test, naming (test and validation) and the composed ROC AUC."""
+    res: dict[str, list[dict[str, Any]]] = {}
+    for group in QUALITY_GROUPS:
+        res["+".join(group)] = points = []
+        for sd in noise:
+            runs = []
+            for seed in seeds:
+                outs = []
+                for k, w in enumerate((valid, test)):
+                    rng, out = np.random.default_rng([seed, k]), w.with_confidence(rule)
+                    for m in group:
+                        out = with_noisy_label_reading(w, out, m, sd, rng)
+                    outs.append(out)
+                runs.append(_fitted_and_measured(valid, test, outs, fitted_on))
+            naming = [r["test"]["naming"]["accuracy"] for r in runs]
+            points.append(
+                {
+                    "noise_sd": sd,
+                    "seeds": len(seeds),
+                    "polarity_roc_auc": {
+                        m: _mean_of([r["test"]["polarity_roc_auc"][m] for r in runs]) for m in MODALITIES
+                    },
+                    "naming": {
+                        "test": _mean_of(naming),
+                        "test_range": None if None in naming else [float(min(naming)), float(max(naming))],
+                        "valid": _mean_of([r["valid"]["naming"]["accuracy"] for r in runs]),
+                    },
+                    "composed_roc_auc": _mean_of([r["test"]["composed"]["roc_auc"] for r in runs]),
+                }
+            )
+    return res
+
+
 def evaluate_conflict(
     checkpoint: str,
     data: Path,
@@ -525,10 +611,12 @@ def evaluate_conflict(
     voice_reader: Any = None,
     face_reader: Any = None,
     face_shown: bool = False,
+    reading_quality: bool = False,
 ) -> dict[str, Any]:
     """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison); the text
     and voice readings are ``text_reader``'s and ``voice_reader``'s when given (the monitor's), else the model's
-    heads; the face reading is ``face_reader``'s with ``face_shown``, else the model's head (``load_windows``)."""
+    heads; the face reading is ``face_reader``'s with ``face_shown``, else the model's head (``load_windows``).
+    ``reading_quality``: also ``reading_quality_curve`` (about 2 more minutes on 2 cores)."""
     from streammsa.training.evaluation.forward import load_cpu
 
     model, meta = load_cpu(checkpoint)
@@ -557,6 +645,8 @@ def evaluate_conflict(
         valid, test, HEADLINE_RULE, fitted_on, valid.modality_labels, test.modality_labels
     )
     res["signal_one_label_reading"] = signal_one_label(valid, test, HEADLINE_RULE, fitted_on)
+    if reading_quality:
+        res["reading_quality"] = reading_quality_curve(valid, test, HEADLINE_RULE, fitted_on)
     res["head_polarity"] = {"valid": head_polarity(valid), "test": head_polarity(test)}
     for m, key in HEAD_KEY.items():  # the model's own head beside a reader, on the same windows
         if key in test.out:
@@ -637,6 +727,32 @@ def markdown(res: dict[str, Any]) -> str:
                 f"| {_f(n['accuracy'])} ({n['n']}) "
                 f"| {_f(r['roc_auc'])} ({r['n']}, {r['positives']}) |"
             )
+    shipped = sig[res["headline_confidence"]]["test"]["polarity_roc_auc"]
+    L += [
+        "",
+        "Each modality's calibrated polarity ROC AUC (test, headline; P(positive) - P(negative), positive vs negative "
+        "label): " + ", ".join(f"{m} {_f(v)}" for m, v in shipped.items()) + ".",
+    ]
+    if res.get("reading_quality"):
+        L += [
+            "",
+            "How good the readings must be: each group of modalities read by its label plus Gaussian noise of sd s "
+            "(the others as the monitor reads them; calibration refitted on validation; mean over "
+            f"{next(iter(res['reading_quality'].values()))[0]['seeds']} noise seeds).",
+            "",
+            "| read by label + noise | s | polarity ROC AUC text / audio / vision (test) | naming test [range] "
+            "| naming valid | composed ROC AUC test |",
+            "|---|---|---|---|---|---|",
+        ]
+        for group, points in res["reading_quality"].items():
+            for q in points:
+                pa, n = q["polarity_roc_auc"], q["naming"]
+                L.append(
+                    f"| {group} | {q['noise_sd']:g} | "
+                    + " / ".join(_f(pa[m]) for m in MODALITIES)
+                    + f" | {_f(n['test'])} [{', '.join(_f(v) for v in n['test_range'] or ())}] | {_f(n['valid'])} "
+                    f"| {_f(q['composed_roc_auc'])} |"
+                )
     old, head = res["old_signals"]["test"], res["learned_head"]
     L += [
         "",
