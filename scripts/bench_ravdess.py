@@ -6,6 +6,9 @@ One command reproduces a table in docs/results.md:
     .venv/bin/python scripts/bench_ravdess.py --seeds 5 --epochs 30
     .venv/bin/python scripts/bench_ravdess.py --folds 6 --seeds 3 --epochs 30 --device cuda --jobs 12   # actor-fold CV
 
+Seeds 2 and 3 beside an earlier run of seed 1: ``--seeds 2 --first-seed 2 --json-out more.json``, then
+``--from-json earlier.json more.json`` reports them together (seeds are averaged within a fold before pairing).
+
 The table in docs/results.md was made with the trainer before issue #11: add
 ``--optimizer adam --weight-decay 0 --schedule none --warmup-epochs 0 --lr 5e-4`` to reproduce it.
 
