@@ -34,17 +34,22 @@ DEFAULT_MD = str(docs_dir() / "results.md") if docs_dir() else ""
 
 
 def report_from_json(args: argparse.Namespace) -> int:
-    """Rebuild the markdown from runs saved with --json-out (e.g. one file per split run on a GPU host)."""
+    """Rebuild the markdown from runs saved with --json-out (e.g. one file per split run on a GPU host); with
+    --rows, only those rows' runs (each file's minutes counted by their share of its runs' seconds)."""
+    keep = {ROWS[int(i)][0] for i in args.rows.split(",")} if args.rows else None
     results, devices, minutes = [], set(), 0.0
     for f in args.from_json:
         doc = json.loads(f.read_text())
-        results.extend(doc["runs"])
+        runs = [r for r in doc["runs"] if keep is None or r["row"] in keep]
+        results.extend(runs)
         devices.add(doc.get("device", "unknown device"))
-        minutes += float(doc.get("minutes", 0.0))
+        share = sum(r["seconds"] for r in runs) / max(sum(r["seconds"] for r in doc["runs"]), 1e-9)
+        minutes += float(doc.get("minutes", 0.0)) * share
         saved = doc["args"]
         for k in ("seeds", "epochs", "patience", "batch_size", "lr", "device", "jobs"):
             setattr(args, k, saved[k])
-        args.rows = saved.get("rows", "")
+        if keep is None:
+            args.rows = saved.get("rows", "")
         for k, old in (("optimizer", "adam"), ("weight_decay", "0.0"), ("schedule", "none"), ("warmup_epochs", "0.0")):
             setattr(args, k, saved.get(k, old))  # files written before these options: the old trainer
     publish(results, args, "; ".join(sorted(devices)), minutes)
@@ -61,6 +66,11 @@ def publish(results: list[dict], args: argparse.Namespace, device: str, minutes:
     print(body)
     if args.md:
         write_section(Path(args.md), marker, body)
+
+
+def seeds_of(args: argparse.Namespace) -> range:
+    """The seeds each row runs with: --seeds of them from --first-seed (more seeds beside an earlier run)."""
+    return range(args.first_seed, args.first_seed + args.seeds)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -131,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         for sc in schemes
         for label, name, ov in rows
-        for seed in range(args.first_seed, args.first_seed + args.seeds)
+        for seed in seeds_of(args)
     ]
     t0 = time.perf_counter()
     results = []

@@ -61,3 +61,47 @@ def test_fold_report_names_the_command_the_pooled_rows_and_the_verdicts():
     )
     assert worse.endswith("| holds |")
     assert "| CACR (full) |" in md and "| 8 |" in md  # 4 folds x 2 seeds pooled
+
+
+def _bench_script():
+    import importlib.util
+
+    from streammsa.paths import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_ravdess", REPO_ROOT / "scripts" / "bench_ravdess.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_seeds_added_to_an_earlier_run_are_reported_with_it_for_the_rows_asked(tmp_path, capsys):
+    import json
+
+    from streammsa.training.benchmarks.ravdess import ROWS
+
+    bench = _bench_script()
+    assert list(bench.seeds_of(bench.parse_args(["--seeds", "2", "--first-seed", "2"]))) == [2, 3]
+    assert list(bench.seeds_of(bench.parse_args(["--seeds", "3"]))) == [1, 2, 3]
+    full, other, left_out = ROWS[4][0], ROWS[8][0], ROWS[9][0]
+    saved = {"seeds": "1", "epochs": "30", "patience": "8", "batch_size": "32", "lr": "0.0001", "device": "cpu"}
+    saved |= {"jobs": "2", "optimizer": "adamw", "weight_decay": "0.01", "schedule": "plateau", "warmup_epochs": "1.0"}
+    earlier = [_run(f, row, 1, 1.0 + 0.1 * f) for f in range(4) for row in (full, other, left_out)]
+    later = [
+        _run(f, row, s, 1.0 + 0.1 * f + (0.05 if row == other else 0.0))
+        for f in range(4)
+        for row in (full, other)
+        for s in (2, 3)
+    ]
+    for runs, name, rows, minutes in ((earlier, "earlier", "4,8,9", 30.0), (later, "later", "4,8", 20.0)):
+        for r in runs:
+            r["seconds"] = 100.0
+        doc = {"args": {**saved, "rows": rows}, "runs": runs, "device": "CPU", "minutes": minutes}
+        (tmp_path / f"{name}.json").write_text(json.dumps(doc))
+    files = [str(tmp_path / "earlier.json"), str(tmp_path / "later.json")]
+    assert bench.main(["--from-json", *files, "--rows", "4,8", "--md", ""]) == 0
+    md = capsys.readouterr().out
+    assert "--folds 4 --seeds 3" in md and "--rows 4,8" in md and left_out not in md
+    assert "40.0 min in all" in md  # the earlier file's minutes counted by the share of its runs kept (2 of 3 rows)
+    assert f"| {full} |" in md and "| 12 |" in md  # 4 folds x 3 seeds pooled
+    # seeds averaged within a fold: (0 + 0.05 + 0.05) / 3 worse on every fold
+    assert next(line for line in md.splitlines() if line.startswith(f"| {other} | +0.033"))
