@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import numpy as np
 import pytest
 
 from streammsa.datasets.fusion_rule import DEFAULT_PATH, FusionRule, baseline, polarity_subsets, score
-from streammsa.paths import REPO_ROOT
 
 pytestmark = pytest.mark.data
-SCRIPT = REPO_ROOT / "scripts" / "fit_fusion_rule.py"
 
 
 @pytest.fixture(scope="module")
@@ -23,11 +20,8 @@ def fitter():
 
 
 @pytest.fixture(scope="module")
-def script():
-    spec = importlib.util.spec_from_file_location("fit_fusion_rule", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def script(load_script):
+    return load_script("fit_fusion_rule")
 
 
 @pytest.fixture(scope="module")

@@ -63,23 +63,12 @@ def test_fold_report_names_the_command_the_pooled_rows_and_the_verdicts():
     assert "| CACR (full) |" in md and "| 8 |" in md  # 4 folds x 2 seeds pooled
 
 
-def _bench_script():
-    import importlib.util
-
-    from streammsa.paths import REPO_ROOT
-
-    spec = importlib.util.spec_from_file_location("bench_ravdess", REPO_ROOT / "scripts" / "bench_ravdess.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_seeds_added_to_an_earlier_run_are_reported_with_it_for_the_rows_asked(tmp_path, capsys):
+def test_seeds_added_to_an_earlier_run_are_reported_with_it_for_the_rows_asked(tmp_path, capsys, load_script):
     import json
 
     from streammsa.training.benchmarks.ravdess import ROWS
 
-    bench = _bench_script()
+    bench = load_script("bench_ravdess")
     assert list(bench.seeds_of(bench.parse_args(["--seeds", "2", "--first-seed", "2"]))) == [2, 3]
     assert list(bench.seeds_of(bench.parse_args(["--seeds", "3"]))) == [1, 2, 3]
     full, other, left_out = ROWS[4][0], ROWS[8][0], ROWS[9][0]

@@ -3,7 +3,6 @@ shipped reader is seed 0's at that rate, and its card reports every seed at that
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -15,14 +14,10 @@ from streammsa import assets
 from streammsa.features.minilm import load_encoder
 from streammsa.models.text_reader import TextReader
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
-
-def _script():
-    spec = importlib.util.spec_from_file_location("train_text_reader", REPO_ROOT / "scripts" / "train_text_reader.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def script(load_script):
+    return load_script("train_text_reader")
 
 
 def _run(runs: Path, reader: TextReader, lr: float, seed: int, valid_mae: float, test_acc: float) -> None:
@@ -36,8 +31,7 @@ def _run(runs: Path, reader: TextReader, lr: float, seed: int, valid_mae: float,
     reader.save(runs / f"{name}.pt", {"run": rec}, assets.minilm_dir())
 
 
-def test_publish_chooses_on_validation_and_reports_the_seeds_at_that_rate(tmp_path):
-    script = _script()
+def test_publish_chooses_on_validation_and_reports_the_seeds_at_that_rate(tmp_path, script):
     runs = tmp_path / "runs"
     runs.mkdir()
     torch.manual_seed(0)
@@ -63,10 +57,9 @@ def test_publish_chooses_on_validation_and_reports_the_seeds_at_that_rate(tmp_pa
     assert script.main(["publish", "--runs", str(tmp_path / "none"), "--out", str(out)]) == 2
 
 
-def test_the_lexicon_stack_is_fitted_by_least_absolute_deviations():
+def test_the_lexicon_stack_is_fitted_by_least_absolute_deviations(script):
     """``lexicon`` stacks VADER on a reader with the reader's own loss (L1): a few wild labels do not move the fit,
     where least squares would follow them."""
-    script = _script()
     rng = np.random.default_rng(0)
     x = np.c_[rng.normal(size=400), rng.normal(size=400), np.ones(400)]
     y = x @ np.array([0.9, 0.1, -0.05]) + 0.01 * rng.normal(size=400)

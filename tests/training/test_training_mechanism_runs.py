@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
@@ -13,7 +12,6 @@ from streammsa.errors import InputError
 from streammsa.models import build_model
 from streammsa.models.cacr import CACRConfig
 from streammsa.models.checkpoint import read_checkpoint
-from streammsa.paths import REPO_ROOT
 from streammsa.training.benchmarks import mechanisms
 from streammsa.training.benchmarks.ravdess import make_splits
 from streammsa.training.dataset import Sample
@@ -70,7 +68,9 @@ def test_report_table_has_a_row_per_variant_with_mean_and_spread_over_runs():
 
 
 @pytest.mark.parametrize("model", ["cacr", "dbr"])
-def test_diagnostics_script_reports_every_measure_of_a_checkpoint_on_a_feature_dir(tmp_path, capsys, model):
+def test_diagnostics_script_reports_every_measure_of_a_checkpoint_on_a_feature_dir(
+    tmp_path, capsys, model, load_script
+):
     data = write_feature_dir(tmp_path / "data")
     opts = TrainOptions(
         model=model,
@@ -84,9 +84,7 @@ def test_diagnostics_script_reports_every_measure_of_a_checkpoint_on_a_feature_d
     ckpt = train_model(opts).checkpoint
     stored = read_checkpoint(ckpt)["config"]  # `streammsa train` builds today's model, not the legacy one
     assert stored["unimodal_heads"] is True and stored["split_subspaces"] is True
-    spec = importlib.util.spec_from_file_location("model_diagnostics", REPO_ROOT / "scripts" / "model_diagnostics.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    script = load_script("model_diagnostics")
     assert script.main(["--checkpoint", str(ckpt), "--data", str(data), "--split", "test"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["samples"] == 32
