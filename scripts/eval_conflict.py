@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--reading-quality",
         action="store_true",
-        help="also measure the signal with readings of known quality (labels plus noise; about 2 more minutes)",
+        help="also measure the signal with readings of known quality (labels plus noise; about a minute more)",
     )
     add_reader_options(p)
     args = p.parse_args(argv)

@@ -616,7 +616,7 @@ def evaluate_conflict(
     """Everything above for one checkpoint (``compare``: other checkpoints for the fusion comparison); the text
     and voice readings are ``text_reader``'s and ``voice_reader``'s when given (the monitor's), else the model's
     heads; the face reading is ``face_reader``'s with ``face_shown``, else the model's head (``load_windows``).
-    ``reading_quality``: also ``reading_quality_curve`` (about 2 more minutes on 2 cores)."""
+    ``reading_quality``: also ``reading_quality_curve`` (about a minute more on 2 cores)."""
     from streammsa.training.evaluation.forward import load_cpu
 
     model, meta = load_cpu(checkpoint)
