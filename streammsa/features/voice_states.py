@@ -69,7 +69,7 @@ class VoiceStates:
             while j < len(stretches) and j - i < MAX_BATCH and len(stretches[j]) // STATE == n:
                 j += 1
             if n == 0:
-                out += [np.zeros((0, DIM), np.float32) for _ in range(i, j)]
+                out += [np.zeros((0, self.dim), np.float32) for _ in range(i, j)]
             else:
                 mels = [
                     self._mel(np.asarray(x[: n * STATE], np.float32), padding=0)[:, : 2 * n] for x in stretches[i:j]
@@ -86,7 +86,7 @@ class VoiceStates:
     def extract(self, samples: np.ndarray, t0: float = 0.0) -> TimedFeatures:
         """A whole clip, read exactly as the stream reads it."""
         s = self.stream(t0)
-        return TimedFeatures.concat([s.push(samples), s.flush()], DIM)
+        return TimedFeatures.concat([s.push(samples), s.flush()], self.dim)
 
 
 class VoiceStatesStream:
@@ -112,16 +112,16 @@ class VoiceStatesStream:
 
     def flush(self) -> TimedFeatures:
         if self._closed:
-            return TimedFeatures.empty(DIM)
+            return TimedFeatures.empty(self.states.dim)
         self._closed = True
         end = self._kept + (len(self._buf) - self._kept) // STATE * STATE
-        return self._read([end]) if end > self._kept else TimedFeatures.empty(DIM)
+        return self._read([end]) if end > self._kept else TimedFeatures.empty(self.states.dim)
 
     def _read(self, ends: list[int]) -> TimedFeatures:
         """The states of the steps ending at ``ends`` (increasing sample offsets in the buffer), each step read
         with the ``context_s`` before its end."""
         if not ends:
-            return TimedFeatures.empty(DIM)
+            return TimedFeatures.empty(self.states.dim)
         starts = [self._kept, *ends[:-1]]
         stretches = [self._buf[max(0, end - self._context) : end] for end in ends]
         out = []
@@ -132,7 +132,7 @@ class VoiceStatesStream:
         keep_from = max(0, ends[-1] - (self._context - self._step))  # what the next pass reads before its step
         self._buf = self._buf[keep_from:]
         self._kept = ends[-1] - keep_from
-        return TimedFeatures.concat(out, DIM)
+        return TimedFeatures.concat(out, self.states.dim)
 
 
 def speech_states(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from streammsa.features.voice_states import pooled
+from streammsa.features.voice_states import VoiceStates, pooled
 from streammsa.models.linear_reader import LinearReader
 
 FILENAME = "voice_reader.npz"
@@ -32,6 +32,13 @@ class VoiceReader(LinearReader):
 
     MIN_ROWS = MIN_STATES
     pool = staticmethod(pooled)  # mean and standard deviation of the window's speech states
+
+    CACHE_TAG = ""  # names this kind of states' caches of pooled clips and windows (training/voice_reader.py)
+
+    @staticmethod
+    def states() -> VoiceStates:
+        """What the reader reads: the encoder's last layer, as the monitor computes it."""
+        return VoiceStates()
 
     @staticmethod
     def base_file() -> Path:

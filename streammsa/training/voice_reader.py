@@ -32,6 +32,7 @@ import numpy as np
 
 from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.datasets.items import PoolItem
+from streammsa.features.voice_states import VoiceStates
 from streammsa.models.typicality import Typicality
 from streammsa.models.voice_reader import VoiceReader
 from streammsa.training.evaluation.scoring import roc_auc
@@ -77,14 +78,17 @@ def read_streams(
     window_s: float | None = 4.0,
     hop_s: float = 1.0,
     log: Callable[[str], None] = print,
+    states: Callable[[], VoiceStates] = VoiceStates,
 ) -> dict[str, np.ndarray]:
-    """Each stream (its files joined) read by ``VoiceStates`` and the VAD exactly as the monitor reads a stream, cut
-    into windows (``window_s`` every ``hop_s``; None: the whole stream as one), each pooled over its speech states:
-    (windows with enough speech, 768) per stream, cached by stream name in ``cache``."""
+    """Each stream (its files joined) read by ``states()`` (the monitor's ``VoiceStates`` unless given) and the VAD
+    exactly as the monitor reads a stream, cut into windows (``window_s`` every ``hop_s``; None: the whole stream as
+    one), each pooled over its speech states: (windows with enough speech, twice the states' width) per stream,
+    cached by stream name in ``cache`` (one cache per kind of states; ``states()`` is made only for streams not in
+    it)."""
     from streammsa.engine.evidence import EvidenceConfig
     from streammsa.features.audio import decode_audio_file
     from streammsa.features.voice_activity import VoiceActivity
-    from streammsa.features.voice_states import DIM, VoiceStates, pooled, speech_states
+    from streammsa.features.voice_states import pooled, speech_states
     from streammsa.models.voice_reader import MIN_STATES
 
     stored: dict[str, np.ndarray] = {}
@@ -93,11 +97,11 @@ def read_streams(
             stored = {k: z[k] for k in z.files}
     missing = [g for g in streams if g not in stored]
     if missing:
-        states, vad, t0 = VoiceStates(), VoiceActivity(), time.perf_counter()
+        encoder, vad, t0 = states(), VoiceActivity(), time.perf_counter()
         threshold = EvidenceConfig().speech_threshold
         for n, g in enumerate(missing):
             audio = np.concatenate([decode_audio_file(path) for path in streams[g]])
-            s, v = states.extract(audio), vad.detect(audio)
+            s, v = encoder.extract(audio), vad.detect(audio)
             end = len(audio) / SAMPLE_RATE
             spans = (
                 [(0.0, end)]
@@ -110,7 +114,7 @@ def read_streams(
                 heard = speech_states(s.times[sel], s.values[sel], v.times[vsel], v.values[vsel, 0], threshold)
                 if len(heard) >= MIN_STATES:
                     rows.append(pooled(heard))
-            stored[g] = np.asarray(rows, np.float32).reshape(-1, 2 * DIM)
+            stored[g] = np.asarray(rows, np.float32).reshape(-1, 2 * encoder.dim)
             if (n + 1) % 100 == 0:
                 log(f"  voice streams: {n + 1}/{len(missing)} ({time.perf_counter() - t0:.0f} s)")
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -118,10 +122,15 @@ def read_streams(
     return {g: stored[g] for g in streams}
 
 
-def window_rows(items: Sequence[PoolItem], cache: Path, log: Callable[[str], None] = print) -> Windows:
+def window_rows(
+    items: Sequence[PoolItem],
+    cache: Path,
+    log: Callable[[str], None] = print,
+    states: Callable[[], VoiceStates] = VoiceStates,
+) -> Windows:
     """The monitor's windows (4 s every 1 s) over every stream of ``stream_groups``, labelled by their group."""
     groups = stream_groups(items)
-    stored = read_streams({g: [it.path for it in its] for g, its in groups.items()}, cache, log=log)
+    stored = read_streams({g: [it.path for it in its] for g, its in groups.items()}, cache, log=log, states=states)
     parts = []
     for g, its in groups.items():
         x = stored[g]
@@ -144,7 +153,7 @@ def window_rows(items: Sequence[PoolItem], cache: Path, log: Callable[[str], Non
 def clip_readings(reader: VoiceReader, items: Sequence[PoolItem], cache: Path) -> dict[str, float]:
     """The reader's reading of each whole clip (pooled over its speech; NaN with too little), by clip key."""
     name = {it.key: it.key.replace("/", "|") for it in items}  # (a cache entry's name cannot hold "/")
-    rows = read_streams({name[it.key]: [it.path] for it in items}, cache, window_s=None)
+    rows = read_streams({name[it.key]: [it.path] for it in items}, cache, window_s=None, states=reader.states)
     return {k: float(reader.read_pooled(rows[n])[0]) if len(rows[n]) else float("nan") for k, n in name.items()}
 
 
@@ -160,10 +169,12 @@ def balanced(rows: Windows) -> Windows:
     return dataclasses.replace(rows, weight=balanced_weights(rows.label, rows.weight))
 
 
-def fit(rows: Windows, alpha: float, meta: dict[str, Any] | None = None) -> VoiceReader:
+def fit(
+    rows: Windows, alpha: float, meta: dict[str, Any] | None = None, kind: type[VoiceReader] = VoiceReader
+) -> VoiceReader:
     """Ridge on standardised features, sides balanced (training/ridge_reader.py): r = w . (v - mu) / sigma + b;
     with its typicality (models/typicality.py) where ``rows`` hold train and validation speakers."""
-    reader = VoiceReader(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
+    reader = kind(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
     train, held_out = rows.split == "train", rows.split == "valid"
     if train.any() and held_out.any():
         z = reader.standardised(rows.x)

@@ -231,7 +231,8 @@ def voice_clip_readings(voice_reader: Any, data_root: Path, feature_cache: Path,
     from streammsa.training.voice_reader import CORPORA, clip_readings
 
     items = [it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"]) if it.key in keys]
-    return clip_readings(voice_reader, items, feature_cache.expanduser().parent / "voice_reader" / "clip-speech.npz")
+    cache = feature_cache.expanduser().parent / "voice_reader" / f"clip-speech{voice_reader.CACHE_TAG}.npz"
+    return clip_readings(voice_reader, items, cache)
 
 
 def voice_speaker_typicality(
@@ -248,8 +249,10 @@ def voice_speaker_typicality(
     items = [
         it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"]) if it.group in speakers
     ]
-    cache = feature_cache.expanduser().parent / "voice_reader" / "window-speech-states.npz"
-    return speaker_typicality(voice_reader, window_rows(items, cache, log=lambda _: None)) if items else {}
+    if not items:
+        return {}
+    cache = feature_cache.expanduser().parent / "voice_reader" / f"window-speech-states{voice_reader.CACHE_TAG}.npz"
+    return speaker_typicality(voice_reader, window_rows(items, cache, log=lambda _: None, states=voice_reader.states))
 
 
 def unimodal_readings(model: Any, samples: list[Sample], present: np.ndarray) -> np.ndarray:

@@ -1,0 +1,74 @@
+#!/usr/bin/env python
+"""The voice reader over every layer of the Whisper encoder: held-out voices, then the conflict signal (issue #11).
+
+    .venv/bin/python scripts/eval_voice_layers.py --json-out /tmp/voice_layers.json
+
+The voice reader's windows read with all five layers of tiny.en (a torch copy of the shipped CTranslate2 weights,
+float32; cached beside the reader's own cache), the reader's fit repeated over each set of layers (test speakers
+scored once), then the set best on validation read into the conflict signal in place of the shipped voice reader,
+beside the shipped reader in the same run (``--no-conflict`` skips both). Method:
+streammsa/training/evaluation/voice_layers.py. About 25 minutes on 2 cores the first time (reading the windows
+and clips, 12; each conflict evaluation, 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from streammsa.datasets.build import DEFAULT_CACHE, DEFAULT_OUT
+from streammsa.datasets.items import list_items
+from streammsa.errors import StreamMSAError
+from streammsa.paths import shared_data
+from streammsa.training.evaluation.scoring import clean
+from streammsa.training.evaluation.voice_layers import (
+    LayerVoiceReader,
+    best_reader,
+    compare_layers,
+    conflict_with,
+    signal_figures,
+)
+from streammsa.training.voice_reader import CORPORA, window_rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    p.add_argument("--data", type=Path, default=shared_data())
+    p.add_argument("--composed", type=Path, default=DEFAULT_OUT.expanduser(), help="the composed dataset")
+    p.add_argument("--checkpoint", default="models/cacr_monitor.pt")
+    cache = DEFAULT_CACHE.parent / "voice_reader" / f"window-speech-states{LayerVoiceReader.CACHE_TAG}.npz"
+    p.add_argument("--cache", type=Path, default=cache)
+    p.add_argument("--no-conflict", action="store_true", help="only the held-out voices")
+    p.add_argument("--json-out", type=Path)
+    a = p.parse_args(argv)
+    try:
+        items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
+        t0 = time.perf_counter()
+        rows = window_rows(items, a.cache.expanduser(), states=LayerVoiceReader.states)
+        print(f"{len(rows)} windows read ({time.perf_counter() - t0:.0f} s)", flush=True)
+        res = {"command": "python scripts/eval_voice_layers.py " + " ".join(sys.argv[1:] if argv is None else argv)}
+        res["layers"] = compare_layers(rows)
+        name, reader = best_reader(rows, res["layers"])
+        res["chosen"] = name
+        print(f"chosen on validation: {name}", flush=True)
+        if not a.no_conflict:
+            res["conflict"] = {}
+            for label, voice in (("shipped voice reader", None), (f"layers: {name}", reader)):
+                t0 = time.perf_counter()
+                res["conflict"][label] = signal_figures(conflict_with(voice, a.checkpoint, a.composed))
+                took = time.perf_counter() - t0
+                print(f"{label} ({took:.0f} s): {json.dumps(res['conflict'][label]['test'])}", flush=True)
+    except StreamMSAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if a.json_out:
+        a.json_out.parent.mkdir(parents=True, exist_ok=True)
+        a.json_out.write_text(json.dumps(clean(res), indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
