@@ -94,3 +94,21 @@ def test_seeds_added_to_an_earlier_run_are_reported_with_it_for_the_rows_asked(t
     assert f"| {full} |" in md and "| 12 |" in md  # 4 folds x 3 seeds pooled
     # seeds averaged within a fold: (0 + 0.05 + 0.05) / 3 worse on every fold
     assert next(line for line in md.splitlines() if line.startswith(f"| {other} | +0.033"))
+
+
+def test_tables_keep_the_registry_row_order_whatever_order_the_runs_finished_in():
+    from streammsa.training.benchmarks.ravdess import ROWS
+    from streammsa.training.benchmarks.ravdess_report import aggregate
+
+    labels = [ROWS[i][0] for i in (10, 3, 8, 4)]
+    runs = [
+        {**_run(f, row, s, 1.0), "scheme": scheme}
+        for scheme in ("random", "speaker")
+        for row in labels
+        for f, s in ((0, 1), (0, 2))
+    ]
+    shuffled = [runs[i] for i in np.random.default_rng(1).permutation(len(runs))]
+    table = aggregate(shuffled)
+    assert list(table) == ["speaker", "random"]
+    assert list(table["speaker"]) == [ROWS[i][0] for i in (3, 4, 8, 10)]
+    assert list(paired_differences(shuffled)) == [ROWS[i][0] for i in (3, 8, 10)]

@@ -31,7 +31,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -273,14 +273,25 @@ def run_one(job: dict) -> dict:
     }
 
 
-def run_jobs(jobs: Sequence[dict], workers: int, record: Callable[[dict], None]) -> None:
-    """``run_one`` over every job, in ``workers`` spawned processes when more than one; ``record`` gets each result."""
-    if workers > 1:
-        import multiprocessing as mp
-
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            for r in pool.map(run_one, jobs):
-                record(r)
-    else:
+def run_jobs(
+    jobs: Sequence[dict], workers: int, record: Callable[[dict], None], run: Callable[[dict], dict] = run_one
+) -> None:
+    """``run`` over every job, in ``workers`` spawned processes when more than one; ``record`` gets each result as
+    it finishes, in whatever order, so a benchmark stopped at a time limit keeps every run that finished (in job
+    order, one long run held back all those after it). A run that fails does not lose the others: the first
+    failure is raised once every other run has been recorded."""
+    if workers <= 1:
         for job in jobs:
-            record(run_one(job))
+            record(run(job))
+        return
+    import multiprocessing as mp
+
+    failure: BaseException | None = None
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        for done in as_completed([pool.submit(run, job) for job in jobs]):
+            if (error := done.exception()) is not None:
+                failure = failure or error
+                continue
+            record(done.result())
+    if failure is not None:
+        raise failure

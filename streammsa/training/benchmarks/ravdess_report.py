@@ -6,12 +6,26 @@ import argparse
 
 import numpy as np
 
-from streammsa.training.benchmarks.ravdess import REPORT_KEYS
+from streammsa.training.benchmarks.ravdess import REPORT_KEYS, ROWS
+
+_ROW_ORDER = {label: i for i, (label, _, _) in enumerate(ROWS)}
+_SCHEME_ORDER = {"speaker": 0, "random": 1}
+
+
+def in_table_order(results: list[dict]) -> list[dict]:
+    """Runs by split scheme (speaker, random, then the rest by name), then row (the registry's order, rows it does not
+    know after them by name), then seed: runs are recorded as they finish, so their order says nothing."""
+
+    def key(r: dict) -> tuple:
+        row = _ROW_ORDER.get(r["row"], len(_ROW_ORDER))
+        return (_SCHEME_ORDER.get(r["scheme"], len(_SCHEME_ORDER)), r["scheme"], row, r["row"], r["seed"])
+
+    return sorted(results, key=key)
 
 
 def aggregate(results: list[dict]) -> dict:
     table: dict = {}
-    for r in results:
+    for r in in_table_order(results):
         table.setdefault(r["scheme"], {}).setdefault(r["row"], []).append(r)
     out = {}
     for scheme, rows in table.items():
@@ -81,7 +95,7 @@ def paired_differences(results: list[dict], reference: str = REFERENCE_ROW) -> d
     from scipy.stats import t as student_t
 
     by: dict = {}
-    for r in results:
+    for r in in_table_order(results):
         by.setdefault(r["row"], {}).setdefault(r["scheme"], []).append(r["test"])
     ref = by.get(reference, {})
     out: dict = {}
