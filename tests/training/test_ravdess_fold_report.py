@@ -63,6 +63,16 @@ def test_fold_report_names_the_command_the_pooled_rows_and_the_verdicts():
     assert "| CACR (full) |" in md and "| 8 |" in md  # 4 folds x 2 seeds pooled
 
 
+def test_a_fold_run_without_full_cacr_says_there_is_nothing_to_pair_with():
+    args = argparse.Namespace(
+        epochs=30, patience=8, batch_size=32, lr=1e-3, optimizer="adamw", weight_decay=0.01,
+        schedule="plateau", warmup_epochs=1.0, device="cpu", jobs=2, rows="9",
+    )  # fmt: skip
+    md = fold_markdown([r for r in _results() if r["row"] == "worse"], args, "CPU", 1.0)
+    assert "| worse |" in md and "nan" not in md
+    assert "No CACR (full) runs here to pair with" in md
+
+
 def test_seeds_added_to_an_earlier_run_are_reported_with_it_for_the_rows_asked(tmp_path, capsys, load_script):
     import json
 

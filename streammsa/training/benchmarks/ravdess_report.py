@@ -149,6 +149,9 @@ def fold_markdown(results: list[dict], args: argparse.Namespace, device: str, mi
             mean, std = m[k]
             cells.append(f"{100 * mean:.2f} +- {100 * std:.2f}" if k in pct else f"{mean:.3f} +- {std:.3f}")
         lines.append(f"| {row} | " + " | ".join(cells) + f" | {m['best_epoch']:.1f} | {m['n']} |")
+    if REFERENCE_ROW not in rows:
+        lines += ["", f"No {REFERENCE_ROW} runs here to pair with: add a file of them with `--from-json`."]
+        return "\n".join(lines)
     lines += [
         "",
         f"**Paired against {REFERENCE_ROW}** (row minus full CACR; seeds averaged within a fold, 95 % t-interval "
