@@ -63,6 +63,22 @@ def test_fold_report_names_the_command_the_pooled_rows_and_the_verdicts():
     assert "| CACR (full) |" in md and "| 8 |" in md  # 4 folds x 2 seeds pooled
 
 
+def test_the_family_table_widens_every_interval_for_the_rows_compared():
+    results = _results()
+    plain, family = paired_differences(results), paired_differences(results, level=1 - 0.05 / 2)
+    for row in ("worse", "same"):
+        assert family[row]["MAE"][0] == pytest.approx(plain[row]["MAE"][0])
+        assert family[row]["MAE"][1] < plain[row]["MAE"][1] < plain[row]["MAE"][2] < family[row]["MAE"][2]
+    args = argparse.Namespace(
+        epochs=30, patience=8, batch_size=32, lr=1e-4, optimizer="adamw", weight_decay=0.01,
+        schedule="plateau", warmup_epochs=1.0, device="cpu", jobs=2, rows="",
+    )  # fmt: skip
+    md = fold_markdown(results, args, "CPU", 1.0)
+    assert "**The 2 rows at once** (Bonferroni: each interval at 1 - 0.05/2 = 97.5 %" in md
+    worse = [line for line in md.splitlines() if line.startswith("| worse |")][-1]
+    assert worse.endswith("| holds | not resolved (interval spans 0) |")  # Acc7 is 0.3 in every run
+
+
 def test_a_fold_run_without_full_cacr_says_there_is_nothing_to_pair_with():
     args = argparse.Namespace(
         epochs=30, patience=8, batch_size=32, lr=1e-3, optimizer="adamw", weight_decay=0.01,
