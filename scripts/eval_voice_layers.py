@@ -19,30 +19,25 @@ import sys
 import time
 from pathlib import Path
 
-from streammsa.datasets.build import DEFAULT_CACHE, DEFAULT_OUT
+from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.datasets.items import list_items
 from streammsa.errors import StreamMSAError
-from streammsa.paths import shared_data
 from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import (
     LayerVoiceReader,
+    add_experiment_options,
     best_reader,
     compare_layers,
-    conflict_with,
-    signal_figures,
+    signal_comparison,
 )
 from streammsa.training.voice_reader import CORPORA, window_rows
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    p.add_argument("--data", type=Path, default=shared_data())
-    p.add_argument("--composed", type=Path, default=DEFAULT_OUT.expanduser(), help="the composed dataset")
-    p.add_argument("--checkpoint", default="models/cacr_monitor.pt")
+    add_experiment_options(p)
     cache = DEFAULT_CACHE.parent / "voice_reader" / f"window-speech-states{LayerVoiceReader.CACHE_TAG}.npz"
     p.add_argument("--cache", type=Path, default=cache)
-    p.add_argument("--no-conflict", action="store_true", help="only the held-out voices")
-    p.add_argument("--json-out", type=Path)
     a = p.parse_args(argv)
     try:
         items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
@@ -55,12 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         res["chosen"] = name
         print(f"chosen on validation: {name}", flush=True)
         if not a.no_conflict:
-            res["conflict"] = {}
-            for label, voice in (("shipped voice reader", None), (f"layers: {name}", reader)):
-                t0 = time.perf_counter()
-                res["conflict"][label] = signal_figures(conflict_with(voice, a.checkpoint, a.composed))
-                took = time.perf_counter() - t0
-                print(f"{label} ({took:.0f} s): {json.dumps(res['conflict'][label]['test'])}", flush=True)
+            voices = {"shipped voice reader": None, f"layers: {name}": reader}
+            res["conflict"] = signal_comparison(voices, a.checkpoint, a.composed, log=lambda s: print(s, flush=True))
     except StreamMSAError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code

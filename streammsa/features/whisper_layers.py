@@ -86,15 +86,17 @@ class WhisperEncoder(nn.Module):
         self.blocks = nn.ModuleList(Block(d) for _ in range(blocks))
         self.norm = nn.LayerNorm(d)
 
-    def layers(self, mel: torch.Tensor) -> torch.Tensor:
-        """(B, 80, 2T) log-mel -> (B, LAYERS, T, 384)."""
+    def layers(self, mel: torch.Tensor, upto: int | None = None) -> torch.Tensor:
+        """(B, 80, 2T) log-mel -> (B, LAYERS, T, 384); with ``upto``, only layers 0..upto (the blocks above it
+        are not run)."""
         x = F.gelu(self.conv2(F.gelu(self.conv1(mel)))).transpose(1, 2)
         x = x + self.pos[: x.shape[1]]
         out = [x]
-        for block in self.blocks:
+        for block in self.blocks[: len(self.blocks) if upto is None else upto]:
             x = block(x)
             out.append(x)
-        out[-1] = self.norm(x)
+        if len(out) == len(self.blocks) + 1:
+            out[-1] = self.norm(x)
         return torch.stack(out, 1)
 
     def forward(self, mel: torch.Tensor) -> torch.Tensor:

@@ -32,6 +32,7 @@ import numpy as np
 
 from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.datasets.items import PoolItem
+from streammsa.features.timed import TimedFeatures
 from streammsa.features.voice_states import VoiceStates
 from streammsa.models.typicality import Typicality
 from streammsa.models.voice_reader import VoiceReader
@@ -85,11 +86,9 @@ def read_streams(
     one), each pooled over its speech states: (windows with enough speech, twice the states' width) per stream,
     cached by stream name in ``cache`` (one cache per kind of states; ``states()`` is made only for streams not in
     it)."""
-    from streammsa.engine.evidence import EvidenceConfig
     from streammsa.features.audio import decode_audio_file
     from streammsa.features.voice_activity import VoiceActivity
-    from streammsa.features.voice_states import pooled, speech_states
-    from streammsa.models.voice_reader import MIN_STATES
+    from streammsa.features.voice_states import pooled
 
     stored: dict[str, np.ndarray] = {}
     if cache.is_file():
@@ -98,28 +97,41 @@ def read_streams(
     missing = [g for g in streams if g not in stored]
     if missing:
         encoder, vad, t0 = states(), VoiceActivity(), time.perf_counter()
-        threshold = EvidenceConfig().speech_threshold
         for n, g in enumerate(missing):
             audio = np.concatenate([decode_audio_file(path) for path in streams[g]])
-            s, v = encoder.extract(audio), vad.detect(audio)
-            end = len(audio) / SAMPLE_RATE
-            spans = (
-                [(0.0, end)]
-                if window_s is None
-                else [(t, t + window_s) for t in np.arange(0.0, max(end - window_s, 0.0) + 1e-9, hop_s)]
-            )
-            rows = []
-            for a, b in spans:
-                sel, vsel = (s.times >= a) & (s.times < b), (v.times >= a) & (v.times < b)
-                heard = speech_states(s.times[sel], s.values[sel], v.times[vsel], v.values[vsel, 0], threshold)
-                if len(heard) >= MIN_STATES:
-                    rows.append(pooled(heard))
-            stored[g] = np.asarray(rows, np.float32).reshape(-1, 2 * encoder.dim)
+            heard = heard_windows(encoder.extract(audio), vad.detect(audio), len(audio) / SAMPLE_RATE, window_s, hop_s)
+            stored[g] = np.asarray([pooled(h) for h in heard], np.float32).reshape(-1, 2 * encoder.dim)
             if (n + 1) % 100 == 0:
                 log(f"  voice streams: {n + 1}/{len(missing)} ({time.perf_counter() - t0:.0f} s)")
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, **stored)
     return {g: stored[g] for g in streams}
+
+
+def heard_windows(
+    states: TimedFeatures, speech: TimedFeatures, end: float, window_s: float | None = 4.0, hop_s: float = 1.0
+) -> list[np.ndarray]:
+    """The states heard while someone speaks (``speech``: the VAD's probabilities) in each window of a stream
+    (``window_s`` every ``hop_s`` up to ``end`` seconds; None: the whole stream as one), windows with too little
+    speech left out: what the monitor's voice reading pools."""
+    from streammsa.engine.evidence import EvidenceConfig
+    from streammsa.features.voice_states import speech_states
+    from streammsa.models.voice_reader import MIN_STATES
+
+    threshold = EvidenceConfig().speech_threshold
+    s, v = states, speech
+    spans = (
+        [(0.0, end)]
+        if window_s is None
+        else [(t, t + window_s) for t in np.arange(0.0, max(end - window_s, 0.0) + 1e-9, hop_s)]
+    )
+    out = []
+    for a, b in spans:
+        sel, vsel = (s.times >= a) & (s.times < b), (v.times >= a) & (v.times < b)
+        heard = speech_states(s.times[sel], s.values[sel], v.times[vsel], v.values[vsel, 0], threshold)
+        if len(heard) >= MIN_STATES:
+            out.append(heard)
+    return out
 
 
 def window_rows(

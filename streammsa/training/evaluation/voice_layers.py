@@ -115,3 +115,32 @@ def signal_figures(res: dict[str, Any]) -> dict[str, Any]:
             "ravdess_statements": s["ravdess_statements"]["roc_auc"],
         }
     return out
+
+
+def signal_comparison(
+    voices: dict[str, Any], checkpoint: str, data: Path, log: Callable[[str], None] = print
+) -> dict[str, dict[str, Any]]:
+    """``signal_figures`` with each voice reader of ``voices`` (label -> reader; None: the shipped one), one
+    conflict evaluation each, in order."""
+    import json
+    import time
+
+    out = {}
+    for label, voice in voices.items():
+        t0 = time.perf_counter()
+        out[label] = signal_figures(conflict_with(voice, checkpoint, data))
+        log(f"{label} ({time.perf_counter() - t0:.0f} s): {json.dumps(out[label]['test'])}")
+    return out
+
+
+def add_experiment_options(p: Any) -> None:
+    """The options every voice experiment script shares: data, composed dataset, checkpoint, whether to read the
+    conflict signal, where to write the JSON."""
+    from streammsa.datasets.build import DEFAULT_OUT
+    from streammsa.paths import shared_data
+
+    p.add_argument("--data", type=Path, default=shared_data())
+    p.add_argument("--composed", type=Path, default=DEFAULT_OUT.expanduser(), help="the composed dataset")
+    p.add_argument("--checkpoint", default="models/cacr_monitor.pt")
+    p.add_argument("--no-conflict", action="store_true", help="only the held-out voices")
+    p.add_argument("--json-out", type=Path)

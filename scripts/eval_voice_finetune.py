@@ -1,0 +1,106 @@
+#!/usr/bin/env python
+"""The Whisper encoder's top blocks fine-tuned for the voice reading: held-out voices, then the conflict signal.
+
+    .venv/bin/python scripts/eval_voice_finetune.py --json-out docs/bench-raw/voice_finetune.json
+
+The voice reader's windows (RAVDESS, EmoDB, GRID streams; the monitor's steps, VAD and windows) are read once with
+the encoder's frozen lower layers; the top blocks are trained on the training speakers at each learning rate of the
+grid, the rate and epoch chosen on the validation speakers; the reader's ridge is then fitted over every layer's
+pooled states, beside the same fit over the frozen encoder, test speakers scored once; the tuned reader is read into
+the conflict signal in place of the shipped voice reader, beside the shipped one (``--no-conflict`` skips both).
+Method: streammsa/training/evaluation/voice_finetune.py. About an hour on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from streammsa import assets
+from streammsa.datasets.build import DEFAULT_CACHE
+from streammsa.datasets.items import list_items
+from streammsa.errors import StreamMSAError
+from streammsa.features.whisper_layers import WhisperEncoder
+from streammsa.training.evaluation.scoring import clean
+from streammsa.training.evaluation.voice_finetune import (
+    TopBlocks,
+    TuneConfig,
+    encoder_with,
+    features,
+    read_steps,
+    ridge_reader,
+    save_window_cache,
+    tune,
+)
+from streammsa.training.evaluation.voice_layers import add_experiment_options, signal_comparison
+from streammsa.training.voice_reader import CORPORA
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    add_experiment_options(p)
+    p.add_argument("--frozen", type=int, default=TuneConfig.frozen, help="layers 0..K frozen (default %(default)s)")
+    p.add_argument("--lrs", default=",".join(f"{x:g}" for x in TuneConfig.lrs), help="learning rates to try")
+    p.add_argument("--epochs", type=int, default=TuneConfig.epochs)
+    p.add_argument("--patience", type=int, default=TuneConfig.patience, help="epochs without a validation gain")
+    p.add_argument("--save-encoder", type=Path, help="write the tuned encoder's state (torch) here")
+    p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE.parent / "voice_reader")
+    a = p.parse_args(argv)
+    lrs = tuple(float(x) for x in a.lrs.split(","))
+    cfg = TuneConfig(frozen=a.frozen, lrs=lrs, epochs=a.epochs, patience=a.patience)
+    torch.set_num_threads(cfg.threads)
+    res: dict = {"command": "python scripts/eval_voice_finetune.py " + " ".join(sys.argv[1:] if argv is None else argv)}
+    res["config"] = cfg.__dict__
+    try:
+        encoder = WhisperEncoder.from_ctranslate2(assets.whisper_tiny_en() / "model.bin")
+        cache = a.cache_dir.expanduser() / f"window-steps-frozen{cfg.frozen}.pkl"
+        t0 = time.perf_counter()
+        if cache.is_file():
+            steps = pickle.loads(cache.read_bytes())
+        else:
+            items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
+            steps = read_steps(items, encoder, cfg.frozen)
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_bytes(pickle.dumps(steps, protocol=5))
+        print(
+            f"{len(steps.heard)} windows, {len(steps.top_input)} steps ({time.perf_counter() - t0:.0f} s)", flush=True
+        )
+
+        _, res["frozen"] = ridge_reader(steps, features(TopBlocks(encoder, cfg.frozen), steps), {})
+        print(f"frozen encoder: {json.dumps(clean(res['frozen']['test']['all']))}", flush=True)
+        runs = {}
+        for lr in cfg.lrs:
+            model, history = tune(encoder, steps, lr, cfg)
+            runs[lr] = (model, history)
+        res["tuning"] = {f"{lr:g}": {"valid_mae_by_epoch": h} for lr, (_, h) in runs.items()}
+        lr = min(runs, key=lambda r: min(runs[r][1]))
+        model, history = runs[lr]
+        res["chosen"] = {"lr": lr, "epoch": int(min(range(len(history)), key=history.__getitem__))}
+        x = features(model, steps)
+        reader, res["tuned"] = ridge_reader(steps, x, {"lr": lr, "frozen": cfg.frozen})
+        reader.encoder_state = encoder_with(encoder, model)
+        if a.save_encoder:
+            a.save_encoder.parent.mkdir(parents=True, exist_ok=True)
+            torch.save(reader.encoder_state, a.save_encoder)
+        print(f"tuned (lr {lr:g}): {json.dumps(clean(res['tuned']['test']['all']))}", flush=True)
+        if not a.no_conflict:
+            save_window_cache(a.cache_dir.expanduser() / f"window-speech-states{reader.CACHE_TAG}.npz", steps, x)
+            voices = {"shipped voice reader": None, "tuned encoder": reader}
+            res["conflict"] = signal_comparison(voices, a.checkpoint, a.composed, log=lambda s: print(s, flush=True))
+    except StreamMSAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if a.json_out:
+        a.json_out.parent.mkdir(parents=True, exist_ok=True)
+        a.json_out.write_text(json.dumps(clean(res), indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

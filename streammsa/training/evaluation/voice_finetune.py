@@ -1,0 +1,324 @@
+"""The top of the Whisper encoder fine-tuned for the voice reading: how far a trained voice gets (issue #11).
+
+Naming the odd modality at 0.80 needs the voice's polarity ranked at about 0.97 ROC AUC with the face at 0.99
+(docs/results.md, "Session 22"); the encoder's frozen layers give 0.932 on held-out speakers ("Session 23"). Here
+the encoder's top blocks are trained on the voice reader's training speakers, on the monitor's own windows:
+
+    x_0..x_K = stem and blocks 1..K, frozen: read once per step as the monitor reads a stream (4 s of context)
+    x_l = Block_l(x_{l-1}), l = K+1..4; x_4 <- LN(x_4)      trainable, run over each step's whole 4-s stretch
+    v = [mean_t x_{0..4} ; std_t x_{0..4}]                   over the window's speech states (the layer reader's v)
+    y = w . LN(v_top) + b                                    a training head over the trainable layers' part of v
+    L = sum_i c_i (y_i - label_i)^2 / sum_i c_i              c: label confidence, the three sides balanced
+
+Learning rate and epoch are chosen on the validation speakers' MAE (AdamW, weight decay 0.01, at most
+``TuneConfig.epochs``, stop after ``patience`` epochs without a gain); the head is then dropped and the voice reader's
+own fit is repeated over v (ridge strength on validation, refitted on train + validation, test speakers scored once;
+``voice_layers.compare_layers``' protocol), beside the same fit over the frozen encoder in the same run. The reader
+chosen reads the conflict signal in place of the shipped one through ``TunedVoiceReader``, whose states are
+``LayerStates`` with the tuned blocks.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from streammsa.capture.packets import SAMPLE_RATE
+from streammsa.datasets.items import PoolItem
+from streammsa.features.voice_states import DIM, STATE, VoiceStates, VoiceStatesConfig
+from streammsa.features.whisper_layers import LAYERS, LayerStates, WhisperEncoder, layer_columns
+from streammsa.training.evaluation.voice_layers import LayerVoiceReader
+from streammsa.training.ridge_reader import balanced_weights
+from streammsa.training.voice_reader import Windows, choose_alpha, fit, heard_windows, score, stream_groups
+
+
+@dataclass(frozen=True)
+class TuneConfig:
+    frozen: int = 2  # K: layers 0..K frozen; blocks K+1..4 and the final norm trained
+    lrs: tuple[float, ...] = (3e-5, 1e-4)  # the grid, chosen on validation
+    head_lr: float = 1e-3
+    weight_decay: float = 0.01
+    epochs: int = 6
+    patience: int = 2
+    windows_per_chunk: int = 8  # consecutive windows of one stream share most of their steps
+    chunks_per_batch: int = 4
+    seed: int = 1
+    threads: int = 2
+
+
+class _StepIndex(VoiceStates):
+    """``VoiceStates`` whose states say where they came from: (step, position) in ``kept``, the frozen layers
+    0..K of each step's whole stretch. The monitor's steps and context, so windows select what the monitor's do."""
+
+    dim = 2
+
+    def __init__(self, encoder: WhisperEncoder, frozen: int) -> None:
+        from faster_whisper.feature_extractor import FeatureExtractor
+
+        self.config = VoiceStatesConfig()
+        self.encoder, self.frozen = encoder, frozen
+        self._mel = FeatureExtractor(feature_size=80)
+        self.kept: list[np.ndarray] = []  # (K + 1, T, 384) per step
+
+    def encode_many(self, stretches: Sequence[np.ndarray]) -> list[np.ndarray]:
+        out = []
+        for x in stretches:  # as LayerStates.encode_many reads them: one by one, float32
+            n = len(x) // STATE
+            if n == 0:
+                out.append(np.zeros((0, 2), np.float32))
+                continue
+            mel = self._mel(np.asarray(x[: n * STATE], np.float32), padding=0)[:, : 2 * n]
+            with torch.inference_mode():
+                layers = self.encoder.layers(torch.from_numpy(np.ascontiguousarray(mel[None], np.float32)), self.frozen)
+            out.append(np.stack([np.full(n, len(self.kept)), np.arange(n)], 1).astype(np.float32))
+            self.kept.append(layers[0, :, :n].numpy())
+        return out
+
+
+@dataclass
+class Steps:
+    """Every stream's windows as the monitor cuts them, with what the trainable blocks need."""
+
+    top_input: list[np.ndarray]  # x_K of each step's whole stretch, (T, 384)
+    heard: list[np.ndarray]  # per window: (n, 2) step and position of its speech states
+    frozen_pooled: np.ndarray  # (N, 2 * (K + 1) * 384): mean then std of layers 0..K over each window's speech
+    windows: Windows  # labels, speakers, splits; x unset until ``features``
+    stream: np.ndarray  # (N,) the stream (``stream_groups`` key) of each window
+
+
+def read_steps(
+    items: Sequence[PoolItem], encoder: WhisperEncoder, frozen: int, log: Callable[[str], None] = print
+) -> Steps:
+    """The reader's windows (``training/voice_reader.window_rows``: same streams, steps, VAD and windows)."""
+    from streammsa.features.audio import decode_audio_file
+    from streammsa.features.voice_activity import VoiceActivity
+
+    vad, t0 = VoiceActivity(), time.perf_counter()
+    top_input: list[np.ndarray] = []
+    heard_all: list[np.ndarray] = []
+    pooled_rows, labels, streams = [], [], []
+    groups = stream_groups(items)
+    for n, (g, its) in enumerate(groups.items()):
+        audio = np.concatenate([decode_audio_file(it.path) for it in its])
+        index = _StepIndex(encoder, frozen)
+        for heard in heard_windows(index.extract(audio), vad.detect(audio), len(audio) / SAMPLE_RATE):
+            step, pos = heard[:, 0].astype(int), heard[:, 1].astype(int)
+            states = np.stack([index.kept[s][:, p] for s, p in zip(step, pos)], 1).astype(np.float64)  # (K+1, n, D)
+            pooled_rows.append(np.concatenate([states.mean(1).ravel(), states.std(1).ravel()]).astype(np.float32))
+            heard_all.append(np.stack([step + len(top_input), pos], 1))
+            labels.append(its)
+            streams.append(g)
+        top_input += [k[-1] for k in index.kept]
+        if (n + 1) % 50 == 0:
+            log(f"  streams {n + 1}/{len(groups)}, {len(top_input)} steps ({time.perf_counter() - t0:.0f} s)")
+    first = [its[0] for its in labels]
+    windows = Windows(
+        x=np.zeros((len(first), 0)),
+        label=np.array([it.label for it in first], np.float64),
+        weight=np.array([float(np.mean([it.confidence for it in its])) for its in labels]),
+        emotion=np.array([it.emotion or "" for it in first], dtype=object),
+        speaker=np.array([it.group for it in first], dtype=object),
+        corpus=np.array([it.corpus for it in first], dtype=object),
+        split=np.array([it.split for it in first], dtype=object),
+    )
+    return Steps(top_input, heard_all, np.asarray(pooled_rows), windows, np.array(streams, dtype=object))
+
+
+class TopBlocks(nn.Module):
+    """Blocks K+1..4 and the final norm, copied from the encoder; a linear head over their pooled states."""
+
+    def __init__(self, encoder: WhisperEncoder, frozen: int) -> None:
+        super().__init__()
+        self.frozen = frozen
+        self.blocks = copy.deepcopy(encoder.blocks[frozen:])
+        self.norm = copy.deepcopy(encoder.norm)
+        width = 2 * len(self.blocks) * DIM
+        self.head_norm = nn.LayerNorm(width, elementwise_affine=False)
+        self.head = nn.Linear(width, 1)
+        nn.init.zeros_(self.head.weight)
+
+    def layers(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, T, 384) x_K -> (B, 4 - K, T, 384): x_{K+1} .. LN(x_4)."""
+        out = []
+        for block in self.blocks:
+            x = block(x)
+            out.append(x)
+        out[-1] = self.norm(x)
+        return torch.stack(out, 1)
+
+    def pooled(self, steps: Steps, windows: Sequence[int]) -> torch.Tensor:
+        """(len(windows), 2 * (4 - K) * 384): mean then std of the trainable layers over each window's speech."""
+        need = sorted({int(s) for w in windows for s in steps.heard[w][:, 0]})
+        start: dict[int, int] = {}  # step -> its first row in ``flat``
+        by_len: dict[int, list[int]] = {}
+        for s in need:
+            by_len.setdefault(len(steps.top_input[s]), []).append(s)
+        outs, at = [], 0
+        for length, group in by_len.items():
+            x = torch.from_numpy(np.stack([steps.top_input[s] for s in group]))
+            outs.append(self.layers(x).permute(0, 2, 1, 3).reshape(len(group) * length, -1))  # (b * T, L * D)
+            start |= {s: at + i * length for i, s in enumerate(group)}
+            at += len(group) * length
+        flat = torch.cat(outs)
+        # every window's speech states gathered at once; per-window sums by index_add (two passes for the std)
+        rows = [np.array([start[int(s)] for s in steps.heard[w][:, 0]]) + steps.heard[w][:, 1] for w in windows]
+        owner = torch.from_numpy(np.repeat(np.arange(len(rows)), [len(r) for r in rows]))
+        states = flat[torch.from_numpy(np.concatenate(rows).astype(np.int64))]
+        n = torch.bincount(owner, minlength=len(rows)).unsqueeze(1).to(states.dtype)
+        mean = torch.zeros(len(rows), states.shape[1]).index_add_(0, owner, states) / n
+        var = torch.zeros_like(mean).index_add_(0, owner, (states - mean[owner]) ** 2) / n
+        return torch.cat([mean, var.clamp_min(1e-12).sqrt()], 1)  # rows are layer after layer: means, then stds
+
+    def forward(self, steps: Steps, windows: Sequence[int]) -> torch.Tensor:
+        return self.head(self.head_norm(self.pooled(steps, windows))).squeeze(-1)
+
+
+def features(model: TopBlocks, steps: Steps, chunk: int = 64) -> np.ndarray:
+    """(N, 2 * 5 * 384) v of every window, in ``LayerStates``' pooled layout (means of layers 0..4, then stds)."""
+    model.eval()
+    with torch.inference_mode():
+        top = np.concatenate(
+            [
+                model.pooled(steps, range(i, min(i + chunk, len(steps.heard)))).numpy()
+                for i in range(0, len(steps.heard), chunk)
+            ]
+        )
+    k, t = model.frozen + 1, LAYERS - model.frozen - 1
+    fm, fs = np.split(steps.frozen_pooled, 2, axis=1)
+    tm, ts = np.split(top, 2, axis=1)
+    assert fm.shape[1] == k * DIM and tm.shape[1] == t * DIM
+    return np.concatenate([fm, tm, fs, ts], axis=1).astype(np.float64)
+
+
+def _batches(steps: Steps, idx: np.ndarray, cfg: TuneConfig, rng: np.random.Generator) -> list[list[int]]:
+    """Chunks of consecutive windows of one stream, shuffled, ``chunks_per_batch`` to a batch."""
+    chunks, run = [], []
+    for i in idx:
+        if run and (steps.stream[i] != steps.stream[run[-1]] or len(run) == cfg.windows_per_chunk):
+            chunks.append(run)
+            run = []
+        run.append(int(i))
+    chunks += [run] if run else []
+    order = rng.permutation(len(chunks))
+    return [
+        sum((chunks[j] for j in order[b : b + cfg.chunks_per_batch]), [])
+        for b in range(0, len(order), cfg.chunks_per_batch)
+    ]
+
+
+def _valid_mae(model: TopBlocks, steps: Steps, idx: np.ndarray, weight: np.ndarray) -> float:
+    model.eval()
+    with torch.inference_mode():
+        y = np.concatenate([model(steps, idx[i : i + 64]).numpy() for i in range(0, len(idx), 64)])
+    return float(np.average(np.abs(y - steps.windows.label[idx]), weights=weight))
+
+
+def tune(
+    encoder: WhisperEncoder, steps: Steps, lr: float, cfg: TuneConfig, log: Callable[[str], None] = print
+) -> tuple[TopBlocks, list[float]]:
+    """The top blocks trained on the training speakers at ``lr``; the epoch with the lowest validation MAE kept."""
+    torch.manual_seed(cfg.seed)
+    rng = np.random.default_rng(cfg.seed)
+    w = steps.windows
+    train, valid = np.flatnonzero(w.split == "train"), np.flatnonzero(w.split == "valid")
+    weight = np.zeros(len(w))  # sides balanced within each split, as the ridge reader's fit and choice weigh them
+    weight[train] = balanced_weights(w.label[train], w.weight[train])
+    cv = balanced_weights(w.label[valid], w.weight[valid])
+    model = TopBlocks(encoder, cfg.frozen)
+    body = [p for n, p in model.named_parameters() if not n.startswith("head")]
+    opt = torch.optim.AdamW(
+        [{"params": body, "lr": lr}, {"params": model.head.parameters(), "lr": cfg.head_lr}],
+        weight_decay=cfg.weight_decay,
+    )
+    history = [_valid_mae(model, steps, valid, cv)]  # epoch 0: the frozen blocks under a zero head
+    best, best_state, since = history[0], copy.deepcopy(model.state_dict()), 0
+    for epoch in range(1, cfg.epochs + 1):
+        model.train()
+        t0 = time.perf_counter()
+        for batch in _batches(steps, train, cfg, rng):
+            y = model(steps, batch)
+            cw = torch.from_numpy(weight[batch]).float()
+            loss = (cw * (y - torch.from_numpy(w.label[batch]).float()) ** 2).sum() / cw.sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        history.append(_valid_mae(model, steps, valid, cv))
+        log(f"  lr {lr:g} epoch {epoch}: validation MAE {history[-1]:.4f} ({time.perf_counter() - t0:.0f} s)")
+        if history[-1] < best:
+            best, best_state, since = history[-1], copy.deepcopy(model.state_dict()), 0
+        elif (since := since + 1) >= cfg.patience:
+            break
+    model.load_state_dict(best_state)
+    return model, history
+
+
+class TunedVoiceReader(LayerVoiceReader):
+    """The layer reader over an encoder whose top blocks were tuned (``encoder_state``: the whole encoder's)."""
+
+    NAME = "voice reader over a tuned encoder"
+    FORMAT = "streammsa.voice_reader_tuned/1"
+    encoder_state: dict[str, torch.Tensor] | None = None
+
+    @property
+    def CACHE_TAG(self) -> str:  # noqa: N802 (the readers' class constant, per tuned encoder here)
+        digest = hashlib.sha256()
+        for k, v in sorted((self.encoder_state or {}).items()):
+            digest.update(k.encode() + v.numpy().tobytes())
+        return f"-tuned-{digest.hexdigest()[:12]}"
+
+    def states(self) -> LayerStates:  # type: ignore[override]
+        s = LayerStates()
+        if self.encoder_state is not None:
+            s.encoder.load_state_dict(self.encoder_state)
+        return s
+
+
+def encoder_with(encoder: WhisperEncoder, top: TopBlocks) -> dict[str, torch.Tensor]:
+    """The whole encoder's state with the tuned blocks and norm in place of its own."""
+    state = {k: v.clone() for k, v in encoder.state_dict().items()}
+    for k, v in top.state_dict().items():
+        if k.startswith("blocks."):
+            i, rest = k.split(".", 2)[1:]
+            state[f"blocks.{int(i) + top.frozen}.{rest}"] = v.clone()
+        elif k.startswith("norm."):
+            state[k] = v.clone()
+    return state
+
+
+def ridge_reader(steps: Steps, x: np.ndarray, meta: dict[str, Any]) -> tuple[TunedVoiceReader, dict[str, Any]]:
+    """The voice reader's own fit over v: strength on validation, refitted on train + validation, test once."""
+    rows = dataclasses.replace(steps.windows, x=x)
+    split = {s: rows.where(rows.split == s) for s in ("train", "valid", "test")}
+    alpha, maes = choose_alpha(split["train"], split["valid"])
+    cols = layer_columns(tuple(range(LAYERS)))
+    reader = fit(rows.where(rows.split != "test"), alpha, meta | {"columns": cols}, kind=TunedVoiceReader)
+    test = split["test"]
+    scored = {"all": score(reader, test)} | {
+        c: score(reader, test.where(test.corpus == c)) for c in ("ravdess", "emodb")
+    }
+    return reader, {
+        "alpha": alpha,
+        "valid_mae": maes[alpha],
+        "test": {k: dataclasses.asdict(s) for k, s in scored.items()},
+    }
+
+
+def window_cache(steps: Steps, x: np.ndarray) -> dict[str, np.ndarray]:
+    """v of every window by stream, as ``read_streams`` caches a kind of states (the conflict evaluation reads each
+    speaker's typicality from it)."""
+    return {g: x[steps.stream == g].astype(np.float32) for g in dict.fromkeys(steps.stream.tolist())}
+
+
+def save_window_cache(path: Path, steps: Steps, x: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **window_cache(steps, x))
