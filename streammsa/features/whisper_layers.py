@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -156,11 +157,18 @@ class LayerStates(VoiceStates):
             if n == 0:
                 out.append(np.zeros((0, self.dim), np.float32))
                 continue
-            mel = self._mel(np.asarray(x[: n * STATE], np.float32), padding=0)[:, : 2 * n]
             with torch.inference_mode():
-                layers = self.encoder.layers(torch.from_numpy(np.ascontiguousarray(mel[None], np.float32)))[0]
+                layers = self.encoder.layers(stretch_mel(self._mel, x))[0]
             out.append(layers[:, :n].permute(1, 0, 2).reshape(n, self.dim).numpy())
         return out
+
+
+def stretch_mel(extractor: Any, x: np.ndarray) -> torch.Tensor:
+    """(1, 80, 2T) log-mel of a stretch's whole 20-ms states (faster-whisper's ``FeatureExtractor``, unpadded), as
+    the encoder reads it."""
+    n = len(x) // STATE
+    mel = extractor(np.asarray(x[: n * STATE], np.float32), padding=0)[:, : 2 * n]
+    return torch.from_numpy(np.ascontiguousarray(mel[None], np.float32))
 
 
 def layer_columns(layers: Sequence[int], per_layer: int = DIM) -> np.ndarray:

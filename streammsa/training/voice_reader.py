@@ -63,6 +63,10 @@ class Windows:
     def __len__(self) -> int:
         return len(self.label)
 
+    @staticmethod
+    def concat(parts: Sequence[Windows]) -> Windows:
+        return Windows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Windows.__dataclass_fields__))
+
 
 def stream_groups(items: Sequence[PoolItem]) -> dict[str, list[PoolItem]]:
     """Clips joined into one stream per speaker and label (RAVDESS: actor, emotion and intensity; EmoDB: speaker
@@ -143,23 +147,21 @@ def window_rows(
     """The monitor's windows (4 s every 1 s) over every stream of ``stream_groups``, labelled by their group."""
     groups = stream_groups(items)
     stored = read_streams({g: [it.path for it in its] for g, its in groups.items()}, cache, log=log, states=states)
-    parts = []
-    for g, its in groups.items():
-        x = stored[g]
-        first = its[0]
-        n = len(x)
-        parts.append(
-            Windows(
-                x=x.astype(np.float64),
-                label=np.full(n, first.label),
-                weight=np.full(n, float(np.mean([it.confidence for it in its]))),
-                emotion=np.full(n, first.emotion or "", dtype=object),
-                speaker=np.full(n, first.group, dtype=object),
-                corpus=np.full(n, first.corpus, dtype=object),
-                split=np.full(n, first.split, dtype=object),
-            )
-        )
-    return Windows(*(np.concatenate([getattr(p, f) for p in parts]) for f in Windows.__dataclass_fields__))
+    return Windows.concat([group_windows(its, stored[g]) for g, its in groups.items()])
+
+
+def group_windows(its: Sequence[PoolItem], x: np.ndarray) -> Windows:
+    """Rows ``x`` of one stream's windows, labelled by its group (``stream_groups``: one speaker and label)."""
+    first, n = its[0], len(x)
+    return Windows(
+        x=np.asarray(x, np.float64),
+        label=np.full(n, first.label),
+        weight=np.full(n, float(np.mean([it.confidence for it in its]))),
+        emotion=np.full(n, first.emotion or "", dtype=object),
+        speaker=np.full(n, first.group, dtype=object),
+        corpus=np.full(n, first.corpus, dtype=object),
+        split=np.full(n, first.split, dtype=object),
+    )
 
 
 def clip_readings(reader: VoiceReader, items: Sequence[PoolItem], cache: Path) -> dict[str, float]:

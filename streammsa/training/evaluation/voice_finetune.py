@@ -36,10 +36,18 @@ from torch import nn
 from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.datasets.items import PoolItem
 from streammsa.features.voice_states import DIM, STATE, VoiceStates, VoiceStatesConfig
-from streammsa.features.whisper_layers import LAYERS, LayerStates, WhisperEncoder, layer_columns
+from streammsa.features.whisper_layers import LAYERS, LayerStates, WhisperEncoder, layer_columns, stretch_mel
 from streammsa.training.evaluation.voice_layers import LayerVoiceReader
 from streammsa.training.ridge_reader import balanced_weights
-from streammsa.training.voice_reader import Windows, choose_alpha, fit, heard_windows, score, stream_groups
+from streammsa.training.voice_reader import (
+    Windows,
+    choose_alpha,
+    fit,
+    group_windows,
+    heard_windows,
+    score,
+    stream_groups,
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,8 @@ class _StepIndex(VoiceStates):
             if n == 0:
                 out.append(np.zeros((0, 2), np.float32))
                 continue
-            mel = self._mel(np.asarray(x[: n * STATE], np.float32), padding=0)[:, : 2 * n]
             with torch.inference_mode():
-                layers = self.encoder.layers(torch.from_numpy(np.ascontiguousarray(mel[None], np.float32)), self.frozen)
+                layers = self.encoder.layers(stretch_mel(self._mel, x), self.frozen)
             out.append(np.stack([np.full(n, len(self.kept)), np.arange(n)], 1).astype(np.float32))
             self.kept.append(layers[0, :, :n].numpy())
         return out
@@ -106,32 +113,30 @@ def read_steps(
     vad, t0 = VoiceActivity(), time.perf_counter()
     top_input: list[np.ndarray] = []
     heard_all: list[np.ndarray] = []
-    pooled_rows, labels, streams = [], [], []
+    parts, heard_all, streams = [], [], []
     groups = stream_groups(items)
     for n, (g, its) in enumerate(groups.items()):
         audio = np.concatenate([decode_audio_file(it.path) for it in its])
         index = _StepIndex(encoder, frozen)
+        rows = []
         for heard in heard_windows(index.extract(audio), vad.detect(audio), len(audio) / SAMPLE_RATE):
             step, pos = heard[:, 0].astype(int), heard[:, 1].astype(int)
             states = np.stack([index.kept[s][:, p] for s, p in zip(step, pos)], 1).astype(np.float64)  # (K+1, n, D)
-            pooled_rows.append(np.concatenate([states.mean(1).ravel(), states.std(1).ravel()]).astype(np.float32))
+            rows.append(np.concatenate([states.mean(1).ravel(), states.std(1).ravel()]).astype(np.float32))
             heard_all.append(np.stack([step + len(top_input), pos], 1))
-            labels.append(its)
-            streams.append(g)
+        parts.append(group_windows(its, np.asarray(rows, np.float32).reshape(-1, 2 * (frozen + 1) * DIM)))
+        streams += [g] * len(rows)
         top_input += [k[-1] for k in index.kept]
         if (n + 1) % 50 == 0:
             log(f"  streams {n + 1}/{len(groups)}, {len(top_input)} steps ({time.perf_counter() - t0:.0f} s)")
-    first = [its[0] for its in labels]
-    windows = Windows(
-        x=np.zeros((len(first), 0)),
-        label=np.array([it.label for it in first], np.float64),
-        weight=np.array([float(np.mean([it.confidence for it in its])) for its in labels]),
-        emotion=np.array([it.emotion or "" for it in first], dtype=object),
-        speaker=np.array([it.group for it in first], dtype=object),
-        corpus=np.array([it.corpus for it in first], dtype=object),
-        split=np.array([it.split for it in first], dtype=object),
+    windows = Windows.concat(parts)  # x: the frozen layers' pooled states until ``features`` adds the rest
+    return Steps(
+        top_input,
+        heard_all,
+        windows.x,
+        dataclasses.replace(windows, x=np.zeros((len(windows), 0))),
+        np.array(streams, dtype=object),
     )
-    return Steps(top_input, heard_all, np.asarray(pooled_rows), windows, np.array(streams, dtype=object))
 
 
 class TopBlocks(nn.Module):
