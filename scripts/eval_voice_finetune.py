@@ -8,16 +8,14 @@ the encoder's frozen lower layers; the top blocks are trained on the training sp
 grid, the rate and epoch chosen on the validation speakers; the reader's ridge is then fitted over every layer's
 pooled states, beside the same fit over the frozen encoder, test speakers scored once; the tuned reader is read into
 the conflict signal in place of the shipped voice reader, beside the shipped one (``--no-conflict`` skips both).
-Method: streammsa/training/evaluation/voice_finetune.py. About an hour on 2 cores.
+Method: streammsa/training/voice_tuning.py. About an hour on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -28,18 +26,18 @@ from streammsa.datasets.items import list_items
 from streammsa.errors import StreamMSAError
 from streammsa.features.whisper_layers import WhisperEncoder
 from streammsa.training.evaluation.scoring import clean
-from streammsa.training.evaluation.voice_finetune import (
-    TopBlocks,
-    TuneConfig,
-    encoder_with,
-    features,
-    read_steps,
-    ridge_reader,
-    save_window_cache,
-    tune,
-)
 from streammsa.training.evaluation.voice_layers import add_experiment_options, signal_comparison
 from streammsa.training.voice_reader import CORPORA
+from streammsa.training.voice_tuning import (
+    TopBlocks,
+    TuneConfig,
+    features,
+    ridge_reader,
+    save_window_cache,
+    steps_cached,
+    tune,
+    tuned_part,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lrs", default=",".join(f"{x:g}" for x in TuneConfig.lrs), help="learning rates to try")
     p.add_argument("--epochs", type=int, default=TuneConfig.epochs)
     p.add_argument("--patience", type=int, default=TuneConfig.patience, help="epochs without a validation gain")
-    p.add_argument("--save-encoder", type=Path, help="write the tuned encoder's state (torch) here")
+    p.add_argument("--save-encoder", type=Path, help="write the tuned blocks' weights (torch.save of a dict) here")
     p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE.parent / "voice_reader")
     a = p.parse_args(argv)
     lrs = tuple(float(x) for x in a.lrs.split(","))
@@ -59,18 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     res["config"] = cfg.__dict__
     try:
         encoder = WhisperEncoder.from_ctranslate2(assets.whisper_tiny_en() / "model.bin")
-        cache = a.cache_dir.expanduser() / f"window-steps-frozen{cfg.frozen}.pkl"
-        t0 = time.perf_counter()
-        if cache.is_file():
-            steps = pickle.loads(cache.read_bytes())
-        else:
-            items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
-            steps = read_steps(items, encoder, cfg.frozen)
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_bytes(pickle.dumps(steps, protocol=5))
-        print(
-            f"{len(steps.heard)} windows, {len(steps.top_input)} steps ({time.perf_counter() - t0:.0f} s)", flush=True
-        )
+        items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
+        steps = steps_cached(items, encoder, cfg.frozen, a.cache_dir.expanduser())
 
         _, res["frozen"] = ridge_reader(steps, features(TopBlocks(encoder, cfg.frozen), steps), {})
         print(f"frozen encoder: {json.dumps(clean(res['frozen']['test']['all']))}", flush=True)
@@ -83,11 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         model, history = runs[lr]
         res["chosen"] = {"lr": lr, "epoch": int(min(range(len(history)), key=history.__getitem__))}
         x = features(model, steps)
-        reader, res["tuned"] = ridge_reader(steps, x, {"lr": lr, "frozen": cfg.frozen})
-        reader.encoder_state = encoder_with(encoder, model)
+        reader, res["tuned"] = ridge_reader(steps, x, {"lr": lr, "frozen": cfg.frozen}, tuned_part(model))
         if a.save_encoder:
             a.save_encoder.parent.mkdir(parents=True, exist_ok=True)
-            torch.save(reader.encoder_state, a.save_encoder)
+            torch.save(reader.tuned_encoder, a.save_encoder)
         print(f"tuned (lr {lr:g}): {json.dumps(clean(res['tuned']['test']['all']))}", flush=True)
         if not a.no_conflict:
             save_window_cache(a.cache_dir.expanduser() / f"window-speech-states{reader.CACHE_TAG}.npz", steps, x)

@@ -22,6 +22,7 @@ from pathlib import Path
 from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.datasets.items import list_items
 from streammsa.errors import StreamMSAError
+from streammsa.features.whisper_layers import LayerStates
 from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import (
     LayerVoiceReader,
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
         t0 = time.perf_counter()
-        rows = window_rows(items, a.cache.expanduser(), states=LayerVoiceReader.states)
+        rows = window_rows(items, a.cache.expanduser(), states=LayerStates)
         print(f"{len(rows)} windows read ({time.perf_counter() - t0:.0f} s)", flush=True)
         res = {"command": "python scripts/eval_voice_layers.py " + " ".join(sys.argv[1:] if argv is None else argv)}
         res["layers"] = compare_layers(rows)

@@ -140,7 +140,7 @@ def check_readers() -> list[Check]:
         ("text", "words", text_reader.load_reader, text_reader.default_path,
          lambda r: f"top {r.top_layers} MiniLM layers fine-tuned"),
         ("voice", "voice", voice_reader.load_voice_reader, voice_reader.default_path,
-         lambda r: f"ridge over Whisper states (alpha {r.meta['alpha']:g})"),
+         lambda r: r.describe()),
         ("face", "face", face_reader.load_face_reader, face_reader.default_path,
          lambda r: r.describe()),
     )  # fmt: skip

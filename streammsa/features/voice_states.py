@@ -1,4 +1,6 @@
-"""Whisper encoder states of a voice, every 20 ms, streaming: what the voice reader reads.
+"""Whisper encoder states of a voice, every 20 ms, streaming: what the voice reader reads (the encoder's last layer,
+by CTranslate2; the shipped reader reads every layer with its tuned blocks, ``whisper_layers.LayerStates``, which
+streams the same way through this class).
 
 The 44-d prosody carries little valence to speakers it never heard; the states of the Whisper tiny.en
 encoder (shipped for speech recognition) carry much more (docs/live-results.md, session 5). The encoder

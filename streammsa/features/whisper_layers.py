@@ -15,7 +15,7 @@ voice reader is measured by ``training/evaluation/voice_layers.py`` (docs/result
 from __future__ import annotations
 
 import struct
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -136,11 +136,17 @@ class WhisperEncoder(nn.Module):
 
 class LayerStates(VoiceStates):
     """``VoiceStates`` with every layer: each 20-ms state is the five layers side by side ((T, 5 * 384), layer
-    after layer), read by the torch encoder in float32 with the same mel frames, steps and context."""
+    after layer), read by the torch encoder in float32 with the same mel frames, steps and context. ``tuned``: some
+    of the encoder's weights in place of the shipped ones (the voice reader's tuned top blocks, by state-dict key)."""
 
     dim = LAYERS * DIM
 
-    def __init__(self, model_dir: str | Path | None = None, config: VoiceStatesConfig | None = None) -> None:
+    def __init__(
+        self,
+        model_dir: str | Path | None = None,
+        config: VoiceStatesConfig | None = None,
+        tuned: Mapping[str, Any] | None = None,
+    ) -> None:
         from faster_whisper.feature_extractor import FeatureExtractor
 
         from streammsa import assets
@@ -148,6 +154,12 @@ class LayerStates(VoiceStates):
         self.config = config or VoiceStatesConfig()
         self.model_dir = Path(model_dir) if model_dir is not None else assets.whisper_tiny_en()
         self.encoder = WhisperEncoder.from_ctranslate2(self.model_dir / "model.bin")
+        if tuned:
+            own = self.encoder.state_dict()
+            if unknown := sorted(set(tuned) - set(own)):
+                raise ValueError(f"not weights of the Whisper encoder: {', '.join(unknown[:3])}")
+            own.update({k: torch.as_tensor(np.asarray(v, np.float32)) for k, v in tuned.items()})
+            self.encoder.load_state_dict(own)
         self._mel = FeatureExtractor(feature_size=80)
 
     def encode_many(self, stretches: Sequence[np.ndarray]) -> list[np.ndarray]:

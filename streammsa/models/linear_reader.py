@@ -30,6 +30,7 @@ class LinearReader:
     BASE = ""  # the model its features come from (named in errors)
     FILENAME = ""  # the shipped file's name under models/
     MIN_ROWS = 1  # fewer rows in a window than this: too little to read (NaN)
+    EXTRA_PREFIX = ""  # arrays of the file named so are the kind's own (``extra_arrays`` / ``load_extra``)
 
     @staticmethod
     def pool(rows: np.ndarray) -> np.ndarray:
@@ -102,6 +103,13 @@ class LinearReader:
         """(N, D) standardised vectors -> (N,) readings."""
         return z @ self.w + self.b  # r = w . (v - mu) / sigma + b
 
+    def extra_arrays(self) -> dict[str, np.ndarray]:
+        """What a kind of reader stores beside the regression (names start with ``EXTRA_PREFIX``)."""
+        return {}
+
+    def load_extra(self, arrays: dict[str, np.ndarray]) -> None:
+        """``extra_arrays`` of a loaded file."""
+
     def save(self, path: str | Path, base_file: Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -115,6 +123,7 @@ class LinearReader:
                 w=self.w.astype(np.float32),
                 b=np.asarray(self.b),
                 **(self.typicality.arrays() if self.typicality is not None else {}),
+                **self.extra_arrays(),
             )
         return path
 
@@ -128,6 +137,7 @@ class LinearReader:
                 header = json.loads(str(z["header"]))
                 parts = {k: z[k] for k in ("mu", "sigma", "w", "b")}
                 typicality = Typicality.from_arrays({k: z[k] for k in z.files if k.startswith("typicality_")})
+                extra = {k: z[k] for k in z.files if k.startswith(cls.EXTRA_PREFIX)} if cls.EXTRA_PREFIX else {}
         except (ValueError, KeyError, OSError) as exc:
             raise InputError(f"{path} is not a streammsa {cls.NAME}: refit it with {cls.SCRIPT}") from exc
         if header.get("format") not in (cls.FORMAT, *cls.OLDER_FORMATS):
@@ -139,4 +149,5 @@ class LinearReader:
             )
         reader = cls(parts["mu"], parts["sigma"], parts["w"], parts["b"], header.get("meta", {}))
         reader.typicality = typicality
+        reader.load_extra(extra)
         return reader

@@ -63,8 +63,9 @@ class Components:
     voice_activity: Any = None  # Silero VAD: where a voice carries evidence (built on first use when None)
     release: threading.Event | None = None  # set: loads waiting for the first reading start now
     text_reader: Any = None  # models/text_reader.py: the text reading (None: the model's text head)
-    # features/voice_states.py + models/voice_reader.py: the voice reading (None: the model's voice head)
+    # models/voice_reader.py and the encoder states it reads: the voice reading (None: the model's voice head)
     voice_states: Any = None
+    voice_states_dim: int | None = None  # their width, known before they load (None: ask ``voice_states``)
     voice_reader: Any = None
     # models/face_reader.py: the face reader, read beside the face head by the conflict signal (None: not loaded)
     face_reader: Any = None
@@ -118,13 +119,15 @@ class Components:
         audio = Loading("audio extractor", lambda: AudioFeatureExtractor.from_spec(spec.audio))
         first_reading: tuple[Loading, ...] = (face, voice, audio)
         # the voice reading: the Whisper encoder's states of each second of audio (a window waits for them)
-        states, voice_reader = None, None
+        states, voice_reader, states_dim = None, None, None
         if config.voice_reader != "head":
-            from streammsa.features.voice_states import VoiceStates
+            from streammsa.models.voice_reader import file_states_dim
 
-            states = Loading("voice states", VoiceStates)
             voice_reader = Loading("voice reader", lambda: _linear_reader(config.voice_reader, "voice"))
-            first_reading = (*first_reading, states, voice_reader)
+            # the encoder the reader reads (its tuned blocks are in the reader's file)
+            states = Loading("voice states", lambda: voice_reader.get().states(), after=(voice_reader,))
+            states_dim = file_states_dim(_reader_path(config.voice_reader, "voice"))
+            first_reading = (*first_reading, voice_reader, states)
         # the face reader, shown or read beside the head (a small file: loaded beside the first reading's parts)
         face_choice = None if config.face_reader == "head" else config.face_reader
         face_reader = Loading("face reader", lambda: _linear_reader(face_choice, "face"))
@@ -154,6 +157,7 @@ class Components:
             release=hold,
             text_reader=reader,
             voice_states=states,
+            voice_states_dim=states_dim,
             voice_reader=voice_reader,
             face_reader=face_reader,
             face_shown=config.face_reader != "head",

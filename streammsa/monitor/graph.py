@@ -25,7 +25,6 @@ from streammsa.engine.windowing import WindowScheduler
 from streammsa.features.cache import FeatureCache, TextSegmentCache
 from streammsa.features.vision import RateGate, analysed_fps
 from streammsa.features.voice_activity import VoiceActivity
-from streammsa.features.voice_states import DIM as VOICE_STATES_DIM
 from streammsa.monitor.components import Components
 from streammsa.monitor.config import MonitorConfig
 from streammsa.monitor.latency import LatencyClock
@@ -202,7 +201,8 @@ def wire(
         graph.speech_worker = VoiceActivityWorker(vad, graph.caches["speech"], scheduler, audio_queue)
         if reads_voice:
             # audio -> Whisper encoder states every 20 ms: what the voice reading reads
-            graph.caches["voice_states"] = FeatureCache(VOICE_STATES_DIM, CACHE_HORIZON_S, name="voice_states")
+            dim = components.voice_states_dim or components.voice_states.dim
+            graph.caches["voice_states"] = FeatureCache(dim, CACHE_HORIZON_S, name="voice_states")
             graph.voice_states_worker = VoiceStatesWorker(
                 components.voice_states,
                 graph.caches["voice_states"],

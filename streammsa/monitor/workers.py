@@ -474,8 +474,8 @@ class VoiceActivityWorker(AudioTrackWorker):
 
 
 class VoiceStatesWorker(AudioTrackWorker):
-    """Whisper encoder states every 20 ms (features/voice_states.py) -> the "voice_states" cache: what the voice
-    reader reads (models/voice_reader.py)."""
+    """Whisper encoder states every 20 ms (the voice reader's ``states()``: every layer with its tuned blocks,
+    features/whisper_layers.py) -> the "voice_states" cache: what the voice reader reads (models/voice_reader.py)."""
 
     def __init__(
         self, states: Any, cache: FeatureCache, scheduler: WindowScheduler, maxsize: int, hold_s: float = 0.0

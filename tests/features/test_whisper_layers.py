@@ -64,3 +64,15 @@ def test_pooled_columns_are_picked_layer_by_layer(layer_states, speech):
     for layer in range(LAYERS):
         alone = pooled(states[:, layer * DIM : (layer + 1) * DIM])
         np.testing.assert_allclose(both[layer_columns((layer,))], alone, rtol=1e-5, atol=1e-6)
+
+
+def test_tuned_weights_replace_only_their_own_and_others_are_refused(layer_states, speech):
+    """The voice reader's tuned blocks (``LayerStates(tuned=...)``): the layers below them read as before, the
+    tuned ones differently; a name that is not one of the encoder's weights is refused, not ignored."""
+    top = {k: v.numpy() + 0.05 for k, v in layer_states.encoder.state_dict().items() if k.startswith("blocks.3.")}
+    tuned = LayerStates(tuned=top)
+    before, after = layer_states.encode(speech[:64000]), tuned.encode(speech[:64000])
+    np.testing.assert_array_equal(after[:, : 4 * DIM], before[:, : 4 * DIM])  # the stem and blocks 1-3
+    assert np.abs(after[:, 4 * DIM :] - before[:, 4 * DIM :]).max() > 0.1
+    with pytest.raises(ValueError, match="not weights of the Whisper encoder"):
+        LayerStates(tuned={"blocks.9.qkv.weight": np.zeros(1)})

@@ -85,7 +85,7 @@ def reading_sources(readers: dict[str, Any]) -> dict[str, str]:
         "text_reading": "the model's text head" if text is None else f"text reader {text.meta.get('chosen', '')}",
         "voice_reading": "the model's voice head"
         if voice is None
-        else f"voice reader (ridge alpha {voice.meta.get('alpha', '?')}, per source clip; its confidence the "
+        else f"voice reader ({voice.describe()}, per source clip; its confidence the "
         f"speaker's typicality{'' if voice.typicality is not None else ' (none stored: 1)'})",
         "face_reading": face_reading,
     }

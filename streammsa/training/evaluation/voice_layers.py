@@ -18,8 +18,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from streammsa.features.whisper_layers import LayerStates, layer_columns
 from streammsa.models.voice_reader import VoiceReader
 from streammsa.training.voice_reader import Windows, choose_alpha, fit, score
@@ -42,12 +40,11 @@ class LayerVoiceReader(VoiceReader):
     FORMAT = "streammsa.voice_reader_layers/1"
     CACHE_TAG = "-layers"
 
-    @staticmethod
-    def states() -> LayerStates:
-        return LayerStates()
+    def states(self) -> LayerStates:
+        return LayerStates(tuned=self.tuned_encoder)
 
-    def standardised(self, v: np.ndarray) -> np.ndarray:
-        return super().standardised(np.asarray(v)[:, self.meta["columns"]])
+    def describe(self) -> str:
+        return f"ridge over Whisper layers {self.meta.get('layers', 'all')} (alpha {self.meta.get('alpha', 0):g})"
 
 
 def of_layers(rows: Windows, layers: tuple[int, ...]) -> Windows:

@@ -1,6 +1,6 @@
-"""The encoder's top blocks tuned for the voice reading (training/evaluation/voice_finetune.py): the cached steps read
-what the layer reader reads, tuning keeps its best validation epoch and moves only the top blocks, and the tuned
-reader's own states (what the conflict evaluation reads clips with) are the tuned model's."""
+"""The encoder's top blocks tuned for the voice reading (training/voice_tuning.py): the cached steps read what the
+layer reader reads, tuning keeps its best validation epoch and moves only the top blocks, and the tuned reader's own
+states (what the monitor and the conflict evaluation read voices with) are the tuned model's, after a save and load."""
 
 from __future__ import annotations
 
@@ -13,18 +13,19 @@ import torch
 from streammsa import assets
 from streammsa.datasets.items import list_items
 from streammsa.features.whisper_layers import LayerStates, WhisperEncoder
-from streammsa.training.evaluation.voice_finetune import (
-    TopBlocks,
-    TuneConfig,
-    TunedVoiceReader,
-    _valid_mae,
-    encoder_with,
-    features,
-    read_steps,
-    tune,
-)
+from streammsa.models.voice_reader import VoiceReader, file_states_dim
 from streammsa.training.ridge_reader import balanced_weights
 from streammsa.training.voice_reader import stream_groups, window_rows
+from streammsa.training.voice_tuning import (
+    TopBlocks,
+    TuneConfig,
+    _valid_mae,
+    features,
+    read_steps,
+    ridge_reader,
+    tune,
+    tuned_part,
+)
 
 FROZEN = 2
 
@@ -63,10 +64,10 @@ def test_tuning_keeps_its_best_validation_epoch_and_moves_only_the_top(steps, en
     weight = balanced_weights(steps.windows.label[valid], steps.windows.weight[valid])
     assert len(history) == 3 and history[0] > min(history)  # the head alone already beats a zero reading
     assert _valid_mae(model, steps, valid, weight) == pytest.approx(min(history), abs=1e-6)
-    state = encoder_with(encoder, model)
+    state = tuned_part(model)
     before = encoder.state_dict()
-    assert all(torch.equal(state[k], before[k]) for k in before if not k.startswith(("blocks.2", "blocks.3", "norm")))
-    assert any(not torch.equal(state[k], before[k]) for k in before if k.startswith("blocks.3"))
+    assert set(state) == {k for k in before if k.startswith(("blocks.2.", "blocks.3.", "norm."))}
+    assert any(not np.array_equal(state[k], before[k].numpy()) for k in state if k.startswith("blocks.3"))
 
 
 def test_the_tuned_readers_states_are_the_tuned_models(steps, items, encoder, tmp_path):
@@ -74,14 +75,28 @@ def test_the_tuned_readers_states_are_the_tuned_models(steps, items, encoder, tm
     with torch.no_grad():  # a visible change to the top blocks, as tuning makes
         for p in model.blocks.parameters():
             p.add_(0.05 * torch.randn_like(p))
-    reader = TunedVoiceReader(np.zeros(1), np.ones(1), np.zeros(1), 0.0, {})
-    reader.encoder_state = encoder_with(encoder, model)
-    untuned = TunedVoiceReader(np.zeros(1), np.ones(1), np.zeros(1), 0.0, {})
-    untuned.encoder_state = encoder.state_dict()
-    assert reader.CACHE_TAG.startswith("-tuned-") and untuned.CACHE_TAG.startswith("-tuned-")
-    assert reader.CACHE_TAG != untuned.CACHE_TAG  # each tuned encoder's clip readings are cached apart
-    rows = window_rows(items, tmp_path / "tuned.npz", log=lambda _: None, states=reader.states)
-    frozen = features(TopBlocks(encoder, FROZEN), steps)
     tuned = features(model, steps)
+    fitted, _ = ridge_reader(_all_splits(steps), tuned, {"fitted": "test"}, tuned_part(model))
+    path = fitted.save(tmp_path / "voice_reader.npz", VoiceReader.base_file())
+    reader = VoiceReader.load_default(path)  # the tuned blocks travel in the reader's file
+    assert reader.CACHE_TAG.startswith("-tuned-") and reader.CACHE_TAG == fitted.CACHE_TAG
+    assert file_states_dim(path) == reader.states().dim == 5 * 384
+    rows = window_rows(items, tmp_path / "tuned.npz", log=lambda _: None, states=reader.states)
     np.testing.assert_allclose(tuned, rows.x, rtol=1e-4, atol=2e-4)
-    assert np.abs(tuned - frozen).max() > 0.1
+    assert np.abs(tuned - features(TopBlocks(encoder, FROZEN), steps)).max() > 0.1
+    np.testing.assert_allclose(reader.read_pooled(rows.x), fitted.read_pooled(tuned), atol=1e-3)
+
+
+def test_a_reader_without_tuned_blocks_reads_the_last_layer(tmp_path):
+    untuned = VoiceReader(np.zeros(384 * 2), np.ones(384 * 2), np.zeros(384 * 2), 0.0, {})
+    path = untuned.save(tmp_path / "voice_reader.npz", VoiceReader.base_file())
+    reader = VoiceReader.load_default(path)
+    assert reader.tuned_encoder is None and reader.CACHE_TAG == ""
+    assert file_states_dim(path) == reader.states().dim == 384  # CTranslate2's last layer, as format 1 read
+
+
+def _all_splits(steps):
+    """The two-split fixture with every third window as a test speaker's (``ridge_reader`` scores test once)."""
+    split = steps.windows.split.copy()
+    split[::3] = "test"
+    return dataclasses.replace(steps, windows=dataclasses.replace(steps.windows, split=split))

@@ -1,28 +1,27 @@
-"""The top of the Whisper encoder fine-tuned for the voice reading: how far a trained voice gets (issue #11).
+"""The top of the Whisper encoder tuned for the voice reading (the shipped voice reader's first step, issue #11).
 
-Naming the odd modality at 0.80 needs the voice's polarity ranked at about 0.97 ROC AUC with the face at 0.99
-(docs/results.md, "Session 22"); the encoder's frozen layers give 0.932 on held-out speakers ("Session 23"). Here
-the encoder's top blocks are trained on the voice reader's training speakers, on the monitor's own windows:
+The encoder's frozen layers, read by a ridge, rank held-out speakers' voices at 0.932 ROC AUC (docs/results.md,
+"Session 23"); naming the odd modality needs the voice near 0.97. So the encoder's top blocks are trained on the
+voice reader's training speakers, on the monitor's own windows:
 
     x_0..x_K = stem and blocks 1..K, frozen: read once per step as the monitor reads a stream (4 s of context)
     x_l = Block_l(x_{l-1}), l = K+1..4; x_4 <- LN(x_4)      trainable, run over each step's whole 4-s stretch
-    v = [mean_t x_{0..4} ; std_t x_{0..4}]                   over the window's speech states (the layer reader's v)
+    v = [mean_t x_{0..4} ; std_t x_{0..4}]                   over the window's speech states (the reader's v)
     y = w . LN(v_top) + b                                    a training head over the trainable layers' part of v
     L = sum_i c_i (y_i - label_i)^2 / sum_i c_i              c: label confidence, the three sides balanced
 
 Learning rate and epoch are chosen on the validation speakers' MAE (AdamW, weight decay 0.01, at most
 ``TuneConfig.epochs``, stop after ``patience`` epochs without a gain); the head is then dropped and the voice reader's
-own fit is repeated over v (ridge strength on validation, refitted on train + validation, test speakers scored once;
-``voice_layers.compare_layers``' protocol), beside the same fit over the frozen encoder in the same run. The reader
-chosen reads the conflict signal in place of the shipped one through ``TunedVoiceReader``, whose states are
-``LayerStates`` with the tuned blocks.
+own fit is made over v (``ridge_reader``: strength on validation, refitted on train + validation, test speakers
+scored once). The reader carries the tuned blocks (``tuned_part``) and reads its states through them
+(``models/voice_reader.VoiceReader.states``). ``scripts/train_voice_reader.py`` ships it;
+``scripts/eval_voice_finetune.py`` compares it with the same fit over the frozen encoder.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,8 @@ from torch import nn
 from streammsa.capture.packets import SAMPLE_RATE
 from streammsa.datasets.items import PoolItem
 from streammsa.features.voice_states import DIM, STATE, VoiceStates, VoiceStatesConfig
-from streammsa.features.whisper_layers import LAYERS, LayerStates, WhisperEncoder, layer_columns, stretch_mel
+from streammsa.features.whisper_layers import LAYERS, WhisperEncoder, layer_columns, stretch_mel
+from streammsa.models.voice_reader import VoiceReader
 from streammsa.training.evaluation.voice_layers import LayerVoiceReader
 from streammsa.training.ridge_reader import balanced_weights
 from streammsa.training.voice_reader import (
@@ -137,6 +137,24 @@ def read_steps(
         dataclasses.replace(windows, x=np.zeros((len(windows), 0))),
         np.array(streams, dtype=object),
     )
+
+
+def steps_cached(
+    items: Sequence[PoolItem], encoder: WhisperEncoder, frozen: int, cache_dir: Path, log: Callable[[str], None] = print
+) -> Steps:
+    """``read_steps``, kept in ``cache_dir`` (about 2 GB: every step's x_K) for the next run."""
+    import pickle
+
+    cache = cache_dir / f"window-steps-frozen{frozen}.pkl"
+    t0 = time.perf_counter()
+    if cache.is_file():
+        steps = pickle.loads(cache.read_bytes())
+    else:
+        steps = read_steps(items, encoder, frozen, log)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_bytes(pickle.dumps(steps, protocol=5))
+    log(f"{len(steps.heard)} windows, {len(steps.top_input)} steps ({time.perf_counter() - t0:.0f} s)")
+    return steps
 
 
 class TopBlocks(nn.Module):
@@ -267,52 +285,39 @@ def tune(
     return model, history
 
 
-class TunedVoiceReader(LayerVoiceReader):
-    """The layer reader over an encoder whose top blocks were tuned (``encoder_state``: the whole encoder's)."""
-
-    NAME = "voice reader over a tuned encoder"
-    FORMAT = "streammsa.voice_reader_tuned/1"
-    encoder_state: dict[str, torch.Tensor] | None = None
-
-    @property
-    def CACHE_TAG(self) -> str:  # noqa: N802 (the readers' class constant, per tuned encoder here)
-        digest = hashlib.sha256()
-        for k, v in sorted((self.encoder_state or {}).items()):
-            digest.update(k.encode() + v.numpy().tobytes())
-        return f"-tuned-{digest.hexdigest()[:12]}"
-
-    def states(self) -> LayerStates:  # type: ignore[override]
-        s = LayerStates()
-        if self.encoder_state is not None:
-            s.encoder.load_state_dict(self.encoder_state)
-        return s
-
-
-def encoder_with(encoder: WhisperEncoder, top: TopBlocks) -> dict[str, torch.Tensor]:
-    """The whole encoder's state with the tuned blocks and norm in place of its own."""
-    state = {k: v.clone() for k, v in encoder.state_dict().items()}
+def tuned_part(top: TopBlocks) -> dict[str, np.ndarray]:
+    """The tuned blocks' and final norm's weights under the whole encoder's state-dict keys (what the voice reader's
+    file stores: ``LayerStates(tuned=...)`` puts them in place of the shipped ones)."""
+    out = {}
     for k, v in top.state_dict().items():
         if k.startswith("blocks."):
             i, rest = k.split(".", 2)[1:]
-            state[f"blocks.{int(i) + top.frozen}.{rest}"] = v.clone()
+            out[f"blocks.{int(i) + top.frozen}.{rest}"] = v.detach().numpy().astype(np.float32).copy()
         elif k.startswith("norm."):
-            state[k] = v.clone()
-    return state
+            out[k] = v.detach().numpy().astype(np.float32).copy()
+    return out
 
 
-def ridge_reader(steps: Steps, x: np.ndarray, meta: dict[str, Any]) -> tuple[TunedVoiceReader, dict[str, Any]]:
-    """The voice reader's own fit over v: strength on validation, refitted on train + validation, test once."""
+def ridge_reader(
+    steps: Steps, x: np.ndarray, meta: dict[str, Any], tuned: dict[str, np.ndarray] | None = None
+) -> tuple[VoiceReader, dict[str, Any]]:
+    """The voice reader's own fit over v (every layer's pooled states): strength on validation, refitted on train +
+    validation, test once. ``tuned``: the encoder weights v was read with (None: the frozen encoder's layers)."""
     rows = dataclasses.replace(steps.windows, x=x)
     split = {s: rows.where(rows.split == s) for s in ("train", "valid", "test")}
     alpha, maes = choose_alpha(split["train"], split["valid"])
-    cols = layer_columns(tuple(range(LAYERS)))
-    reader = fit(rows.where(rows.split != "test"), alpha, meta | {"columns": cols}, kind=TunedVoiceReader)
+    meta = meta | {"alpha": alpha, "alphas": {f"{k:g}": round(v, 4) for k, v in maes.items()}}
+    if tuned is None:
+        meta["columns"] = layer_columns(tuple(range(LAYERS))).tolist()
+    reader = fit(rows.where(rows.split != "test"), alpha, meta, kind=VoiceReader if tuned else LayerVoiceReader)
+    reader.tuned_encoder = tuned
     test = split["test"]
     scored = {"all": score(reader, test)} | {
-        c: score(reader, test.where(test.corpus == c)) for c in ("ravdess", "emodb")
+        c: score(reader, test.where(test.corpus == c)) for c in ("ravdess", "emodb") if (test.corpus == c).any()
     }
     return reader, {
         "alpha": alpha,
+        "alphas": meta["alphas"],
         "valid_mae": maes[alpha],
         "test": {k: dataclasses.asdict(s) for k, s in scored.items()},
     }
