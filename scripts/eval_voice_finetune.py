@@ -23,19 +23,18 @@ import torch
 from streammsa import assets
 from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.datasets.items import list_items
-from streammsa.errors import StreamMSAError
 from streammsa.features.whisper_layers import WhisperEncoder
 from streammsa.training.evaluation.scoring import clean
-from streammsa.training.evaluation.voice_layers import add_experiment_options, signal_comparison
+from streammsa.training.evaluation.voice_layers import add_experiment_options, run_experiment, signal_comparison
 from streammsa.training.voice_reader import CORPORA
 from streammsa.training.voice_tuning import (
-    TopBlocks,
     TuneConfig,
     features,
+    frozen_fit,
     ridge_reader,
     save_window_cache,
     steps_cached,
-    tune,
+    tune_grid,
     tuned_part,
 )
 
@@ -53,23 +52,20 @@ def main(argv: list[str] | None = None) -> int:
     lrs = tuple(float(x) for x in a.lrs.split(","))
     cfg = TuneConfig(frozen=a.frozen, lrs=lrs, epochs=a.epochs, patience=a.patience)
     torch.set_num_threads(cfg.threads)
-    res: dict = {"command": "python scripts/eval_voice_finetune.py " + " ".join(sys.argv[1:] if argv is None else argv)}
-    res["config"] = cfg.__dict__
-    try:
+
+    def body() -> dict:
+        res: dict = {
+            "command": "python scripts/eval_voice_finetune.py " + " ".join(sys.argv[1:] if argv is None else argv)
+        }
+        res["config"] = cfg.__dict__
         encoder = WhisperEncoder.from_ctranslate2(assets.whisper_tiny_en() / "model.bin")
         items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
         steps = steps_cached(items, encoder, cfg.frozen, a.cache_dir.expanduser())
-
-        _, res["frozen"] = ridge_reader(steps, features(TopBlocks(encoder, cfg.frozen), steps), {})
+        res["frozen"] = frozen_fit(encoder, steps, cfg)
         print(f"frozen encoder: {json.dumps(clean(res['frozen']['test']['all']))}", flush=True)
-        runs = {}
-        for lr in cfg.lrs:
-            model, history = tune(encoder, steps, lr, cfg)
-            runs[lr] = (model, history)
-        res["tuning"] = {f"{lr:g}": {"valid_mae_by_epoch": h} for lr, (_, h) in runs.items()}
-        lr = min(runs, key=lambda r: min(runs[r][1]))
-        model, history = runs[lr]
-        res["chosen"] = {"lr": lr, "epoch": int(min(range(len(history)), key=history.__getitem__))}
+        model, record = tune_grid(encoder, steps, cfg)
+        res |= record
+        lr = record["chosen"]["lr"]
         x = features(model, steps)
         reader, res["tuned"] = ridge_reader(steps, x, {"lr": lr, "frozen": cfg.frozen}, tuned_part(model))
         if a.save_encoder:
@@ -80,13 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             save_window_cache(a.cache_dir.expanduser() / f"window-speech-states{reader.CACHE_TAG}.npz", steps, x)
             voices = {"shipped voice reader": None, "tuned encoder": reader}
             res["conflict"] = signal_comparison(voices, a.checkpoint, a.composed, log=lambda s: print(s, flush=True))
-    except StreamMSAError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    if a.json_out:
-        a.json_out.parent.mkdir(parents=True, exist_ok=True)
-        a.json_out.write_text(json.dumps(clean(res), indent=1) + "\n")
-    return 0
+        return res
+
+    return run_experiment(a, body)
 
 
 if __name__ == "__main__":

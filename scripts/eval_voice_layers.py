@@ -14,21 +14,19 @@ and clips, 12; each conflict evaluation, 5).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.datasets.items import list_items
-from streammsa.errors import StreamMSAError
 from streammsa.features.whisper_layers import LayerStates
-from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import (
     LayerVoiceReader,
     add_experiment_options,
     best_reader,
     compare_layers,
+    run_experiment,
     signal_comparison,
 )
 from streammsa.training.voice_reader import CORPORA, window_rows
@@ -40,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     cache = DEFAULT_CACHE.parent / "voice_reader" / f"window-speech-states{LayerVoiceReader.CACHE_TAG}.npz"
     p.add_argument("--cache", type=Path, default=cache)
     a = p.parse_args(argv)
-    try:
+
+    def body() -> dict:
         items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
         t0 = time.perf_counter()
         rows = window_rows(items, a.cache.expanduser(), states=LayerStates)
@@ -53,13 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         if not a.no_conflict:
             voices = {"shipped voice reader": None, f"layers: {name}": reader}
             res["conflict"] = signal_comparison(voices, a.checkpoint, a.composed, log=lambda s: print(s, flush=True))
-    except StreamMSAError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    if a.json_out:
-        a.json_out.parent.mkdir(parents=True, exist_ok=True)
-        a.json_out.write_text(json.dumps(clean(res), indent=1) + "\n")
-    return 0
+        return res
+
+    return run_experiment(a, body)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ RAVDESS speech, EmoDB and GRID clips joined into one stream per speaker and labe
 training speakers (learning rate and epoch chosen on the validation speakers' MAE; training/voice_tuning.py), then
 the ridge over every layer's states pooled over each window's speech (strength chosen on the validation speakers,
 refitted on train + validation, test speakers scored once; training/voice_reader.py), beside the same ridge over the
-frozen encoder. The reader's file holds the tuned blocks. About 30 minutes on 2 cores once the steps are cached
-(--cache-dir, about 2 GB; reading them first takes another 10).
+frozen encoder. The reader's file holds the tuned blocks. About 40 minutes on 2 cores once the steps are cached
+(--cache-dir, about 2 GB; reading them first took another 7-12 in session 26).
 """
 
 from __future__ import annotations
@@ -21,26 +21,25 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.datasets.items import list_items
-from streammsa.errors import StreamMSAError
 from streammsa.features.whisper_layers import WhisperEncoder
 from streammsa.file_hash import file_sha256
 from streammsa.models.voice_reader import VoiceReader
 from streammsa.paths import REPO_ROOT, shared_data
 from streammsa.training.evaluation.scoring import clean
+from streammsa.training.evaluation.voice_layers import run_experiment
 from streammsa.training.voice_reader import CORPORA, speaker_aurocs
 from streammsa.training.voice_tuning import (
-    TopBlocks,
     TuneConfig,
     features,
+    frozen_fit,
     ridge_reader,
     save_window_cache,
     steps_cached,
-    tune,
+    tune_grid,
     tuned_part,
 )
 
@@ -136,25 +135,23 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(cfg.threads)
     t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)  # noqa: E731
-    try:
+
+    def body() -> dict:
         base = VoiceReader.base_file()
         encoder = WhisperEncoder.from_ctranslate2(base)
         items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
         steps = steps_cached(items, encoder, cfg.frozen, a.cache_dir.expanduser(), log)
         res: dict = {"command": COMMAND + "".join(f" {x}" for x in (sys.argv[1:] if argv is None else argv))}
-        _, res["frozen"] = ridge_reader(steps, features(TopBlocks(encoder, cfg.frozen), steps), {})
+        res["frozen"] = frozen_fit(encoder, steps, cfg)
         log(f"frozen encoder: {json.dumps(clean(res['frozen']['test']['all']))}")
-        runs = {lr: tune(encoder, steps, lr, cfg, log) for lr in cfg.lrs}
-        res["tuning"] = {f"{lr:g}": {"valid_mae_by_epoch": h} for lr, (_, h) in runs.items()}
-        lr = min(runs, key=lambda r: min(runs[r][1]))
-        model, history = runs[lr]
-        res["chosen"] = {"lr": lr, "epoch": int(np.argmin(history))}
+        model, record = tune_grid(encoder, steps, cfg, log)
+        res |= record
         x = features(model, steps)
         tuned = tuned_part(model)
         w = steps.windows
         meta = {
-            "lr": lr,
-            "epoch": res["chosen"]["epoch"],
+            "lr": record["chosen"]["lr"],
+            "epoch": record["chosen"]["epoch"],
             "frozen_layers": cfg.frozen,
             "weight_decay": cfg.weight_decay,
             "tuned_weights": int(sum(v.size for v in tuned.values())),
@@ -170,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         reader.meta["typicality_directions"] = len(reader.typicality.basis)
         reader.meta["typicality_range"] = [round(reader.typicality.typical, 3), round(reader.typicality.limit, 3)]
         reader.meta["test"] = res["tuned"]["test"]["all"]
-        log(f"tuned (lr {lr:g}, epoch {res['chosen']['epoch']}): {json.dumps(clean(res['tuned']['test']['all']))}")
-        rows = dataclasses.replace(steps.windows, x=x)
+        log(f"tuned (lr {meta['lr']:g}, epoch {meta['epoch']}): {json.dumps(clean(res['tuned']['test']['all']))}")
+        rows = dataclasses.replace(w, x=x)
         res["per_speaker"] = speaker_aurocs(reader, rows.where(rows.split == "test"))
         reader.meta["minutes"] = (time.perf_counter() - t0) / 60
         res["meta"] = reader.meta
@@ -180,13 +177,9 @@ def main(argv: list[str] | None = None) -> int:
         save_window_cache(a.cache_dir.expanduser() / f"window-speech-states{reader.CACHE_TAG}.npz", steps, x)
         out.with_suffix(".md").write_text(card(clean(res), out))
         log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and {out.with_suffix('.md')}")
-    except StreamMSAError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    if a.json_out:
-        a.json_out.expanduser().parent.mkdir(parents=True, exist_ok=True)
-        a.json_out.expanduser().write_text(json.dumps(clean(res), indent=1) + "\n")
-    return 0
+        return res
+
+    return run_experiment(a, body)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ the training speakers first, ``training/voice_reader.py``: the ridge). The monit
 running baseline (``engine/voice_baseline.py``).
 
 The file holds the tuned blocks' weights beside the regression (format 2, ``encoder.*`` arrays; the base encoder's
-sha256 is checked at load). A file without them (format 1, sessions 5-26) reads the encoder's last layer as
+sha256 is checked at load). A file without them (format 1, until session 26) reads the encoder's last layer as
 CTranslate2 returns it (``features/voice_states.py``), and still loads.
 """
 

@@ -112,8 +112,9 @@ def read_steps(
 
     vad, t0 = VoiceActivity(), time.perf_counter()
     top_input: list[np.ndarray] = []
-    heard_all: list[np.ndarray] = []
-    parts, heard_all, streams = [], [], []
+    heard_all: list[np.ndarray] = []  # per window: (n, 2) step and position of its speech states
+    parts: list[Windows] = []
+    streams: list[str] = []
     groups = stream_groups(items)
     for n, (g, its) in enumerate(groups.items()):
         audio = np.concatenate([decode_audio_file(it.path) for it in its])
@@ -283,6 +284,27 @@ def tune(
             break
     model.load_state_dict(best_state)
     return model, history
+
+
+def tune_grid(
+    encoder: WhisperEncoder, steps: Steps, cfg: TuneConfig, log: Callable[[str], None] = print
+) -> tuple[TopBlocks, dict[str, Any]]:
+    """``tune`` at each rate of ``cfg.lrs``; the rate whose best epoch has the lowest validation MAE, its blocks at
+    that epoch, and the record: every rate's validation MAE by epoch (``tuning``) and the choice (``chosen``)."""
+    runs = {lr: tune(encoder, steps, lr, cfg, log) for lr in cfg.lrs}
+    lr = min(runs, key=lambda r: min(runs[r][1]))
+    model, history = runs[lr]
+    record = {
+        "tuning": {f"{r:g}": {"valid_mae_by_epoch": h} for r, (_, h) in runs.items()},
+        "chosen": {"lr": lr, "epoch": int(np.argmin(history))},
+    }
+    return model, record
+
+
+def frozen_fit(encoder: WhisperEncoder, steps: Steps, cfg: TuneConfig) -> dict[str, Any]:
+    """``ridge_reader``'s record over the frozen encoder's layers: the baseline the tuned blocks are measured
+    against."""
+    return ridge_reader(steps, features(TopBlocks(encoder, cfg.frozen), steps), {})[1]
 
 
 def tuned_part(top: TopBlocks) -> dict[str, np.ndarray]:

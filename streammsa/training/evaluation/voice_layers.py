@@ -141,3 +141,24 @@ def add_experiment_options(p: Any) -> None:
     p.add_argument("--checkpoint", default="models/cacr_monitor.pt")
     p.add_argument("--no-conflict", action="store_true", help="only the held-out voices")
     p.add_argument("--json-out", type=Path)
+
+
+def run_experiment(a: Any, body: Callable[[], dict[str, Any]]) -> int:
+    """A voice experiment script's run: ``body()``'s record written to ``--json-out``; a ``StreamMSAError`` is one
+    line on stderr and the script's exit code."""
+    import json
+    import sys
+
+    from streammsa.errors import StreamMSAError
+    from streammsa.training.evaluation.scoring import clean
+
+    try:
+        res = body()
+    except StreamMSAError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    if a.json_out:
+        out = Path(a.json_out).expanduser()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(clean(res), indent=1) + "\n")
+    return 0
