@@ -7,9 +7,15 @@ RAVDESS speech, EmoDB and GRID clips joined into one stream per speaker and labe
 (4 s of context each second) and VAD, cut into its windows. The Whisper encoder's top two blocks are trained on the
 training speakers (learning rate and epoch chosen on the validation speakers' MAE; training/voice_tuning.py), then
 the ridge over every layer's states pooled over each window's speech (strength chosen on the validation speakers,
-refitted on train + validation, test speakers scored once; training/voice_reader.py), beside the same ridge over the
-frozen encoder. The reader's file holds the tuned blocks. About 40 minutes on 2 cores once the steps are cached
+fitted on the training speakers, test speakers scored once; training/voice_reader.py), beside the same ridge over
+the frozen encoder. The reader's file holds the tuned blocks. About 40 minutes on 2 cores once the steps are cached
 (--cache-dir, about 2 GB; reading them first took another 7-12 in session 26).
+
+    .venv/bin/python scripts/train_voice_reader.py --blocks-from models/voice_reader.npz \
+        --tuning-record docs/bench-raw/voice_reader_session27.json
+
+refits the ridge over the blocks an earlier run tuned (its record of the tuning from the JSON that run wrote, where
+the reader's file does not hold it), without tuning them again: about 15 minutes.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.datasets.items import list_items
 from streammsa.features.whisper_layers import WhisperEncoder
 from streammsa.file_hash import file_sha256
-from streammsa.models.voice_reader import VoiceReader
+from streammsa.models.voice_reader import VoiceReader, load_voice_reader
 from streammsa.paths import REPO_ROOT, shared_data
 from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import run_experiment
@@ -39,6 +45,7 @@ from streammsa.training.voice_tuning import (
     ridge_reader,
     save_window_cache,
     steps_cached,
+    top_blocks_with,
     tune_grid,
     tuned_part,
 )
@@ -63,6 +70,17 @@ def card(res: dict, reader_path: Path) -> str:
     epochs = "; ".join(
         f"lr {lr}: " + ", ".join(f"{v:.3f}" for v in r["valid_mae_by_epoch"][1:]) for lr, r in res["tuning"].items()
     )
+    reused = (
+        f" The blocks were tuned by `{res['blocks_from']}` and kept here (`--blocks-from`); the ridge is this run's."
+        if "blocks_from" in res
+        else ""
+    )
+    fitted_on = (
+        "then refitted on train + validation"
+        if meta.get("fitted_on") == "train + valid"
+        else "fitted on the training speakers alone, so the validation speakers' voices stay out of sample for the "
+        "monitor's fits on them (polarity calibration, alert thresholds, overall weights), as a user's voice is"
+    )
     table = [
         scores_row("blocks 3-4 tuned (shipped) -> test speakers", tuned["test"]["all"]),
         *(scores_row(f"  of which {c}", tuned["test"][c]) for c in ("ravdess", "emodb")),
@@ -78,7 +96,8 @@ window's speech, of every layer of the Whisper tiny.en encoder (the stem and the
 sha256 is checked at load. CACR's voice head (44-d prosody) still feeds the overall reading; this reader replaces
 only the voice reading shown and compared with the other modalities (disagreement, alerts).
 
-- Reproduce: `{COMMAND}` ({meta["minutes"]:.0f} min on 2 cores in the run below, the steps read from its cache)
+- Reproduce: `{COMMAND}` (tunes the blocks, then fits the ridge: about 40 min on 2 cores once the steps are
+  cached). This file: `{meta["command"]}` ({meta["minutes"]:.0f} min on 2 cores, the steps read from its cache)
 - Data: RAVDESS speech (24 actors), EmoDB (10 speakers, German), GRID (neutral English), clips joined into one
   stream per speaker and label and cut into the monitor's windows (4 s every 1 s, pooled over their speech);
   the corpora's speaker-independent splits (`streammsa/datasets/items.py`): {meta["train_windows"]} train,
@@ -90,10 +109,10 @@ only the voice reading shown and compared with the other modalities (disagreemen
   their pooled states, weighted squared error with the positive, neutral and negative sides balanced), the
   learning rate from {{{", ".join(res["tuning"])}}} and the epoch chosen on the validation speakers' MAE, at most
   {EPOCHS} epochs, stopping after {PATIENCE} without a gain. Validation MAE by epoch: {epochs}. Chosen: lr
-  {res["chosen"]["lr"]:g}, epoch {res["chosen"]["epoch"]}.
+  {res["chosen"]["lr"]:g}, epoch {res["chosen"]["epoch"]}.{reused}
 - Ridge strength chosen on validation MAE (sides weighted alike): {
         ", ".join(f"{k}: {v}" for k, v in tuned["alphas"].items())
-    } -> **{tuned["alpha"]:g}**; then refitted on train + validation. Test scored once.
+    } -> **{tuned["alpha"]:g}**; {fitted_on}. Test scored once.
 
 | fitted on -> scored on | windows | ROC AUC pos vs neg | speaker-relative | MAE | neutral mean +- sd | typicality |
 |---|---:|---:|---:|---:|---|---:|
@@ -116,11 +135,27 @@ The tuned encoder saw every corpus's training speakers, so a reader fitted on on
 over these states is no longer a cross-corpus figure; `scripts/eval_cross_corpus_voice.py` measured the reader over
 the frozen last layer (RAVDESS -> EmoDB 0.610, EmoDB -> RAVDESS 0.628; docs/results.md). Before the tuned blocks
 (format 1, until session 26) the reader read the encoder's last layer alone: 0.879 ROC AUC on the same test
-speakers.
+speakers. Session 27's file refitted the ridge over the same blocks on train + validation (0.964 on the same test
+speakers), which left the validation speakers in sample for the monitor's fits on them ("Validation flatters the
+voice" in docs/results.md); from session 28 the ridge leaves them out.
 
 Licences: RAVDESS CC BY-NC-SA 4.0, EmoDB and GRID research use (see ../shared/data/*/README.md); the trained
 weights are derived from them and are for research use. Trained {meta["fitted"]} on a 2-core CPU.
 """
+
+
+def reused_blocks(path: Path, record_json: Path | None, encoder: WhisperEncoder, frozen: int) -> tuple:
+    """The tuned blocks of the reader at ``path`` and the record of their tuning (its meta, or ``record_json``)."""
+    reader = load_voice_reader(path)
+    if reader.tuned_encoder is None:
+        raise SystemExit(f"error: {path} holds no tuned blocks; train them (drop --blocks-from)")
+    if frozen != reader.meta.get("frozen_layers", frozen):
+        raise SystemExit(f"error: {path} tuned blocks above layer {reader.meta['frozen_layers']}, not {frozen}")
+    source = reader.meta if "tuning" in reader.meta else json.loads(record_json.read_text()) if record_json else None
+    if source is None:
+        raise SystemExit(f"error: {path} does not hold its tuning record; name its run's JSON with --tuning-record")
+    record = {"tuning": source["tuning"], "chosen": source["chosen"], "blocks_from": reader.meta["command"]}
+    return top_blocks_with(encoder, frozen, reader.tuned_encoder), record
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE.parent / "voice_reader")
     p.add_argument("--lrs", default=",".join(f"{x:g}" for x in TuneConfig.lrs), help="learning rates to try")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "voice_reader.npz")
+    p.add_argument("--blocks-from", type=Path, help="a reader whose tuned blocks to keep (no tuning)")
+    p.add_argument("--tuning-record", type=Path, help="with --blocks-from: the JSON of the run that tuned them")
     p.add_argument("--json-out", type=Path, default=None)
     a = p.parse_args(argv)
     cfg = TuneConfig(lrs=tuple(float(x) for x in a.lrs.split(",")), epochs=EPOCHS, patience=PATIENCE)
@@ -144,7 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         res: dict = {"command": COMMAND + "".join(f" {x}" for x in (sys.argv[1:] if argv is None else argv))}
         res["frozen"] = frozen_fit(encoder, steps, cfg)
         log(f"frozen encoder: {json.dumps(clean(res['frozen']['test']['all']))}")
-        model, record = tune_grid(encoder, steps, cfg, log)
+        if a.blocks_from:
+            model, record = reused_blocks(a.blocks_from, a.tuning_record, encoder, cfg.frozen)
+        else:
+            model, record = tune_grid(encoder, steps, cfg, log)
         res |= record
         x = features(model, steps)
         tuned = tuned_part(model)
@@ -161,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
             "encoder_sha256": file_sha256(base),
             "fitted": time.strftime("%Y-%m-%d"),
             "command": res["command"],
+            "tuning": record["tuning"],
+            "chosen": record["chosen"] | ({"blocks_from": record["blocks_from"]} if "blocks_from" in record else {}),
         }
         reader, res["tuned"] = ridge_reader(steps, x, meta, tuned)
         assert reader.typicality is not None  # train and validation speakers are both in the fit

@@ -6,7 +6,8 @@ the monitor's windows (4 s every 1 s), each pooled over the states heard while s
 on what the monitor reads (fitted on whole clips with their silences, it read three happy clips of a held-out actor
 at +1.5 / -0.4 / +0.2 and the monitor's windows over the same clips joined down to -2.8). Splits are the corpora's
 speaker-independent ones (datasets/items.py): the ridge strength is chosen on the validation speakers, the shipped
-reader is refitted on train + validation with it, and the test speakers are scored once. Windows count by their
+reader is fitted on the training speakers with it (training/voice_tuning.ridge_reader; the evaluations here refit on
+train + validation), and the test speakers are scored once. Windows count by their
 label confidence (EmoDB's listener agreement, RAVDESS calm 0.75, surprise 0.5), and the positive, neutral and
 negative sides each count as much in total: acted corpora hold five negative emotions to one positive, and fitted as
 they come the reader would read every voice negative (models/voice_reader.md gives the figures).
@@ -16,7 +17,8 @@ the mean reading per emotion, both as read ("global") and relative to the speake
 offline counterpart of the monitor's running voice baseline). Cross-corpus: fitted on one corpus, scored on every
 window of the other. A reader fitted on train + validation speakers also carries its typicality (how like its
 training windows a window sounds, models/typicality.py): directions from all of them, its scale from the
-validation speakers under directions fitted on the training speakers alone.
+validation speakers under directions fitted on the training speakers alone; a reader fitted on the training
+speakers takes its scale from the validation speakers named beside them (``fit(..., held_out=...)``).
 """
 
 from __future__ import annotations
@@ -184,15 +186,24 @@ def balanced(rows: Windows) -> Windows:
 
 
 def fit(
-    rows: Windows, alpha: float, meta: dict[str, Any] | None = None, kind: type[VoiceReader] = VoiceReader
+    rows: Windows,
+    alpha: float,
+    meta: dict[str, Any] | None = None,
+    kind: type[VoiceReader] = VoiceReader,
+    held_out: Windows | None = None,
 ) -> VoiceReader:
     """Ridge on standardised features, sides balanced (training/ridge_reader.py): r = w . (v - mu) / sigma + b;
-    with its typicality (models/typicality.py) where ``rows`` hold train and validation speakers."""
+    with its typicality (models/typicality.py) where ``rows`` hold train and validation speakers, or where
+    ``held_out`` gives speakers the fit did not see (its range then comes from their windows)."""
     reader = kind(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
-    train, held_out = rows.split == "train", rows.split == "valid"
-    if train.any() and held_out.any():
+    if held_out is not None:
         z = reader.standardised(rows.x)
-        reader.typicality = Typicality.fit(z, z[train], z[held_out])
+        reader.typicality = Typicality.fit(z, z, reader.standardised(held_out.x))
+        return reader
+    train, held_out_rows = rows.split == "train", rows.split == "valid"
+    if train.any() and held_out_rows.any():
+        z = reader.standardised(rows.x)
+        reader.typicality = Typicality.fit(z, z[train], z[held_out_rows])
     return reader
 
 

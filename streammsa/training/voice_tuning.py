@@ -12,8 +12,9 @@ voice reader's training speakers, on the monitor's own windows:
 
 Learning rate and epoch are chosen on the validation speakers' MAE (AdamW, weight decay 0.01, at most
 ``TuneConfig.epochs``, stop after ``patience`` epochs without a gain); the head is then dropped and the voice reader's
-own fit is made over v (``ridge_reader``: strength on validation, refitted on train + validation, test speakers
-scored once). The reader carries the tuned blocks (``tuned_part``) and reads its states through them
+own fit is made over v (``ridge_reader``: strength on validation, fitted on the training speakers, so the monitor's
+own fits on the validation speakers read their voices out of sample; test speakers scored once). The reader
+carries the tuned blocks (``tuned_part``) and reads its states through them
 (``models/voice_reader.VoiceReader.states``). ``scripts/train_voice_reader.py`` ships it;
 ``scripts/eval_voice_finetune.py`` compares it with the same fit over the frozen encoder.
 """
@@ -62,6 +63,10 @@ class TuneConfig:
     chunks_per_batch: int = 4
     seed: int = 1
     threads: int = 2
+    # the reader's ridge refitted on train + validation speakers (session 26's experiments); False: on the training
+    # speakers alone, so the monitor's fits on the validation speakers (polarity calibration, alert thresholds,
+    # overall weights) read their voices out of sample, as it reads a user's
+    ridge_on_valid: bool = False
 
 
 class _StepIndex(VoiceStates):
@@ -304,7 +309,7 @@ def tune_grid(
 def frozen_fit(encoder: WhisperEncoder, steps: Steps, cfg: TuneConfig) -> dict[str, Any]:
     """``ridge_reader``'s record over the frozen encoder's layers: the baseline the tuned blocks are measured
     against."""
-    return ridge_reader(steps, features(TopBlocks(encoder, cfg.frozen), steps), {})[1]
+    return ridge_reader(steps, features(TopBlocks(encoder, cfg.frozen), steps), {}, None, cfg.ridge_on_valid)[1]
 
 
 def tuned_part(top: TopBlocks) -> dict[str, np.ndarray]:
@@ -320,18 +325,46 @@ def tuned_part(top: TopBlocks) -> dict[str, np.ndarray]:
     return out
 
 
+def top_blocks_with(encoder: WhisperEncoder, frozen: int, tuned: dict[str, np.ndarray]) -> TopBlocks:
+    """``TopBlocks`` holding ``tuned`` (``tuned_part``'s keys; the training head is not stored and stays zero)."""
+    top = TopBlocks(encoder, frozen)
+    state = {}
+    for k, v in tuned.items():
+        if k.startswith("blocks."):
+            i, rest = k.split(".", 2)[1:]
+            k = f"blocks.{int(i) - frozen}.{rest}"
+        state[k] = torch.from_numpy(np.asarray(v))
+    missing, unexpected = top.load_state_dict(state, strict=False)
+    if unexpected or any(not k.startswith("head") for k in missing):
+        raise ValueError(f"tuned weights do not fit blocks {frozen + 1}-4: {unexpected or missing}")
+    return top
+
+
 def ridge_reader(
-    steps: Steps, x: np.ndarray, meta: dict[str, Any], tuned: dict[str, np.ndarray] | None = None
+    steps: Steps,
+    x: np.ndarray,
+    meta: dict[str, Any],
+    tuned: dict[str, np.ndarray] | None = None,
+    on_valid: bool = False,
 ) -> tuple[VoiceReader, dict[str, Any]]:
-    """The voice reader's own fit over v (every layer's pooled states): strength on validation, refitted on train +
-    validation, test once. ``tuned``: the encoder weights v was read with (None: the frozen encoder's layers)."""
+    """The voice reader's own fit over v (every layer's pooled states): strength on validation, fitted on the
+    training speakers (``on_valid``: refitted on train + validation; see ``TuneConfig.ridge_on_valid``), test once.
+    ``tuned``: the encoder weights v was read with (None: the frozen encoder's layers)."""
     rows = dataclasses.replace(steps.windows, x=x)
     split = {s: rows.where(rows.split == s) for s in ("train", "valid", "test")}
     alpha, maes = choose_alpha(split["train"], split["valid"])
-    meta = meta | {"alpha": alpha, "alphas": {f"{k:g}": round(v, 4) for k, v in maes.items()}}
+    meta = meta | {
+        "alpha": alpha,
+        "alphas": {f"{k:g}": round(v, 4) for k, v in maes.items()},
+        "fitted_on": "train + valid" if on_valid else "train",
+    }
     if tuned is None:
         meta["columns"] = layer_columns(tuple(range(LAYERS))).tolist()
-    reader = fit(rows.where(rows.split != "test"), alpha, meta, kind=VoiceReader if tuned else LayerVoiceReader)
+    kind = VoiceReader if tuned else LayerVoiceReader
+    if on_valid:
+        reader = fit(rows.where(rows.split != "test"), alpha, meta, kind=kind)
+    else:
+        reader = fit(split["train"], alpha, meta, kind=kind, held_out=split["valid"])
     reader.tuned_encoder = tuned
     test = split["test"]
     scored = {"all": score(reader, test)} | {

@@ -76,3 +76,9 @@ def test_a_reader_fitted_on_train_and_valid_speakers_finds_another_corpus_unfami
 
     train_only = fit(rows.where(rows.split == "train"), alpha=10.0)
     assert train_only.typicality is None and np.all(train_only.typicality_pooled(corpus(5, other)) == 1.0)
+
+    # fitted on train alone with the validation speakers named: the same directions' range from speakers unseen
+    named = fit(rows.where(rows.split == "train"), alpha=10.0, held_out=rows.where(rows.split == "valid"))
+    assert named.typicality is not None
+    held_out, foreign = named.typicality_pooled(corpus(300, seen)), named.typicality_pooled(corpus(300, other))
+    assert held_out.mean() > 0.6 and foreign.mean() < 0.15, (held_out.mean(), foreign.mean())

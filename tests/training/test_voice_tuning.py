@@ -1,6 +1,7 @@
 """The encoder's top blocks tuned for the voice reading (training/voice_tuning.py): the cached steps read what the
 layer reader reads, tuning keeps its best validation epoch and moves only the top blocks, and the tuned reader's own
-states (what the monitor and the conflict evaluation read voices with) are the tuned model's, after a save and load."""
+states (what the monitor and the conflict evaluation read voices with) are the tuned model's, after a save and load;
+the shipped fit leaves the validation speakers out of the ridge, and a reader's stored blocks come back as they were."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from streammsa.datasets.items import list_items
 from streammsa.features.whisper_layers import LayerStates, WhisperEncoder
 from streammsa.models.voice_reader import VoiceReader, file_states_dim
 from streammsa.training.ridge_reader import balanced_weights
-from streammsa.training.voice_reader import stream_groups, window_rows
+from streammsa.training.voice_reader import fit, stream_groups, window_rows
 from streammsa.training.voice_tuning import (
     TopBlocks,
     TuneConfig,
@@ -23,6 +24,7 @@ from streammsa.training.voice_tuning import (
     features,
     read_steps,
     ridge_reader,
+    top_blocks_with,
     tune,
     tuned_part,
 )
@@ -85,6 +87,33 @@ def test_the_tuned_readers_states_are_the_tuned_models(steps, items, encoder, tm
     np.testing.assert_allclose(tuned, rows.x, rtol=1e-4, atol=2e-4)
     assert np.abs(tuned - features(TopBlocks(encoder, FROZEN), steps)).max() > 0.1
     np.testing.assert_allclose(reader.read_pooled(rows.x), fitted.read_pooled(tuned), atol=1e-3)
+
+
+def test_the_ridge_leaves_the_validation_speakers_out_unless_asked(steps, encoder):
+    x = features(TopBlocks(encoder, FROZEN), steps)
+    split = _all_splits(steps)
+    rows = dataclasses.replace(split.windows, x=x)
+    shipped, record = ridge_reader(split, x, {})
+    alpha = record["alpha"]
+    assert shipped.meta["fitted_on"] == "train"
+    train_only = fit(rows.where(rows.split == "train"), alpha)
+    np.testing.assert_allclose(shipped.read_pooled(x), train_only.read_pooled(x), atol=1e-6)
+    refitted, _ = ridge_reader(split, x, {}, None, on_valid=True)
+    assert refitted.meta["fitted_on"] == "train + valid"
+    assert np.abs(refitted.read_pooled(x) - shipped.read_pooled(x)).max() > 1e-3
+    # the typicality's range still comes from speakers the fit did not see
+    assert shipped.typicality is not None and shipped.typicality.typical > 0
+
+
+def test_stored_blocks_come_back_as_the_model_they_were_taken_from(steps, encoder):
+    model = TopBlocks(encoder, FROZEN)
+    with torch.no_grad():
+        for p in model.blocks.parameters():
+            p.add_(0.05 * torch.randn_like(p))
+    again = top_blocks_with(encoder, FROZEN, tuned_part(model))
+    np.testing.assert_array_equal(features(again, steps), features(model, steps))
+    with pytest.raises(ValueError, match="do not fit blocks 2-4"):
+        top_blocks_with(encoder, 1, tuned_part(model))
 
 
 def test_a_reader_without_tuned_blocks_reads_the_last_layer(tmp_path):

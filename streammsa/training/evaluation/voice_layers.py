@@ -72,7 +72,8 @@ def compare_layers(rows: Windows, log: Callable[[str], None] = print) -> dict[st
 
 
 def best_reader(rows: Windows, compared: dict[str, dict[str, Any]]) -> tuple[str, LayerVoiceReader]:
-    """The set with the lowest validation MAE, fitted on train + validation as the shipped reader is."""
+    """The set with the lowest validation MAE, fitted on train + validation (as the shipped reader was until
+    session 28)."""
     name = min(compared, key=lambda k: compared[k]["valid_mae"])
     layers = tuple(compared[name]["layers"])
     both = of_layers(rows.where(rows.split != "test"), layers)
