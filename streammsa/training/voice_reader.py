@@ -196,14 +196,11 @@ def fit(
     with its typicality (models/typicality.py) where ``rows`` hold train and validation speakers, or where
     ``held_out`` gives speakers the fit did not see (its range then comes from their windows)."""
     reader = kind(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
+    z = reader.standardised(rows.x)
     if held_out is not None:
-        z = reader.standardised(rows.x)
         reader.typicality = Typicality.fit(z, z, reader.standardised(held_out.x))
-        return reader
-    train, held_out_rows = rows.split == "train", rows.split == "valid"
-    if train.any() and held_out_rows.any():
-        z = reader.standardised(rows.x)
-        reader.typicality = Typicality.fit(z, z[train], z[held_out_rows])
+    elif (train := rows.split == "train").any() and (valid := rows.split == "valid").any():
+        reader.typicality = Typicality.fit(z, z[train], z[valid])
     return reader
 
 
