@@ -195,10 +195,12 @@ def fit(
     """Ridge on standardised features, sides balanced (training/ridge_reader.py): r = w . (v - mu) / sigma + b;
     with its typicality (models/typicality.py) where ``rows`` hold train and validation speakers, or where
     ``held_out`` gives speakers the fit did not see (its range then comes from their windows)."""
-    reader = kind(*fit_ridge(rows.x, rows.label, rows.weight, alpha), meta or {})
-    z = reader.standardised(rows.x)
+    mu, sigma, w, b = fit_ridge(rows.x, rows.label, rows.weight, alpha)
+    reader = kind(mu, sigma, w, b, meta or {})
+    # the rows are in the ridge's own feature space (a reader of some layers' columns gets them already chosen)
+    z = (rows.x - mu) / sigma
     if held_out is not None:
-        reader.typicality = Typicality.fit(z, z, reader.standardised(held_out.x))
+        reader.typicality = Typicality.fit(z, z, (held_out.x - mu) / sigma)
     elif (train := rows.split == "train").any() and (valid := rows.split == "valid").any():
         reader.typicality = Typicality.fit(z, z[train], z[valid])
     return reader
