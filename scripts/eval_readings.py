@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                 "face_shown": components.face_shown,
             }
             ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
-            cache = DEFAULT_CACHE.expanduser().parent / "voice_reader" / "window-speech-states.npz"
+            from streammsa.training.voice_reader import window_cache_path
+
+            cache = window_cache_path(DEFAULT_CACHE.expanduser().parent / "voice_reader")
             res["cross_corpus_voice"] = evaluate(ckpt, DEFAULT_OUT.expanduser(), args.shared, cache, readers)
         res["demo"] = P.demo_text_over_time(components, demo_clip())
     except StreamMSAError as exc:

@@ -20,38 +20,26 @@ from pathlib import Path
 
 import torch
 
-from streammsa import assets
 from streammsa.datasets.build import DEFAULT_CACHE
-from streammsa.datasets.items import list_items
-from streammsa.features.whisper_layers import WhisperEncoder
+from streammsa.training import voice_tuning as tuning
 from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import add_experiment_options, run_experiment, signal_comparison
-from streammsa.training.voice_reader import CORPORA
-from streammsa.training.voice_tuning import (
-    TuneConfig,
-    features,
-    frozen_fit,
-    ridge_reader,
-    save_window_cache,
-    steps_cached,
-    tune_grid,
-    tuned_part,
-)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     add_experiment_options(p)
-    p.add_argument("--frozen", type=int, default=TuneConfig.frozen, help="layers 0..K frozen (default %(default)s)")
-    p.add_argument("--lrs", default=",".join(f"{x:g}" for x in TuneConfig.lrs), help="learning rates to try")
-    p.add_argument("--epochs", type=int, default=TuneConfig.epochs)
-    p.add_argument("--patience", type=int, default=TuneConfig.patience, help="epochs without a validation gain")
+    defaults = tuning.TuneConfig()
+    p.add_argument("--frozen", type=int, default=defaults.frozen, help="layers 0..K frozen (default %(default)s)")
+    p.add_argument("--lrs", default=",".join(f"{x:g}" for x in defaults.lrs), help="learning rates to try")
+    p.add_argument("--epochs", type=int, default=defaults.epochs)
+    p.add_argument("--patience", type=int, default=defaults.patience, help="epochs without a validation gain")
     p.add_argument("--save-encoder", type=Path, help="write the tuned blocks' weights (torch.save of a dict) here")
     p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE.parent / "voice_reader")
     a = p.parse_args(argv)
     lrs = tuple(float(x) for x in a.lrs.split(","))
     # the ridge refitted on train + validation, as session 26 measured (the shipped reader's is fitted on train)
-    cfg = TuneConfig(frozen=a.frozen, lrs=lrs, epochs=a.epochs, patience=a.patience, ridge_on_valid=True)
+    cfg = tuning.TuneConfig(frozen=a.frozen, lrs=lrs, epochs=a.epochs, patience=a.patience, ridge_on_valid=True)
     torch.set_num_threads(cfg.threads)
 
     def body() -> dict:
@@ -59,24 +47,22 @@ def main(argv: list[str] | None = None) -> int:
             "command": "python scripts/eval_voice_finetune.py " + " ".join(sys.argv[1:] if argv is None else argv)
         }
         res["config"] = cfg.__dict__
-        encoder = WhisperEncoder.from_ctranslate2(assets.whisper_tiny_en() / "model.bin")
-        items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
-        steps = steps_cached(items, encoder, cfg.frozen, a.cache_dir.expanduser())
-        res["frozen"] = frozen_fit(encoder, steps, cfg)
+        encoder, steps = tuning.encoder_and_steps(a.data, a.cache_dir, cfg.frozen)
+        res["frozen"] = tuning.frozen_fit(encoder, steps, cfg)
         print(f"frozen encoder: {json.dumps(clean(res['frozen']['test']['all']))}", flush=True)
-        model, record = tune_grid(encoder, steps, cfg)
+        model, record = tuning.tune_grid(encoder, steps, cfg)
         res |= record
         lr = record["chosen"]["lr"]
-        x = features(model, steps)
-        reader, res["tuned"] = ridge_reader(
-            steps, x, {"lr": lr, "frozen": cfg.frozen}, tuned_part(model), cfg.ridge_on_valid
+        x = tuning.features(model, steps)
+        reader, res["tuned"] = tuning.ridge_reader(
+            steps, x, {"lr": lr, "frozen": cfg.frozen}, tuning.tuned_part(model), cfg.ridge_on_valid
         )
         if a.save_encoder:
             a.save_encoder.parent.mkdir(parents=True, exist_ok=True)
             torch.save(reader.tuned_encoder, a.save_encoder)
         print(f"tuned (lr {lr:g}): {json.dumps(clean(res['tuned']['test']['all']))}", flush=True)
         if not a.no_conflict:
-            save_window_cache(a.cache_dir.expanduser() / f"window-speech-states{reader.CACHE_TAG}.npz", steps, x)
+            tuning.save_window_cache(a.cache_dir, reader.CACHE_TAG, steps, x)
             voices = {"shipped voice reader": None, "tuned encoder": reader}
             res["conflict"] = signal_comparison(voices, a.checkpoint, a.composed, log=lambda s: print(s, flush=True))
         return res

@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 from streammsa.datasets.build import DEFAULT_CACHE
-from streammsa.datasets.items import list_items
 from streammsa.features.whisper_layers import LayerStates
 from streammsa.training.evaluation.voice_layers import (
     LayerVoiceReader,
@@ -29,18 +28,18 @@ from streammsa.training.evaluation.voice_layers import (
     run_experiment,
     signal_comparison,
 )
-from streammsa.training.voice_reader import CORPORA, window_rows
+from streammsa.training.voice_reader import voice_items, window_cache_path, window_rows
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     add_experiment_options(p)
-    cache = DEFAULT_CACHE.parent / "voice_reader" / f"window-speech-states{LayerVoiceReader.CACHE_TAG}.npz"
+    cache = window_cache_path(DEFAULT_CACHE.parent / "voice_reader", LayerVoiceReader.CACHE_TAG)
     p.add_argument("--cache", type=Path, default=cache)
     a = p.parse_args(argv)
 
     def body() -> dict:
-        items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
+        items = voice_items(a.data)
         t0 = time.perf_counter()
         rows = window_rows(items, a.cache.expanduser(), states=LayerStates)
         print(f"{len(rows)} windows read ({time.perf_counter() - t0:.0f} s)", flush=True)

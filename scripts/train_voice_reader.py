@@ -30,7 +30,6 @@ from pathlib import Path
 import torch
 
 from streammsa.datasets.build import DEFAULT_CACHE
-from streammsa.datasets.items import list_items
 from streammsa.errors import InputError
 from streammsa.features.whisper_layers import WhisperEncoder
 from streammsa.file_hash import file_sha256
@@ -38,14 +37,14 @@ from streammsa.models.voice_reader import VoiceReader, load_voice_reader
 from streammsa.paths import REPO_ROOT, shared_data
 from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import run_experiment
-from streammsa.training.voice_reader import CORPORA, speaker_aurocs
+from streammsa.training.voice_reader import speaker_aurocs
 from streammsa.training.voice_tuning import (
     TuneConfig,
+    encoder_and_steps,
     features,
     frozen_fit,
     ridge_reader,
     save_window_cache,
-    steps_cached,
     top_blocks_with,
     tune_grid,
     tuned_part,
@@ -181,9 +180,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def body() -> dict:
         base = VoiceReader.base_file()
-        encoder = WhisperEncoder.from_ctranslate2(base)
-        items = [it for c in CORPORA for it in list_items(a.data, corpora=[c], modalities=["audio"])]
-        steps = steps_cached(items, encoder, cfg.frozen, a.cache_dir.expanduser(), log)
+        encoder, steps = encoder_and_steps(a.data, a.cache_dir, cfg.frozen, log)
         res: dict = {"command": COMMAND + "".join(f" {x}" for x in (sys.argv[1:] if argv is None else argv))}
         res["frozen"] = frozen_fit(encoder, steps, cfg)
         log(f"frozen encoder: {json.dumps(clean(res['frozen']['test']['all']))}")
@@ -211,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             "chosen": record["chosen"],
         }
         reader, res["tuned"] = ridge_reader(steps, x, meta, tuned)
-        assert reader.typicality is not None  # train and validation speakers are both in the fit
+        assert reader.typicality is not None  # its scale from the validation speakers the ridge left out
         reader.meta["typicality_directions"] = len(reader.typicality.basis)
         reader.meta["typicality_range"] = [round(reader.typicality.typical, 3), round(reader.typicality.limit, 3)]
         reader.meta["test"] = res["tuned"]["test"]["all"]
@@ -222,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         res["meta"] = reader.meta
         out = reader.save(a.out, base)
         # the conflict evaluation reads each speaker's typicality from the reader's windows: cached under its tag
-        save_window_cache(a.cache_dir.expanduser() / f"window-speech-states{reader.CACHE_TAG}.npz", steps, x)
+        save_window_cache(a.cache_dir, reader.CACHE_TAG, steps, x)
         out.with_suffix(".md").write_text(card(clean(res), out))
         log(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and {out.with_suffix('.md')}")
         return res

@@ -47,6 +47,19 @@ NEGATIVE = ("anger", "sadness", "fear", "disgust", "boredom")
 ALPHAS = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0)
 
 
+def voice_items(data_root: Path) -> list[PoolItem]:
+    """Every audio clip of the voice reader's corpora (``CORPORA``), corpus after corpus."""
+    from streammsa.datasets.items import list_items
+
+    return [it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"])]
+
+
+def window_cache_path(cache_dir: Path, tag: str = "") -> Path:
+    """Where the pooled speech states of the reader's windows are kept, per kind of states (a reader's
+    ``CACHE_TAG``)."""
+    return Path(cache_dir).expanduser() / f"window-speech-states{tag}.npz"
+
+
 @dataclass
 class Windows:
     """Pooled speech states of labelled windows, one row each."""

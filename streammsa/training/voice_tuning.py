@@ -48,6 +48,8 @@ from streammsa.training.voice_reader import (
     heard_windows,
     score,
     stream_groups,
+    voice_items,
+    window_cache_path,
 )
 
 
@@ -161,6 +163,14 @@ def steps_cached(
         cache.write_bytes(pickle.dumps(steps, protocol=5))
     log(f"{len(steps.heard)} windows, {len(steps.top_input)} steps ({time.perf_counter() - t0:.0f} s)")
     return steps
+
+
+def encoder_and_steps(
+    data_root: Path, cache_dir: Path, frozen: int, log: Callable[[str], None] = print
+) -> tuple[WhisperEncoder, Steps]:
+    """The shipped encoder and the steps of every voice reader window (``voice_items``), through ``steps_cached``."""
+    encoder = WhisperEncoder.from_ctranslate2(VoiceReader.base_file())
+    return encoder, steps_cached(voice_items(data_root), encoder, frozen, Path(cache_dir).expanduser(), log)
 
 
 class TopBlocks(nn.Module):
@@ -384,6 +394,8 @@ def window_cache(steps: Steps, x: np.ndarray) -> dict[str, np.ndarray]:
     return {g: x[steps.stream == g].astype(np.float32) for g in dict.fromkeys(steps.stream.tolist())}
 
 
-def save_window_cache(path: Path, steps: Steps, x: np.ndarray) -> None:
+def save_window_cache(cache_dir: Path, tag: str, steps: Steps, x: np.ndarray) -> None:
+    """``window_cache`` where a reader whose ``CACHE_TAG`` is ``tag`` looks for it (``window_cache_path``)."""
+    path = window_cache_path(cache_dir, tag)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **window_cache(steps, x))

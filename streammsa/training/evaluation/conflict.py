@@ -227,10 +227,9 @@ READINGS = {"text": text_readings, "audio": voice_readings, "vision": face_readi
 
 def voice_clip_readings(voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]) -> dict[str, float]:
     """The voice reader's reading of the clips ``keys`` (composed windows' audio sources), by clip key."""
-    from streammsa.datasets.items import list_items
-    from streammsa.training.voice_reader import CORPORA, clip_readings
+    from streammsa.training.voice_reader import clip_readings, voice_items
 
-    items = [it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"]) if it.key in keys]
+    items = [it for it in voice_items(data_root) if it.key in keys]
     cache = feature_cache.expanduser().parent / "voice_reader" / f"clip-speech{voice_reader.CACHE_TAG}.npz"
     return clip_readings(voice_reader, items, cache)
 
@@ -243,15 +242,12 @@ def voice_speaker_typicality(
     (``training/voice_reader.window_rows``; cached beside its clip readings). A single short clip pooled whole sounds
     less typical than the monitor's windows of a stream (EmoDB's test speakers: 0.51 against 0.87), so whole clips
     would understate it."""
-    from streammsa.datasets.items import list_items
-    from streammsa.training.voice_reader import CORPORA, speaker_typicality, window_rows
+    from streammsa.training.voice_reader import speaker_typicality, voice_items, window_cache_path, window_rows
 
-    items = [
-        it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"]) if it.group in speakers
-    ]
+    items = [it for it in voice_items(data_root) if it.group in speakers]
     if not items:
         return {}
-    cache = feature_cache.expanduser().parent / "voice_reader" / f"window-speech-states{voice_reader.CACHE_TAG}.npz"
+    cache = window_cache_path(feature_cache.expanduser().parent / "voice_reader", voice_reader.CACHE_TAG)
     return speaker_typicality(voice_reader, window_rows(items, cache, log=lambda _: None, states=voice_reader.states))
 
 

@@ -53,8 +53,8 @@ AUDIO = MODALITIES.index("audio")
 
 def cross_corpus_readers(shared: Path, cache: Path, alpha: float, log: Any = print) -> tuple[dict[str, Any], Any]:
     """Per source corpus, a voice reader fitted on that corpus's train + validation speakers only (the card's
-    cross-corpus readers), and the windows they were fitted from (``training/voice_reader.Windows``); ``cache``: the
-    window states ``scripts/train_voice_reader.py`` caches."""
+    cross-corpus readers), and the windows they were fitted from (``training/voice_reader.Windows``); ``cache``: where
+    ``window_rows`` keeps the encoder's last-layer window states."""
     from streammsa.datasets.items import list_items
     from streammsa.training.voice_reader import fit, window_rows
 
