@@ -22,7 +22,7 @@ from streammsa.paths import shared_data
 from streammsa.training.evaluation.cross_corpus_voice import evaluate, report_lines
 from streammsa.training.evaluation.readers import add_reader_options, load_readers
 from streammsa.training.evaluation.scoring import clean
-from streammsa.training.voice_reader import window_cache_path
+from streammsa.training.voice_reader import reader_cache_dir, window_cache_path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--cache",
         type=Path,
-        default=window_cache_path(DEFAULT_CACHE.parent / "voice_reader"),
+        default=window_cache_path(reader_cache_dir(DEFAULT_CACHE)),
         help="pooled states of the encoder's last layer per window (kept by training/voice_reader.window_rows)",
     )
     p.add_argument("--json-out", type=Path, default=None)

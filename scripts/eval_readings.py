@@ -114,9 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                 "face_shown": components.face_shown,
             }
             ckpt = str(resolve_checkpoint(EngineConfig(checkpoint=args.checkpoint)))
-            from streammsa.training.voice_reader import window_cache_path
+            from streammsa.training.voice_reader import reader_cache_dir, window_cache_path
 
-            cache = window_cache_path(DEFAULT_CACHE.expanduser().parent / "voice_reader")
+            cache = window_cache_path(reader_cache_dir(DEFAULT_CACHE.expanduser()))
             res["cross_corpus_voice"] = evaluate(ckpt, DEFAULT_OUT.expanduser(), args.shared, cache, readers)
         res["demo"] = P.demo_text_over_time(components, demo_clip())
     except StreamMSAError as exc:

@@ -24,6 +24,7 @@ from streammsa.datasets.build import DEFAULT_CACHE
 from streammsa.training import voice_tuning as tuning
 from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import add_experiment_options, run_experiment, signal_comparison
+from streammsa.training.voice_reader import reader_cache_dir
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=defaults.epochs)
     p.add_argument("--patience", type=int, default=defaults.patience, help="epochs without a validation gain")
     p.add_argument("--save-encoder", type=Path, help="write the tuned blocks' weights (torch.save of a dict) here")
-    p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE.parent / "voice_reader")
+    p.add_argument("--cache-dir", type=Path, default=reader_cache_dir(DEFAULT_CACHE))
     a = p.parse_args(argv)
     lrs = tuple(float(x) for x in a.lrs.split(","))
     # the ridge refitted on train + validation, as session 26 measured (the shipped reader's is fitted on train)

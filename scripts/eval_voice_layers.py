@@ -28,13 +28,13 @@ from streammsa.training.evaluation.voice_layers import (
     run_experiment,
     signal_comparison,
 )
-from streammsa.training.voice_reader import voice_items, window_cache_path, window_rows
+from streammsa.training.voice_reader import reader_cache_dir, voice_items, window_cache_path, window_rows
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     add_experiment_options(p)
-    cache = window_cache_path(DEFAULT_CACHE.parent / "voice_reader", LayerVoiceReader.CACHE_TAG)
+    cache = window_cache_path(reader_cache_dir(DEFAULT_CACHE), LayerVoiceReader.CACHE_TAG)
     p.add_argument("--cache", type=Path, default=cache)
     a = p.parse_args(argv)
 

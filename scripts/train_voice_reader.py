@@ -37,7 +37,7 @@ from streammsa.models.voice_reader import VoiceReader, load_voice_reader
 from streammsa.paths import REPO_ROOT, shared_data
 from streammsa.training.evaluation.scoring import clean
 from streammsa.training.evaluation.voice_layers import run_experiment
-from streammsa.training.voice_reader import speaker_aurocs
+from streammsa.training.voice_reader import reader_cache_dir, speaker_aurocs
 from streammsa.training.voice_tuning import (
     TuneConfig,
     encoder_and_steps,
@@ -166,7 +166,7 @@ def reused_blocks(path: Path, record_json: Path | None, encoder: WhisperEncoder,
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     p.add_argument("--data", type=Path, default=shared_data())
-    p.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE.parent / "voice_reader")
+    p.add_argument("--cache-dir", type=Path, default=reader_cache_dir(DEFAULT_CACHE))
     p.add_argument("--lrs", default=",".join(f"{x:g}" for x in TuneConfig.lrs), help="learning rates to try")
     p.add_argument("--out", type=Path, default=REPO_ROOT / "models" / "voice_reader.npz")
     p.add_argument("--blocks-from", type=Path, help="a reader whose tuned blocks to keep (no tuning)")

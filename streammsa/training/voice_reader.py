@@ -54,6 +54,11 @@ def voice_items(data_root: Path) -> list[PoolItem]:
     return [it for c in CORPORA for it in list_items(data_root, corpora=[c], modalities=["audio"])]
 
 
+def reader_cache_dir(feature_cache: Path) -> Path:
+    """Where the voice reader's pooled states are kept: beside the composed dataset's feature cache."""
+    return Path(feature_cache).parent / "voice_reader"
+
+
 def window_cache_path(cache_dir: Path, tag: str = "") -> Path:
     """Where the pooled speech states of the reader's windows are kept, per kind of states (a reader's
     ``CACHE_TAG``)."""

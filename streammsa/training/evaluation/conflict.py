@@ -227,10 +227,10 @@ READINGS = {"text": text_readings, "audio": voice_readings, "vision": face_readi
 
 def voice_clip_readings(voice_reader: Any, data_root: Path, feature_cache: Path, keys: set[str]) -> dict[str, float]:
     """The voice reader's reading of the clips ``keys`` (composed windows' audio sources), by clip key."""
-    from streammsa.training.voice_reader import clip_readings, voice_items
+    from streammsa.training.voice_reader import clip_readings, reader_cache_dir, voice_items
 
     items = [it for it in voice_items(data_root) if it.key in keys]
-    cache = feature_cache.expanduser().parent / "voice_reader" / f"clip-speech{voice_reader.CACHE_TAG}.npz"
+    cache = reader_cache_dir(feature_cache.expanduser()) / f"clip-speech{voice_reader.CACHE_TAG}.npz"
     return clip_readings(voice_reader, items, cache)
 
 
@@ -242,12 +242,18 @@ def voice_speaker_typicality(
     (``training/voice_reader.window_rows``; cached beside its clip readings). A single short clip pooled whole sounds
     less typical than the monitor's windows of a stream (EmoDB's test speakers: 0.51 against 0.87), so whole clips
     would understate it."""
-    from streammsa.training.voice_reader import speaker_typicality, voice_items, window_cache_path, window_rows
+    from streammsa.training.voice_reader import (
+        reader_cache_dir,
+        speaker_typicality,
+        voice_items,
+        window_cache_path,
+        window_rows,
+    )
 
     items = [it for it in voice_items(data_root) if it.group in speakers]
     if not items:
         return {}
-    cache = window_cache_path(feature_cache.expanduser().parent / "voice_reader", voice_reader.CACHE_TAG)
+    cache = window_cache_path(reader_cache_dir(feature_cache.expanduser()), voice_reader.CACHE_TAG)
     return speaker_typicality(voice_reader, window_rows(items, cache, log=lambda _: None, states=voice_reader.states))
 
 
